@@ -3,9 +3,11 @@ pragma solidity ^0.8.24;
 
 import {SonmGovernor} from "../contracts/governance/SonmGovernor.sol";
 import {SonmToken} from "../contracts/token/SonmToken.sol";
+import {JudgeHarness} from "../contracts/verification/JudgeHarness.sol";
+import {ChainGameDeployer} from "./deploy/ChainGameDeployer.sol";
 import {Deployment, GovernanceConfig} from "./deploy/Deployment.sol";
-import {GameDeployer} from "./deploy/GameDeployer.sol";
 import {HubDeployer} from "./deploy/HubDeployer.sol";
+import {MapGameDeployer} from "./deploy/MapGameDeployer.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 
 /// @title The one deploy definition of sonm
@@ -15,7 +17,7 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 /// Parameters come from the environment (`SONM_*`), over a profile: `production` by default, `local` (short
 /// governance durations) on chain 31337 or with `SONM_PROFILE=local`.
 /// The tests' base `setUp` deploys through `deploy`, so this definition is tested on every run.
-contract Deploy is HubDeployer, GameDeployer {
+contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
     uint256 internal constant LOCAL_CHAIN_ID = 31_337;
 
     /// @notice Deploys with the environment's configuration as the script's sender and writes the deployments file.
@@ -30,7 +32,9 @@ contract Deploy is HubDeployer, GameDeployer {
         vm.startBroadcast(deployer);
         _deployGovernance(d, cfg);
         _deployHubs(d);
-        _deployGame(d);
+        d.judge = address(new JudgeHarness());
+        _deployMapGame(d);
+        _deployChainGame(d);
         // The deployer was the timelock's admin only to wire the market; from here the DAO alone governs.
         TimelockController(payable(d.timelock)).renounceRole(bytes32(0), deployer);
         vm.stopBroadcast();
