@@ -63,7 +63,9 @@ pub enum MerkleError {
         index: usize,
     },
     /// A loaded tree has an even number of nodes, which no tree layout has.
-    #[error("invalid Merkle tree: {0} nodes is not a complete binary tree (node count must be odd)")]
+    #[error(
+        "invalid Merkle tree: {0} nodes is not a complete binary tree (node count must be odd)"
+    )]
     InvalidTreeShape(usize),
     /// A value's `treeIndex` does not point at a leaf holding its hash.
     #[error("value {index}: tree node {tree_index} {reason}")]

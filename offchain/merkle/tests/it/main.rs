@@ -1,0 +1,5 @@
+//! Integration tests, compiled into one binary.
+
+mod interop;
+mod props;
+mod vectors;
