@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IExpropriationVault} from "../interfaces/IExpropriationVault.sol";
+import {HubParameters, HubState, IHubWallet} from "../interfaces/IHubWallet.sol";
+import {IWhitelist} from "../interfaces/IWhitelist.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title HubWallet — a hub's anti-fraud wallet
+/// @notice The whitepaper's state machine, exactly as DESIGN.md's table specifies it:
+///
+/// | call     | who   | from                    | effect                                                        |
+/// |----------|-------|-------------------------|---------------------------------------------------------------|
+/// | register | owner | Created, Idle           | freezes the registration amount, records the time, active     |
+/// | pay      | owner | Registered              | credits the miner, locks 30% on top; free balance covers both |
+/// | claim    | miner | Created, Registered, Idle | transfers what the wallet owes the caller                   |
+/// | payDay   | owner | Registered, period over | 0.5% of the locked funds to the DAO, unlocks all, Idle        |
+/// | withdraw | owner | Created, Idle           | free balance to the owner                                     |
+/// | suspect  | DAO   | Registered              | Suspected: every fund blocked, claims too                     |
+/// | rehab    | DAO   | Suspected               | Idle, every lock and freeze lifted                            |
+/// | ban      | DAO   | Suspected, 120 days on  | everything to the expropriation vault; Punished for ever      |
+///
+/// Payouts are a ledger in this wallet (pull payments), never ERC20 allowances, so a hub cannot pay through a side
+/// wallet and a second payout adds to the first instead of overwriting it. Rounding is never in the hub's favour: the
+/// lock and the DAO's fee round up.
+///
+/// A ban forfeits what the wallet owed its miners: the vault receives the whole balance and a Punished wallet never
+/// moves a token again, so miners should claim promptly; a suspicion (which blocks claims) is the warning.
+/// @dev Deployed once as an implementation and used through EIP-1167 clones made by the HubFactory, which share its
+/// immutables (token, whitelist, vault, DAO); each clone keeps its owner, state and terms in its own storage.
+contract HubWallet is IHubWallet {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Basis points in a whole.
+    uint256 private constant BPS = 10_000;
+
+    /*//////////////////////////////////////////////////////////////
+                               IMMUTABLES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    IERC20 public immutable token;
+
+    /// @inheritdoc IHubWallet
+    IWhitelist public immutable whitelist;
+
+    /// @inheritdoc IHubWallet
+    IExpropriationVault public immutable vault;
+
+    /// @inheritdoc IHubWallet
+    address public immutable dao;
+
+    /*//////////////////////////////////////////////////////////////
+                                STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    // One slot: read by every call.
+    address private _owner;
+    HubState private _state;
+    uint40 private _registeredAt;
+    uint40 private _suspectedAt;
+
+    // One slot: the terms, snapshotted at creation.
+    HubParameters private _parameters;
+
+    // One slot: `pay` updates both. uint128 holds 3.4e38 wei, far above any SNM supply (4.44e26).
+    uint128 private _locked;
+    uint128 private _totalOwed;
+
+    mapping(address miner => uint256) private _owed;
+
+    /*//////////////////////////////////////////////////////////////
+                               MODIFIERS
+    //////////////////////////////////////////////////////////////*/
+
+    modifier onlyOwner() {
+        if (msg.sender != _owner) revert HubWalletNotOwner(msg.sender);
+        _;
+    }
+
+    modifier onlyDao() {
+        if (msg.sender != dao) revert HubWalletNotDao(msg.sender);
+        _;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param token_ The SNM token.
+    /// @param whitelist_ The hub registry.
+    /// @param vault_ The expropriation vault.
+    /// @param dao_ The DAO (the timelock).
+    constructor(IERC20 token_, IWhitelist whitelist_, IExpropriationVault vault_, address dao_) {
+        token = token_;
+        whitelist = whitelist_;
+        vault = vault_;
+        dao = dao_;
+        // The implementation owns itself: it can never be initialised, and nobody can act as its owner.
+        _owner = address(this);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              INITIALISER
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    /// @dev Anyone could initialise a clone nobody initialised, but the factory creates and initialises each of its
+    /// clones in one transaction, and the whitelist accepts only the factory's clones.
+    function initialize(address owner_, HubParameters calldata parameters_) external {
+        if (_owner != address(0)) revert HubWalletAlreadyInitialized();
+        if (owner_ == address(0)) revert HubWalletInvalidOwner(owner_);
+        _owner = owner_;
+        _parameters = parameters_;
+        emit Initialized(owner_, parameters_);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              HUB (OWNER)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    function register() external onlyOwner {
+        HubState current = _state;
+        _expectState(current, _bit(HubState.Created) | _bit(HubState.Idle));
+        // Outside Registered nothing is locked or frozen, so the free balance is the balance minus what is owed.
+        uint256 freeze = _parameters.registrationFreeze;
+        uint256 available = _free(0, 0);
+        if (available < freeze) revert HubWalletInsufficientFreeBalance(available, freeze);
+        _state = HubState.Registered;
+        _registeredAt = uint40(block.timestamp);
+        emit Registered(freeze, block.timestamp);
+        whitelist.recordStatus(HubState.Registered);
+    }
+
+    /// @inheritdoc IHubWallet
+    function pay(address miner, uint256 amount) external onlyOwner {
+        _expectState(_state, _bit(HubState.Registered));
+        if (amount == 0) revert HubWalletZeroAmount();
+        if (miner == address(0) || miner == address(this)) revert HubWalletInvalidMiner(miner);
+        HubParameters memory p = _parameters;
+        uint256 lock = Math.mulDiv(amount, p.lockBps, BPS, Math.Rounding.Ceil);
+        uint256 locked_ = _locked;
+        uint256 totalOwed_ = _totalOwed;
+        uint256 available = _free(locked_ + p.registrationFreeze, totalOwed_);
+        // `amount + lock` cannot overflow where it matters: `available` bounds both by the token's supply, and an
+        // amount that large reverts here with the checked addition.
+        uint256 required = amount + lock;
+        if (available < required) revert HubWalletInsufficientFreeBalance(available, required);
+        _locked = (locked_ + lock).toUint128();
+        _totalOwed = (totalOwed_ + amount).toUint128();
+        // Cannot overflow: bounded by `_totalOwed`, which the line above checked.
+        unchecked {
+            _owed[miner] += amount;
+        }
+        emit Paid(miner, amount, lock);
+    }
+
+    /// @inheritdoc IHubWallet
+    function payDay() external onlyOwner {
+        _expectState(_state, _bit(HubState.Registered));
+        uint256 payDayAt_ = _payDayAt();
+        if (block.timestamp < payDayAt_) revert HubWalletPayoutPeriodNotOver(payDayAt_);
+        uint256 unlocked = _locked;
+        uint256 fee = Math.mulDiv(unlocked, _parameters.daoFeeBps, BPS, Math.Rounding.Ceil);
+        _locked = 0;
+        _state = HubState.Idle;
+        emit PayDayHeld(fee, unlocked);
+        if (fee != 0) token.safeTransfer(dao, fee);
+        whitelist.recordStatus(HubState.Idle);
+    }
+
+    /// @inheritdoc IHubWallet
+    function withdraw(uint256 amount) external onlyOwner {
+        _expectState(_state, _bit(HubState.Created) | _bit(HubState.Idle));
+        if (amount == 0) revert HubWalletZeroAmount();
+        // Nothing is locked or frozen in Created or Idle.
+        uint256 available = _free(0, _totalOwed);
+        if (available < amount) revert HubWalletInsufficientFreeBalance(available, amount);
+        emit Withdrawn(msg.sender, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 MINER
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    function claim() external returns (uint256 amount) {
+        _expectState(_state, _bit(HubState.Created) | _bit(HubState.Registered) | _bit(HubState.Idle));
+        amount = _owed[msg.sender];
+        if (amount == 0) revert HubWalletNothingOwed(msg.sender);
+        _owed[msg.sender] = 0;
+        // Cannot underflow: `_totalOwed` is the sum of every `_owed`, this one included.
+        unchecked {
+            _totalOwed -= uint128(amount);
+        }
+        emit Claimed(msg.sender, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  DAO
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    function suspect() external onlyDao {
+        _expectState(_state, _bit(HubState.Registered));
+        _state = HubState.Suspected;
+        _suspectedAt = uint40(block.timestamp);
+        emit Suspected(block.timestamp);
+        whitelist.recordStatus(HubState.Suspected);
+    }
+
+    /// @inheritdoc IHubWallet
+    function rehab() external onlyDao {
+        _expectState(_state, _bit(HubState.Suspected));
+        // The registration freeze applies only while Registered or Suspected, so Idle lifts it.
+        _locked = 0;
+        _state = HubState.Idle;
+        emit Rehabilitated();
+        whitelist.recordStatus(HubState.Idle);
+    }
+
+    /// @inheritdoc IHubWallet
+    function ban() external onlyDao {
+        _expectState(_state, _bit(HubState.Suspected));
+        uint256 banAt_ = _banAt();
+        if (block.timestamp < banAt_) revert HubWalletSuspicionPeriodNotOver(banAt_);
+        _state = HubState.Punished;
+        // The ledger stays as a record of what the miners lost; nothing can be claimed from a Punished wallet.
+        uint256 forfeitedOwed = _totalOwed;
+        _locked = 0;
+        uint256 amount = token.balanceOf(address(this));
+        uint256 depositId;
+        if (amount != 0) {
+            token.forceApprove(address(vault), amount);
+            depositId = vault.deposit(amount, _parameters.expropriationFreeze);
+        } else {
+            // Nothing to expropriate: no deposit was made.
+            depositId = type(uint256).max;
+        }
+        emit Banned(amount, depositId, forfeitedOwed);
+        whitelist.recordStatus(HubState.Punished);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    function owner() external view returns (address) {
+        return _owner;
+    }
+
+    /// @inheritdoc IHubWallet
+    function state() external view returns (HubState) {
+        return _state;
+    }
+
+    /// @inheritdoc IHubWallet
+    function parameters() external view returns (HubParameters memory) {
+        return _parameters;
+    }
+
+    /// @inheritdoc IHubWallet
+    function registeredAt() external view returns (uint256) {
+        return _registeredAt;
+    }
+
+    /// @inheritdoc IHubWallet
+    function suspectedAt() external view returns (uint256) {
+        return _suspectedAt;
+    }
+
+    /// @inheritdoc IHubWallet
+    function payDayAt() external view returns (uint256) {
+        return _payDayAt();
+    }
+
+    /// @inheritdoc IHubWallet
+    function banAt() external view returns (uint256) {
+        return _banAt();
+    }
+
+    /// @inheritdoc IHubWallet
+    function locked() external view returns (uint256) {
+        return _locked;
+    }
+
+    /// @inheritdoc IHubWallet
+    function frozen() public view returns (uint256) {
+        HubState current = _state;
+        return current == HubState.Registered || current == HubState.Suspected ? _parameters.registrationFreeze : 0;
+    }
+
+    /// @inheritdoc IHubWallet
+    function totalOwed() external view returns (uint256) {
+        return _totalOwed;
+    }
+
+    /// @inheritdoc IHubWallet
+    function owed(address miner) external view returns (uint256) {
+        return _owed[miner];
+    }
+
+    /// @inheritdoc IHubWallet
+    function freeBalance() external view returns (uint256) {
+        return _free(uint256(_locked) + frozen(), _totalOwed);
+    }
+
+    /// @inheritdoc IHubWallet
+    function lockFor(uint256 amount) external view returns (uint256) {
+        return Math.mulDiv(amount, _parameters.lockBps, BPS, Math.Rounding.Ceil);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev The balance minus `blocked` (locked + frozen) and `owedToMiners`; 0 if the balance falls short.
+    function _free(uint256 blocked, uint256 owedToMiners) private view returns (uint256) {
+        uint256 balance = token.balanceOf(address(this));
+        uint256 reserved = blocked + owedToMiners;
+        return balance > reserved ? balance - reserved : 0;
+    }
+
+    function _payDayAt() private view returns (uint256) {
+        return uint256(_registeredAt) + _parameters.payoutPeriod;
+    }
+
+    function _banAt() private view returns (uint256) {
+        return uint256(_suspectedAt) + _parameters.suspicionPeriod;
+    }
+
+    /// @dev Reverts unless `current` is one of the states in the `allowed` bitmap.
+    function _expectState(HubState current, bytes32 allowed) private pure {
+        if (_bit(current) & allowed == 0) revert HubWalletUnexpectedState(current, allowed);
+    }
+
+    function _bit(HubState s) private pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
+    }
+}

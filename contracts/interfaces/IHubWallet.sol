@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IExpropriationVault} from "./IExpropriationVault.sol";
+import {IWhitelist} from "./IWhitelist.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @notice The states of a hub's anti-fraud wallet (the whitepaper's HubWallet).
+enum HubState {
+    Created,
+    Registered,
+    Idle,
+    Suspected,
+    Punished
+}
+
+/// @notice A hub's economic terms. The factory holds the terms for new wallets; every wallet snapshots them at
+/// creation, so a hub's terms never change under it.
+/// @dev Packed into one storage slot (96 + 16 + 16 + 3 × 32 bits). Durations are in seconds, fractions in basis
+/// points (1/10,000).
+struct HubParameters {
+    /// SNM (wei) frozen while the hub is registered.
+    uint96 registrationFreeze;
+    /// Part of each payout locked on top of it, in basis points (3,000 = 30%).
+    uint16 lockBps;
+    /// Part of the locked funds sent to the DAO at PayDay, in basis points (50 = 0.5%).
+    uint16 daoFeeBps;
+    /// Seconds from registration until PayDay may be held.
+    uint32 payoutPeriod;
+    /// Seconds from suspicion until the DAO may ban the hub.
+    uint32 suspicionPeriod;
+    /// Seconds the expropriation vault keeps a banned hub's funds before releasing them to the DAO.
+    uint32 expropriationFreeze;
+}
+
+/// @title HubWallet — a hub's anti-fraud wallet
+/// @notice A hub deposits SNM here (a plain ERC20 transfer) and pays its miners from it. Each payout locks a part of
+/// itself on top; the locked funds are released at PayDay, minus the DAO's fee. Miners pull what they are owed.
+/// The DAO (the timelock) can suspect a hub, which blocks every fund, then rehabilitate it or, after the suspicion
+/// period, ban it: everything the wallet holds goes to the expropriation vault and the wallet never moves a token
+/// again.
+interface IHubWallet {
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The wallet was already initialised (or is the implementation, which can never be).
+    error HubWalletAlreadyInitialized();
+
+    /// @notice `owner` cannot be the zero address.
+    error HubWalletInvalidOwner(address owner);
+
+    /// @notice Only the hub's owner may make this call.
+    error HubWalletNotOwner(address caller);
+
+    /// @notice Only the DAO (the timelock) may make this call.
+    error HubWalletNotDao(address caller);
+
+    /// @notice The call is not allowed in the wallet's `current` state. `expectedStates` has bit `1 << uint8(s)` set
+    /// for each state `s` in which it is allowed.
+    error HubWalletUnexpectedState(HubState current, bytes32 expectedStates);
+
+    /// @notice The free balance (`available`) does not cover `required`.
+    error HubWalletInsufficientFreeBalance(uint256 available, uint256 required);
+
+    /// @notice An amount of zero was given.
+    error HubWalletZeroAmount();
+
+    /// @notice `miner` cannot be paid: the zero address or the wallet itself.
+    error HubWalletInvalidMiner(address miner);
+
+    /// @notice The wallet owes `miner` nothing.
+    error HubWalletNothingOwed(address miner);
+
+    /// @notice PayDay cannot be held before `payDayAt`.
+    error HubWalletPayoutPeriodNotOver(uint256 payDayAt);
+
+    /// @notice The hub cannot be banned before `banAt`.
+    error HubWalletSuspicionPeriodNotOver(uint256 banAt);
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The wallet was initialised for `owner` with the terms `parameters`.
+    event Initialized(address indexed owner, HubParameters parameters);
+
+    /// @notice The hub registered: `freeze` SNM are frozen, the payout period started at `registeredAt`.
+    event Registered(uint256 freeze, uint256 registeredAt);
+
+    /// @notice `miner` was credited `amount`, and `lock` more was locked.
+    event Paid(address indexed miner, uint256 amount, uint256 lock);
+
+    /// @notice `miner` pulled `amount`.
+    event Claimed(address indexed miner, uint256 amount);
+
+    /// @notice PayDay: `fee` went to the DAO, `unlocked` was unlocked (fee included), the hub is Idle.
+    event PayDayHeld(uint256 fee, uint256 unlocked);
+
+    /// @notice The owner withdrew `amount` to `to` (the owner).
+    event Withdrawn(address indexed to, uint256 amount);
+
+    /// @notice The DAO suspected the hub; every fund is blocked.
+    event Suspected(uint256 suspectedAt);
+
+    /// @notice The DAO rehabilitated the hub: Idle, every lock and freeze lifted.
+    event Rehabilitated();
+
+    /// @notice The DAO banned the hub: `amount` went to the expropriation vault as deposit `depositId`. Whatever the
+    /// wallet owed its miners (`forfeitedOwed`) is lost with it.
+    event Banned(uint256 amount, uint256 depositId, uint256 forfeitedOwed);
+
+    /*//////////////////////////////////////////////////////////////
+                               INITIALISER
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Initialises a fresh clone for `owner` with the terms `parameters`. Called once, by the factory, in the
+    /// transaction that creates the clone.
+    function initialize(address owner, HubParameters calldata parameters) external;
+
+    /*//////////////////////////////////////////////////////////////
+                              HUB (OWNER)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Created or Idle → Registered: freezes the registration amount and starts the payout period.
+    function register() external;
+
+    /// @notice Registered: credits `miner` with `amount` and locks `lockFor(amount)` on top. The free balance must
+    /// cover both.
+    function pay(address miner, uint256 amount) external;
+
+    /// @notice Registered → Idle, once the payout period is over: sends the DAO's fee out of the locked funds and
+    /// unlocks everything (the registration freeze too).
+    function payDay() external;
+
+    /// @notice Created or Idle: sends `amount` of the free balance to the owner.
+    function withdraw(uint256 amount) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                 MINER
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Transfers to the caller everything the wallet owes it. Not while Suspected or Punished.
+    /// @return amount What was transferred.
+    function claim() external returns (uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                                  DAO
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Registered → Suspected: blocks every fund, claims too.
+    function suspect() external;
+
+    /// @notice Suspected → Idle, at any time: lifts every lock and freeze.
+    function rehab() external;
+
+    /// @notice Suspected → Punished, once the suspicion period is over: everything the wallet holds goes to the
+    /// expropriation vault. Punished is for ever.
+    function ban() external;
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The SNM token.
+    function token() external view returns (IERC20);
+
+    /// @notice The hub registry this wallet mirrors its state into.
+    function whitelist() external view returns (IWhitelist);
+
+    /// @notice Where a ban sends the funds.
+    function vault() external view returns (IExpropriationVault);
+
+    /// @notice The DAO: the timelock, which may suspect, rehabilitate and ban, and receives the PayDay fee.
+    function dao() external view returns (address);
+
+    /// @notice The hub's owner.
+    function owner() external view returns (address);
+
+    /// @notice The wallet's state.
+    function state() external view returns (HubState);
+
+    /// @notice The terms snapshotted at creation.
+    function parameters() external view returns (HubParameters memory);
+
+    /// @notice When the hub last registered (0 if never).
+    function registeredAt() external view returns (uint256);
+
+    /// @notice When the hub was suspected (0 if never).
+    function suspectedAt() external view returns (uint256);
+
+    /// @notice When PayDay may be held: the last registration plus the payout period.
+    function payDayAt() external view returns (uint256);
+
+    /// @notice When the hub may be banned: the suspicion plus the suspicion period.
+    function banAt() external view returns (uint256);
+
+    /// @notice The funds locked by payouts.
+    function locked() external view returns (uint256);
+
+    /// @notice The registration freeze in force: the registration amount while Registered or Suspected, else 0.
+    function frozen() external view returns (uint256);
+
+    /// @notice What the wallet owes all miners together.
+    function totalOwed() external view returns (uint256);
+
+    /// @notice What the wallet owes `miner`.
+    function owed(address miner) external view returns (uint256);
+
+    /// @notice Token balance − locked − frozen − owed (0 if the balance falls short, which only a ban can cause).
+    function freeBalance() external view returns (uint256);
+
+    /// @notice What paying `amount` locks on top of it: `amount × lockBps / 10,000`, rounded up.
+    function lockFor(uint256 amount) external view returns (uint256);
+}
