@@ -1,12 +1,38 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {MapGame} from "../../contracts/verification/MapGame.sol";
+import {MandelbrotRow} from "../../contracts/verification/computations/MandelbrotRow.sol";
+import {MonteCarloPi} from "../../contracts/verification/computations/MonteCarloPi.sol";
+import {IMapGame} from "../../contracts/verification/interfaces/IMapGame.sol";
 import {Deployment} from "./Deployment.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Script} from "forge-std/Script.sol";
 
 /// @notice The map tasks' part of the deploy definition: the MapGame and its example computations.
 abstract contract MapGameDeployer is Script {
     /// @dev Called while broadcasting as the deployer, after the hub economy and the judge exist. Fills the map-game
-    /// fields of `d`.
-    function _deployMapGame(Deployment memory d) internal virtual {}
+    /// fields of `d`. The game is governed by the timelock from construction: the deployer never holds a role in it.
+    function _deployMapGame(Deployment memory d) internal virtual {
+        d.mapGame = address(new MapGame(IERC20(d.token), d.timelock, mapGameParams()));
+        d.mandelbrot = address(new MandelbrotRow());
+        d.monteCarlo = address(new MonteCarloPi());
+    }
+
+    /// @notice The map game's initial parameters: defaults, each overridable by an environment variable (`SONM_MAP_*`).
+    /// Windows default to a day or two in production and to the ten-minute floor on a local chain (`SONM_PROFILE`,
+    /// as for governance).
+    function mapGameParams() public view returns (IMapGame.Params memory p) {
+        string memory profile = vm.envOr("SONM_PROFILE", block.chainid == 31_337 ? "local" : "production");
+        bool local = keccak256(bytes(profile)) == keccak256("local");
+        p.minSolverBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_SOLVER_BOND", uint256(10 ether)));
+        p.minChallengerBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_CHALLENGER_BOND", uint256(1 ether)));
+        p.claimWindow = SafeCast.toUint32(vm.envOr("SONM_MAP_CLAIM_WINDOW", uint256(local ? 10 minutes : 1 days)));
+        p.challengeWindow =
+            SafeCast.toUint32(vm.envOr("SONM_MAP_CHALLENGE_WINDOW", uint256(local ? 10 minutes : 2 days)));
+        p.responseWindow = SafeCast.toUint32(vm.envOr("SONM_MAP_RESPONSE_WINDOW", uint256(local ? 10 minutes : 1 days)));
+        p.challengerShareBps = SafeCast.toUint16(vm.envOr("SONM_MAP_CHALLENGER_SHARE_BPS", uint256(5000)));
+        p.maxGasPerLeaf = SafeCast.toUint32(vm.envOr("SONM_MAP_MAX_GAS_PER_LEAF", uint256(10_000_000)));
+    }
 }

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IMapComputation} from "./computations/IMapComputation.sol";
+import {IMapGame} from "./interfaces/IMapGame.sol";
+import {Judge} from "./libraries/Judge.sol";
+import {StandardMerkle} from "./libraries/StandardMerkle.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+/// @title MapGame: map tasks, judged one leaf at a time
+/// @notice See {IMapGame}. The game holds exactly the escrowed rewards, the live solver bonds and the open query
+/// bonds; every token that leaves it is one of those, paid to the party the rules name.
+/// @dev Token transfers come last in every function (checks, effects, interactions). The token is SNM, a plain
+/// OpenZeppelin ERC20 without hooks; computations are only ever `staticcall`ed by {Judge}.
+contract MapGame is IMapGame {
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The shortest window the DAO may set: long enough for an honest party to get a transaction included.
+    uint32 public constant MIN_WINDOW = 10 minutes;
+
+    /// @notice The longest window the DAO may set: a bond or reward is never locked up for longer per phase.
+    uint32 public constant MAX_WINDOW = 30 days;
+
+    /// @notice The least share of a slashed bond that goes to the challenger, so proving a cheat always pays.
+    uint16 public constant MIN_CHALLENGER_SHARE_BPS = 1000;
+
+    /// @notice Basis points in a whole.
+    uint16 public constant BPS = 10_000;
+
+    /// @notice The most gas a leaf may be given, so that a proof of cheat (the leaf plus ~100k of bookkeeping, plus
+    /// the 1/64 the judge must hold back) always fits in a block.
+    uint32 public constant MAX_GAS_PER_LEAF = 15_000_000;
+
+    /*//////////////////////////////////////////////////////////////
+                                STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The token rewards and bonds are paid in (SNM).
+    IERC20 public immutable token;
+
+    /// @notice The DAO (the timelock): sets the parameters and receives its share of slashed bonds.
+    address public immutable dao;
+
+    Params internal _params;
+
+    /// @notice How many tasks were posted; task ids start at 1.
+    uint256 public taskCount;
+
+    /// @notice How many queries were opened; query ids start at 1.
+    uint256 public queryCount;
+
+    mapping(uint256 taskId => Task) internal _tasks;
+    mapping(uint256 queryId => Query) internal _queries;
+
+    /// @notice The block a proof commitment was made in (0 if none).
+    mapping(bytes32 commitment => uint256 blockNumber) public proofCommitBlock;
+
+    /*//////////////////////////////////////////////////////////////
+                              CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param token_ The token rewards and bonds are paid in.
+    /// @param dao_ The DAO's timelock.
+    /// @param params_ The initial parameters (checked like {setParams}).
+    constructor(IERC20 token_, address dao_, Params memory params_) {
+        token = token_;
+        dao = dao_;
+        _setParams(params_);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                             TASK LIFECYCLE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IMapGame
+    function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId) {
+        Params memory p = _params;
+        if (address(spec.computation).code.length == 0) {
+            revert MapGameComputationNotAContract(address(spec.computation));
+        }
+        if (spec.leafCount == 0) revert MapGameZeroLeafCount();
+        if (spec.gasPerLeaf == 0 || spec.gasPerLeaf > p.maxGasPerLeaf) {
+            revert MapGameGasPerLeafOutOfRange(spec.gasPerLeaf, p.maxGasPerLeaf);
+        }
+        if (spec.reward == 0) revert MapGameZeroReward();
+        if (spec.solverBond < p.minSolverBond) revert MapGameSolverBondTooLow(spec.solverBond, p.minSolverBond);
+        if (spec.challengerBond < p.minChallengerBond || spec.challengerBond > spec.solverBond) {
+            revert MapGameChallengerBondOutOfRange(spec.challengerBond, p.minChallengerBond, spec.solverBond);
+        }
+        if (spec.commitDeadline <= block.timestamp) revert MapGameCommitDeadlineInPast(spec.commitDeadline);
+
+        taskId = ++taskCount;
+        Task storage t = _tasks[taskId];
+        t.buyer = msg.sender;
+        t.reward = spec.reward;
+        t.computation = spec.computation;
+        t.gasPerLeaf = spec.gasPerLeaf;
+        t.commitDeadline = spec.commitDeadline;
+        t.inputRoot = spec.inputRoot;
+        t.solverBond = spec.solverBond;
+        t.challengerBond = spec.challengerBond;
+        t.leafCount = spec.leafCount;
+        t.status = TaskStatus.Open;
+        emit TaskPosted(taskId, msg.sender, spec.computation, spec, inputURI);
+
+        token.safeTransferFrom(msg.sender, address(this), spec.reward);
+    }
+
+    /// @inheritdoc IMapGame
+    function claim(uint256 taskId) external {
+        Task storage t = _tasks[taskId];
+        uint256 forfeited;
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _expireClaim(taskId, t);
+        if (t.status != TaskStatus.Open) revert MapGameWrongTaskStatus(taskId, t.status);
+        uint256 commitDeadline = t.commitDeadline;
+        if (block.timestamp >= commitDeadline) revert MapGameDeadlinePassed(commitDeadline);
+
+        uint256 claimEnd = block.timestamp + _params.claimWindow;
+        if (claimEnd > commitDeadline) claimEnd = commitDeadline;
+        uint24 round = t.round + 1;
+        t.solver = msg.sender;
+        t.deadline = uint40(claimEnd);
+        t.status = TaskStatus.Claimed;
+        t.round = round;
+        emit TaskClaimed(taskId, msg.sender, round, uint40(claimEnd));
+
+        if (forfeited != 0) token.safeTransfer(t.buyer, forfeited);
+        token.safeTransferFrom(msg.sender, address(this), t.solverBond);
+    }
+
+    /// @inheritdoc IMapGame
+    function expireClaim(uint256 taskId) external {
+        Task storage t = _tasks[taskId];
+        if (t.status != TaskStatus.Claimed) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
+        uint256 forfeited = _expireClaim(taskId, t);
+
+        token.safeTransfer(t.buyer, forfeited);
+    }
+
+    /// @inheritdoc IMapGame
+    function commit(uint256 taskId, bytes32 resultRoot, string calldata resultURI) external {
+        Task storage t = _tasks[taskId];
+        if (t.status != TaskStatus.Claimed) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (msg.sender != t.solver) revert MapGameNotSolver(msg.sender, t.solver);
+        if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
+
+        uint40 challengeEnd = uint40(block.timestamp + _params.challengeWindow);
+        t.resultRoot = resultRoot;
+        t.deadline = challengeEnd;
+        t.status = TaskStatus.Committed;
+        emit ResultCommitted(taskId, msg.sender, t.round, resultRoot, challengeEnd, resultURI);
+    }
+
+    /// @inheritdoc IMapGame
+    function finalize(uint256 taskId) external {
+        Task storage t = _tasks[taskId];
+        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
+        if (t.openQueries != 0) revert MapGameQueriesOpen(taskId, t.openQueries);
+
+        t.status = TaskStatus.Finalized;
+        address solver = t.solver;
+        uint256 payout;
+        // A uint96 plus a uint96 cannot overflow a uint256.
+        unchecked {
+            payout = uint256(t.reward) + t.solverBond;
+        }
+        emit TaskFinalized(taskId, solver, payout);
+
+        token.safeTransfer(solver, payout);
+    }
+
+    /// @inheritdoc IMapGame
+    function refund(uint256 taskId) external {
+        Task storage t = _tasks[taskId];
+        uint256 forfeited;
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _expireClaim(taskId, t);
+        if (t.status != TaskStatus.Open) revert MapGameWrongTaskStatus(taskId, t.status);
+        address buyer = t.buyer;
+        if (msg.sender != buyer && block.timestamp < t.commitDeadline) revert MapGameNotBuyer(msg.sender, buyer);
+
+        t.status = TaskStatus.Refunded;
+        uint256 reward = t.reward;
+        emit TaskRefunded(taskId, buyer, reward);
+
+        // The reward and an unused claim's bond, both owed to the buyer, in one transfer.
+        token.safeTransfer(buyer, reward + forfeited);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          DIRECT PROOF OF CHEAT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IMapGame
+    function commitProof(bytes32 commitment) external {
+        if (proofCommitBlock[commitment] != 0) revert MapGameProofAlreadyCommitted(commitment);
+        proofCommitBlock[commitment] = block.number;
+        emit ProofCommitted(commitment, msg.sender);
+    }
+
+    /// @inheritdoc IMapGame
+    function proveCheat(uint256 taskId, CheatProof calldata proof, bytes32 salt) external {
+        // The commitment is recomputed with the caller's address: a reveal copied by anyone else names a commitment
+        // that was never made.
+        bytes32 commitment = _proofCommitment(msg.sender, taskId, proof.index, proof.input, proof.output, salt);
+        uint256 committedAt = proofCommitBlock[commitment];
+        if (committedAt == 0) revert MapGameProofNotCommitted(commitment);
+        if (committedAt >= block.number) revert MapGameProofRevealTooEarly(commitment);
+
+        Task storage t = _tasks[taskId];
+        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
+        if (proof.index >= t.leafCount) revert MapGameIndexOutOfRange(proof.index, t.leafCount);
+        if (!StandardMerkle.verify(proof.inputProof, t.inputRoot, StandardMerkle.leaf(proof.index, proof.input))) {
+            revert MapGameInvalidInputProof();
+        }
+        if (!StandardMerkle.verify(proof.resultProof, t.resultRoot, StandardMerkle.leaf(proof.index, proof.output))) {
+            revert MapGameInvalidResultProof();
+        }
+        bytes memory expected = Judge.leaf(t.computation, proof.input, t.gasPerLeaf);
+        if (keccak256(expected) == keccak256(proof.output)) revert MapGameNoCheat(taskId, proof.index);
+
+        delete proofCommitBlock[commitment];
+        emit CheatProven(taskId, t.round, proof.index, msg.sender);
+        _slash(taskId, t, msg.sender, 0);
+    }
+
+    /// @inheritdoc IMapGame
+    function proofCommitment(
+        address challenger,
+        uint256 taskId,
+        uint256 index,
+        bytes calldata input,
+        bytes calldata output,
+        bytes32 salt
+    ) external pure returns (bytes32) {
+        return _proofCommitment(challenger, taskId, index, input, output, salt);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                QUERIES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IMapGame
+    function openQuery(uint256 taskId, uint256 index) external returns (uint256 queryId) {
+        Task storage t = _tasks[taskId];
+        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
+        if (index >= t.leafCount) revert MapGameIndexOutOfRange(index, t.leafCount);
+        if (t.openQueries == type(uint24).max) revert MapGameTooManyQueries(taskId);
+
+        // Checked above: one below the type's maximum.
+        unchecked {
+            t.openQueries += 1;
+        }
+        queryId = ++queryCount;
+        uint40 deadline = uint40(block.timestamp + _params.responseWindow);
+        uint24 round = t.round;
+        // taskId fits: it is at most taskCount, and 2^64 posts cannot happen; index < leafCount, a uint64.
+        _queries[queryId] = Query({
+            challenger: msg.sender,
+            deadline: deadline,
+            round: round,
+            status: QueryStatus.Open,
+            taskId: uint64(taskId),
+            index: uint64(index)
+        });
+        emit QueryOpened(queryId, taskId, round, msg.sender, index, deadline);
+
+        token.safeTransferFrom(msg.sender, address(this), t.challengerBond);
+    }
+
+    /// @inheritdoc IMapGame
+    function answerQuery(uint256 queryId, bytes calldata output, bytes32[] calldata resultProof) external {
+        Query storage q = _queries[queryId];
+        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        uint256 taskId = q.taskId;
+        Task storage t = _tasks[taskId];
+        if (!_isLive(q, t)) revert MapGameQueryStale(queryId);
+        if (block.timestamp >= q.deadline) revert MapGameDeadlinePassed(q.deadline);
+        uint256 index = q.index;
+        if (!StandardMerkle.verify(resultProof, t.resultRoot, StandardMerkle.leaf(index, output))) {
+            revert MapGameInvalidResultProof();
+        }
+
+        q.status = QueryStatus.Answered;
+        // The query was open against this commitment, so the counter is at least one.
+        unchecked {
+            t.openQueries -= 1;
+        }
+        // The answer shows data the challenger may now check: leave it a response window to prove a cheat.
+        uint40 challengeEnd = t.deadline;
+        uint256 minEnd = block.timestamp + _params.responseWindow;
+        if (minEnd > challengeEnd) {
+            challengeEnd = uint40(minEnd);
+            t.deadline = challengeEnd;
+        }
+        emit QueryAnswered(queryId, taskId, index, output, challengeEnd);
+
+        token.safeTransfer(t.solver, t.challengerBond);
+    }
+
+    /// @inheritdoc IMapGame
+    function timeoutQuery(uint256 queryId) external {
+        Query storage q = _queries[queryId];
+        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        uint256 taskId = q.taskId;
+        Task storage t = _tasks[taskId];
+        if (!_isLive(q, t)) revert MapGameQueryStale(queryId);
+        if (block.timestamp < q.deadline) revert MapGameDeadlineNotReached(q.deadline);
+
+        q.status = QueryStatus.TimedOut;
+        emit QueryTimedOut(queryId, taskId);
+        _slash(taskId, t, q.challenger, t.challengerBond);
+    }
+
+    /// @inheritdoc IMapGame
+    function reclaimQueryBond(uint256 queryId) external {
+        Query storage q = _queries[queryId];
+        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        uint256 taskId = q.taskId;
+        Task storage t = _tasks[taskId];
+        if (_isLive(q, t)) revert MapGameQueryLive(queryId);
+
+        q.status = QueryStatus.Reclaimed;
+        address challenger = q.challenger;
+        emit QueryBondReclaimed(queryId, taskId, challenger);
+
+        token.safeTransfer(challenger, t.challengerBond);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               GOVERNANCE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IMapGame
+    function setParams(Params calldata params_) external {
+        if (msg.sender != dao) revert MapGameUnauthorized(msg.sender);
+        _setParams(params_);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IMapGame
+    function getTask(uint256 taskId) external view returns (Task memory) {
+        return _tasks[taskId];
+    }
+
+    /// @inheritdoc IMapGame
+    function getQuery(uint256 queryId) external view returns (Query memory) {
+        return _queries[queryId];
+    }
+
+    /// @inheritdoc IMapGame
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Reopens the task; the claim's bond, returned, is owed to the buyer (squatting costs money). Effects only:
+    /// the caller pays.
+    function _expireClaim(uint256 taskId, Task storage t) internal returns (uint256 forfeited) {
+        address solver = t.solver;
+        forfeited = t.solverBond;
+        t.solver = address(0);
+        t.status = TaskStatus.Open;
+        emit ClaimExpired(taskId, solver, t.round, uint96(forfeited));
+    }
+
+    /// @dev Splits the live solver's bond between `challenger` (plus `refund`, its own query bond) and the DAO, and
+    /// reopens the task. Open queries of this commitment become reclaimable: the status leaves Committed.
+    function _slash(uint256 taskId, Task storage t, address challenger, uint256 refund_) internal {
+        uint256 bond = t.solverBond;
+        // bond < 2^96 and the share <= 10_000, so the product cannot overflow; the share is at most the bond.
+        uint256 toChallenger;
+        uint256 toDao;
+        unchecked {
+            toChallenger = bond * _params.challengerShareBps / BPS;
+            toDao = bond - toChallenger;
+        }
+        address solver = t.solver;
+        t.solver = address(0);
+        t.status = TaskStatus.Open;
+        t.openQueries = 0;
+        emit SolverSlashed(taskId, t.round, solver, challenger, toChallenger, toDao);
+
+        token.safeTransfer(challenger, toChallenger + refund_);
+        if (toDao != 0) token.safeTransfer(dao, toDao);
+    }
+
+    /// @dev Whether the query asks about the task's live commitment.
+    function _isLive(Query storage q, Task storage t) internal view returns (bool) {
+        return t.status == TaskStatus.Committed && t.round == q.round;
+    }
+
+    function _setParams(Params memory p) internal {
+        _checkWindow(p.claimWindow);
+        _checkWindow(p.challengeWindow);
+        _checkWindow(p.responseWindow);
+        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > BPS) {
+            revert MapGameChallengerShareOutOfRange(p.challengerShareBps);
+        }
+        if (p.minSolverBond == 0 || p.minChallengerBond == 0) revert MapGameZeroMinimumBond();
+        if (p.maxGasPerLeaf == 0 || p.maxGasPerLeaf > MAX_GAS_PER_LEAF) {
+            revert MapGameMaxGasPerLeafOutOfRange(p.maxGasPerLeaf);
+        }
+        _params = p;
+        emit ParamsSet(p);
+    }
+
+    function _checkWindow(uint32 window) internal pure {
+        if (window < MIN_WINDOW || window > MAX_WINDOW) revert MapGameWindowOutOfRange(window);
+    }
+
+    function _proofCommitment(
+        address challenger,
+        uint256 taskId,
+        uint256 index,
+        bytes calldata input,
+        bytes calldata output,
+        bytes32 salt
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(challenger, taskId, index, keccak256(input), keccak256(output), salt));
+    }
+}

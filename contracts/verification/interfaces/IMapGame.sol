@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IMapComputation} from "../computations/IMapComputation.sol";
+
+/// @title The verification game for map tasks
+/// @notice A buyer posts a task of independent leaves; one solver claims it with a bond and commits the Merkle root
+/// of its results; during the challenge window anyone may prove a cheat (a direct proof, committed then revealed)
+/// or query a leaf with a bond (the solver must answer); a cheat slashes the solver and reopens the task; after the
+/// window the solver collects reward and bond, and after the commit deadline without a result the buyer takes the
+/// reward back. Amounts are in the game's token (SNM); times are unix seconds; deadlines are exclusive (an action
+/// is allowed while `block.timestamp < deadline`, its timeout once `block.timestamp >= deadline`).
+interface IMapGame {
+    /*//////////////////////////////////////////////////////////////
+                                 TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Where a task is in its life.
+    enum TaskStatus {
+        None, // never posted
+        Open, // waiting for a solver (posted, or reopened after a forfeited claim or a slash)
+        Claimed, // a solver holds it and must commit by `deadline`
+        Committed, // a result is committed; challenges are open until `deadline`
+        Finalized, // the solver was paid (terminal)
+        Refunded // the buyer took the reward back (terminal)
+    }
+
+    /// @notice Where a query is in its life.
+    enum QueryStatus {
+        None, // never opened
+        Open, // waiting for the solver's answer until `deadline`
+        Answered, // answered in time; the bond went to the solver
+        TimedOut, // unanswered; the solver was slashed and the bond returned
+        Reclaimed // the commitment it asked about was slashed or expired otherwise; the bond returned
+    }
+
+    /// @notice What a buyer posts.
+    /// @param computation Evaluates one leaf; its deployed code is the task's semantics.
+    /// @param inputRoot StandardMerkleTree root over `(uint256 index, bytes input)`, `index` in `[0, leafCount)`.
+    /// @param leafCount The number of leaves.
+    /// @param gasPerLeaf The exact gas one leaf is evaluated with (see {Judge}).
+    /// @param reward Escrowed at posting; paid to the solver whose result survives the challenge window.
+    /// @param solverBond Posted by the solver at claim; lost on a proven cheat, an unanswered query or a missed
+    /// commit.
+    /// @param challengerBond Posted by each query; paid to the solver when the query is answered.
+    /// @param commitDeadline No result may be committed at or after this time; from then an open task is refundable.
+    struct TaskSpec {
+        IMapComputation computation;
+        bytes32 inputRoot;
+        uint64 leafCount;
+        uint32 gasPerLeaf;
+        uint96 reward;
+        uint96 solverBond;
+        uint96 challengerBond;
+        uint40 commitDeadline;
+    }
+
+    /// @notice A task as stored. Six slots; the fields written after posting share slots written at posting.
+    /// @param deadline While Claimed: the time the solver must commit by. While Committed: the end of the
+    /// challenge window (extended so a challenger has `responseWindow` after the last answer).
+    /// @param round How many claims the task has seen; names the live commitment, so that a query or a proof of an
+    /// earlier commitment cannot touch a later one.
+    /// @param openQueries Unanswered queries against the live commitment; the task cannot finalize while any is open.
+    struct Task {
+        address buyer;
+        uint96 reward;
+        IMapComputation computation;
+        uint32 gasPerLeaf;
+        uint40 commitDeadline;
+        bytes32 inputRoot;
+        uint96 solverBond;
+        uint96 challengerBond;
+        uint64 leafCount;
+        address solver;
+        uint40 deadline;
+        TaskStatus status;
+        uint24 round;
+        uint24 openQueries;
+        bytes32 resultRoot;
+    }
+
+    /// @notice A bonded question: "show me your result leaf at `index`".
+    struct Query {
+        address challenger;
+        uint40 deadline;
+        uint24 round;
+        QueryStatus status;
+        uint64 taskId;
+        uint64 index;
+    }
+
+    /// @notice What the DAO sets. Windows apply to phases that start after a change; a running deadline never moves.
+    /// @param minSolverBond The least solver bond a task may ask for.
+    /// @param minChallengerBond The least challenger (query) bond a task may ask for.
+    /// @param claimWindow The time a claimer has to commit (cut short by the task's commit deadline).
+    /// @param challengeWindow The time a committed result stays open to challenges.
+    /// @param responseWindow The time a solver has to answer a query, and a challenger has after an answer.
+    /// @param challengerShareBps The part of a slashed solver bond that goes to the challenger, in basis points; the
+    /// rest goes to the DAO.
+    /// @param maxGasPerLeaf The largest `gasPerLeaf` a task may fix (a leaf must be judgeable within a block).
+    struct Params {
+        uint96 minSolverBond;
+        uint96 minChallengerBond;
+        uint32 claimWindow;
+        uint32 challengeWindow;
+        uint32 responseWindow;
+        uint16 challengerShareBps;
+        uint32 maxGasPerLeaf;
+    }
+
+    /// @notice A direct proof of cheat: the input leaf and the solver's result leaf at the same index.
+    /// @param index The leaf's index.
+    /// @param input The leaf's input (the data of the input leaf).
+    /// @param inputProof The input leaf's proof under the task's `inputRoot`.
+    /// @param output The solver's output (the data of the result leaf).
+    /// @param resultProof The result leaf's proof under the committed `resultRoot`.
+    struct CheatProof {
+        uint256 index;
+        bytes input;
+        bytes32[] inputProof;
+        bytes output;
+        bytes32[] resultProof;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A buyer posted a task and escrowed its reward.
+    event TaskPosted(
+        uint256 indexed taskId,
+        address indexed buyer,
+        IMapComputation indexed computation,
+        TaskSpec spec,
+        string inputURI
+    );
+
+    /// @notice A solver claimed a task and posted its bond; it must commit before `deadline`.
+    event TaskClaimed(uint256 indexed taskId, address indexed solver, uint24 round, uint40 deadline);
+
+    /// @notice A claimer did not commit in time; its bond went to the buyer and the task reopened.
+    event ClaimExpired(uint256 indexed taskId, address indexed solver, uint24 round, uint96 forfeited);
+
+    /// @notice A solver committed a result root; challenges are open until `challengeEnd`.
+    event ResultCommitted(
+        uint256 indexed taskId,
+        address indexed solver,
+        uint24 round,
+        bytes32 resultRoot,
+        uint40 challengeEnd,
+        string resultURI
+    );
+
+    /// @notice A challenger committed to a proof of cheat (see {proofCommitment}).
+    event ProofCommitted(bytes32 indexed commitment, address indexed challenger);
+
+    /// @notice A direct proof showed that the result leaf at `index` is not what the computation outputs.
+    event CheatProven(uint256 indexed taskId, uint24 round, uint256 index, address indexed challenger);
+
+    /// @notice The solver of `round` lost its bond: `toChallenger` to `challenger`, `toDao` to the DAO; the task
+    /// reopened.
+    event SolverSlashed(
+        uint256 indexed taskId,
+        uint24 round,
+        address indexed solver,
+        address indexed challenger,
+        uint256 toChallenger,
+        uint256 toDao
+    );
+
+    /// @notice A challenger asked for the result leaf at `index` and posted its bond; the answer is due by `deadline`.
+    event QueryOpened(
+        uint256 indexed queryId,
+        uint256 indexed taskId,
+        uint24 round,
+        address indexed challenger,
+        uint256 index,
+        uint40 deadline
+    );
+
+    /// @notice The result leaf at the query's index was shown; the bond went to the solver. Challenges on this task
+    /// stay open at least until `challengeEnd`.
+    event QueryAnswered(
+        uint256 indexed queryId, uint256 indexed taskId, uint256 index, bytes output, uint40 challengeEnd
+    );
+
+    /// @notice A query went unanswered; the solver was slashed (see {SolverSlashed}).
+    event QueryTimedOut(uint256 indexed queryId, uint256 indexed taskId);
+
+    /// @notice A query's commitment ended without it (slashed by another proof); its bond went back.
+    event QueryBondReclaimed(uint256 indexed queryId, uint256 indexed taskId, address indexed challenger);
+
+    /// @notice The challenge window passed without a cheat; the solver got reward and bond.
+    event TaskFinalized(uint256 indexed taskId, address indexed solver, uint256 payout);
+
+    /// @notice The buyer took the reward back.
+    event TaskRefunded(uint256 indexed taskId, address indexed buyer, uint256 amount);
+
+    /// @notice The DAO set new parameters.
+    event ParamsSet(Params params);
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Only the DAO (the timelock) may do this.
+    error MapGameUnauthorized(address caller);
+
+    /// @notice A window is outside `[MIN_WINDOW, MAX_WINDOW]`.
+    error MapGameWindowOutOfRange(uint256 window);
+
+    /// @notice The challenger's share is outside `[MIN_CHALLENGER_SHARE_BPS, 10_000]`.
+    error MapGameChallengerShareOutOfRange(uint256 bps);
+
+    /// @notice A minimum bond is zero: a staller must always pay something.
+    error MapGameZeroMinimumBond();
+
+    /// @notice `maxGasPerLeaf` is zero or above `MAX_GAS_PER_LEAF`.
+    error MapGameMaxGasPerLeafOutOfRange(uint256 maxGasPerLeaf);
+
+    /// @notice The computation has no code.
+    error MapGameComputationNotAContract(address computation);
+
+    /// @notice A task must have at least one leaf.
+    error MapGameZeroLeafCount();
+
+    /// @notice `gasPerLeaf` is zero or above the DAO's `maxGasPerLeaf`.
+    error MapGameGasPerLeafOutOfRange(uint256 gasPerLeaf, uint256 maxGasPerLeaf);
+
+    /// @notice A task must pay something.
+    error MapGameZeroReward();
+
+    /// @notice The solver bond is below the DAO's minimum.
+    error MapGameSolverBondTooLow(uint256 bond, uint256 minimum);
+
+    /// @notice The challenger bond is below the DAO's minimum or above the solver bond (a query must stay affordable).
+    error MapGameChallengerBondOutOfRange(uint256 bond, uint256 minimum, uint256 maximum);
+
+    /// @notice The commit deadline is not in the future.
+    error MapGameCommitDeadlineInPast(uint256 commitDeadline);
+
+    /// @notice The task is not in a status that allows this.
+    error MapGameWrongTaskStatus(uint256 taskId, TaskStatus status);
+
+    /// @notice Too late: the deadline has passed.
+    error MapGameDeadlinePassed(uint256 deadline);
+
+    /// @notice Too early: the deadline has not come.
+    error MapGameDeadlineNotReached(uint256 deadline);
+
+    /// @notice Only the task's solver may do this.
+    error MapGameNotSolver(address caller, address solver);
+
+    /// @notice Only the buyer may do this before the commit deadline.
+    error MapGameNotBuyer(address caller, address buyer);
+
+    /// @notice The index is not a leaf of the task.
+    error MapGameIndexOutOfRange(uint256 index, uint256 leafCount);
+
+    /// @notice The input leaf is not under the task's input root.
+    error MapGameInvalidInputProof();
+
+    /// @notice The result leaf is not under the committed result root.
+    error MapGameInvalidResultProof();
+
+    /// @notice The commitment was already made.
+    error MapGameProofAlreadyCommitted(bytes32 commitment);
+
+    /// @notice No such commitment was made by the caller (a reveal copied from another address lands here).
+    error MapGameProofNotCommitted(bytes32 commitment);
+
+    /// @notice A proof is revealed in the block it was committed in.
+    error MapGameProofRevealTooEarly(bytes32 commitment);
+
+    /// @notice The result leaf is what the computation outputs: no cheat.
+    error MapGameNoCheat(uint256 taskId, uint256 index);
+
+    /// @notice The task cannot finalize while queries are unanswered.
+    error MapGameQueriesOpen(uint256 taskId, uint256 openQueries);
+
+    /// @notice The query is not open.
+    error MapGameWrongQueryStatus(uint256 queryId, QueryStatus status);
+
+    /// @notice The query is about a commitment that is no longer live.
+    error MapGameQueryStale(uint256 queryId);
+
+    /// @notice The query's commitment is still live: it must be answered or timed out, not reclaimed.
+    error MapGameQueryLive(uint256 queryId);
+
+    /// @notice Too many open queries against one commitment.
+    error MapGameTooManyQueries(uint256 taskId);
+
+    /*//////////////////////////////////////////////////////////////
+                               FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Posts a task and escrows `spec.reward` from the caller (who must have approved it).
+    /// @param inputURI Where the inputs are (emitted, not stored).
+    function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId);
+
+    /// @notice Claims an open task and escrows its solver bond from the caller. A claim that expired unused is
+    /// forfeited to the buyer first.
+    function claim(uint256 taskId) external;
+
+    /// @notice Forfeits a claim whose holder did not commit in time: the bond goes to the buyer, the task reopens.
+    /// Anyone may call.
+    function expireClaim(uint256 taskId) external;
+
+    /// @notice Commits the solver's result root.
+    /// @param resultRoot StandardMerkleTree root over `(uint256 index, bytes output)` for every index.
+    /// @param resultURI Where the results are (emitted, not stored).
+    function commit(uint256 taskId, bytes32 resultRoot, string calldata resultURI) external;
+
+    /// @notice Records a commitment to a proof of cheat; reveal it with {proveCheat} in a later block.
+    /// @param commitment {proofCommitment} of the caller's proof.
+    function commitProof(bytes32 commitment) external;
+
+    /// @notice Reveals a committed proof of cheat. If the computation's output at `proof.index` differs from the
+    /// committed one, the solver is slashed, the caller takes the challenger's share and the task reopens.
+    function proveCheat(uint256 taskId, CheatProof calldata proof, bytes32 salt) external;
+
+    /// @notice Asks the solver to show its result leaf at `index`; escrows the task's challenger bond from the
+    /// caller.
+    function openQuery(uint256 taskId, uint256 index) external returns (uint256 queryId);
+
+    /// @notice Answers a query with the result leaf at its index. Anyone may answer; the bond goes to the solver.
+    function answerQuery(uint256 queryId, bytes calldata output, bytes32[] calldata resultProof) external;
+
+    /// @notice Slashes a solver that did not answer a query in time; the challenger gets its bond back and the
+    /// challenger's share. Anyone may call.
+    function timeoutQuery(uint256 queryId) external;
+
+    /// @notice Returns the bond of an open query whose commitment ended otherwise (slashed). Anyone may call.
+    function reclaimQueryBond(uint256 queryId) external;
+
+    /// @notice Pays the solver reward and bond once the challenge window passed with no cheat and no open query.
+    /// Anyone may call.
+    function finalize(uint256 taskId) external;
+
+    /// @notice Returns the reward (and any unused claim's forfeited bond) to the buyer: by the buyer while the task
+    /// is open, by anyone once the commit deadline passed with no result.
+    function refund(uint256 taskId) external;
+
+    /// @notice Sets the parameters. DAO only.
+    function setParams(Params calldata params) external;
+
+    /// @notice The hash a challenger commits to before revealing a proof of cheat:
+    /// `keccak256(abi.encode(challenger, taskId, index, keccak256(input), keccak256(output), salt))`.
+    function proofCommitment(
+        address challenger,
+        uint256 taskId,
+        uint256 index,
+        bytes calldata input,
+        bytes calldata output,
+        bytes32 salt
+    ) external pure returns (bytes32);
+
+    /// @notice A task.
+    function getTask(uint256 taskId) external view returns (Task memory);
+
+    /// @notice A query.
+    function getQuery(uint256 queryId) external view returns (Query memory);
+
+    /// @notice The parameters in force.
+    function params() external view returns (Params memory);
+}
