@@ -62,18 +62,19 @@ contract HubWallet is IHubWallet {
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    // One slot: read by every call.
+    // One slot: the owner is checked by every owner's call.
     address private _owner;
-    HubState private _state;
     uint40 private _registeredAt;
     uint40 private _suspectedAt;
 
     // One slot: the terms, snapshotted at creation.
     HubParameters private _parameters;
 
-    // One slot: `pay` updates both. uint128 holds 3.4e38 wei, far above any SNM supply (4.44e26).
-    uint128 private _locked;
-    uint128 private _totalOwed;
+    // One slot: the ledger's totals with the state, so that `pay` and `claim` read and write a single slot.
+    // uint120 holds 1.3e36 wei, far above any SNM supply (4.44e26); writes are checked all the same.
+    HubState private _state;
+    uint120 private _locked;
+    uint120 private _totalOwed;
 
     mapping(address miner => uint256) private _owed;
 
@@ -155,8 +156,8 @@ contract HubWallet is IHubWallet {
         // amount that large reverts here with the checked addition.
         uint256 required = amount + lock;
         if (available < required) revert HubWalletInsufficientFreeBalance(available, required);
-        _locked = (locked_ + lock).toUint128();
-        _totalOwed = (totalOwed_ + amount).toUint128();
+        _locked = (locked_ + lock).toUint120();
+        _totalOwed = (totalOwed_ + amount).toUint120();
         // Cannot overflow: bounded by `_totalOwed`, which the line above checked.
         unchecked {
             _owed[miner] += amount;
@@ -201,7 +202,7 @@ contract HubWallet is IHubWallet {
         _owed[msg.sender] = 0;
         // Cannot underflow: `_totalOwed` is the sum of every `_owed`, this one included.
         unchecked {
-            _totalOwed -= uint128(amount);
+            _totalOwed -= uint120(amount);
         }
         emit Claimed(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
