@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IChainComputation} from "../computations/IChainComputation.sol";
+
+/// @title The chain tasks' verification game
+/// @notice A buyer escrows a reward for running a chain computation N steps from an initial state. One solver claims
+/// the task with a bond and commits the hash of the final state. During the challenge window, any bonded challenger
+/// who claims another final hash opens a bisection dispute over the steps [0, N]; the solver reveals the state hash at
+/// the midpoint, the challenger agrees (the disagreement lies above) or disagrees (it lies below), down to one step,
+/// which the judge executes on-chain from the preimage of the agreed state. Each side has a chess clock; whoever lets
+/// it run out loses. A solver must win every dispute on its commitment; the first it loses slashes it and reopens the
+/// task, and ends the other disputes on that commitment, whose challengers get their bonds back.
+///
+/// Hashes: the hash of a state is `keccak256(stateBytes)`, at every step, including the initial state (step 0) and the
+/// final state (step N). Times are block timestamps in seconds; amounts are SNM in wei.
+interface IChainGame {
+    /*//////////////////////////////////////////////////////////////
+                                 TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Where a task is in its life.
+    enum TaskStatus {
+        None, // never posted
+        Open, // waiting for a solver (possibly again, after a forfeited claim or a slash)
+        Claimed, // a solver has posted its bond and must commit within the claim window
+        Committed, // a final hash is committed; the challenge window runs, disputes may be open
+        Finalized, // the solver took reward and bond
+        Refunded // the buyer took the reward back after the commit deadline
+    }
+
+    /// @notice Where a dispute is. During `Reveal` and `Step` the solver's clock runs, during `Answer` the challenger's.
+    enum DisputePhase {
+        None, // never opened
+        Reveal, // the solver must reveal the state hash at the midpoint
+        Answer, // the challenger must agree or disagree with the revealed midpoint
+        Step, // one step is left: anyone may have it judged (`judgeStep`) from the preimage of the agreed state
+        SolverWon,
+        ChallengerWon,
+        Dismissed // the commitment was slashed in another dispute; the challenger's bond was returned
+    }
+
+    /// @notice What a buyer posts. Every duration is in seconds.
+    /// @param computation The chain computation (a contract implementing {IChainComputation}).
+    /// @param steps N, the number of steps from the initial state to the final one (1 to 2^64-1).
+    /// @param gasPerStep The exact gas one step is given by the judge; a step that needs more halts.
+    /// @param reward Escrowed at posting; paid to the solver at finalization.
+    /// @param solverBond Posted by the solver at claim.
+    /// @param challengerBond Posted by each challenger when opening a dispute.
+    /// @param clock Each side's total time budget in each dispute.
+    /// @param claimWindow How long a claimer has to commit (and never past `commitDeadline`).
+    /// @param challengeWindow How long, from the commitment, disputes may be opened.
+    /// @param commitDeadline The time after which no claim or commitment is accepted and the buyer may be refunded.
+    struct TaskSpec {
+        IChainComputation computation;
+        uint64 steps;
+        uint32 gasPerStep;
+        uint96 reward;
+        uint96 solverBond;
+        uint96 challengerBond;
+        uint32 clock;
+        uint32 claimWindow;
+        uint32 challengeWindow;
+        uint40 commitDeadline;
+    }
+
+    /// @notice A task as stored: the spec, its fixed terms, and the current claim or commitment.
+    /// @dev Laid out in 7 slots; the field order is the packing.
+    struct Task {
+        // slot 0: fixed at posting
+        address buyer;
+        uint64 steps;
+        TaskStatus status;
+        uint16 challengerShareBps; // the slash split in force when the task was posted
+        // slot 1: fixed at posting
+        IChainComputation computation;
+        uint32 gasPerStep;
+        uint32 clock;
+        uint32 claimWindow;
+        // slot 2: the current solver; read by every dispute move
+        address solver;
+        uint32 epoch; // the number of commitments slashed so far; a dispute belongs to one epoch
+        uint32 openDisputes; // disputes of the current epoch not yet decided
+        uint32 challengeWindow;
+        // slot 3
+        uint96 reward;
+        uint96 solverBond;
+        uint40 commitDeadline;
+        // slot 4
+        uint96 challengerBond;
+        uint40 claimedAt;
+        uint40 committedAt;
+        // slots 5, 6
+        bytes32 initialHash;
+        bytes32 finalHash; // the current commitment (zero unless Committed or Finalized)
+    }
+
+    /// @notice A dispute, flattened for readers (the bot, the CLI).
+    /// @param lo The highest step both sides agree on; `loHash` is the state hash there.
+    /// @param hi The lowest step they disagree on; `hiHash` is the solver's state hash there.
+    /// @param midHash During `Answer`, the solver's state hash at `mid`; otherwise zero.
+    /// @param mid The step the solver must reveal (`Reveal`) or has revealed (`Answer`): `lo + (hi - lo) / 2`.
+    /// @param solverClock, challengerClock Time left, as of `lastMoveAt` (the side to move is charged from then).
+    struct DisputeInfo {
+        address challenger;
+        uint64 taskId;
+        uint32 epoch;
+        DisputePhase phase;
+        uint64 lo;
+        uint64 hi;
+        uint64 mid;
+        bytes32 loHash;
+        bytes32 hiHash;
+        bytes32 midHash;
+        uint32 solverClock;
+        uint32 challengerClock;
+        uint40 lastMoveAt;
+    }
+
+    /// @notice The terms the DAO sets for NEW tasks (a posted task keeps its own).
+    /// @param minSolverBond, minChallengerBond The least bond a task may ask for: what a staller loses at least.
+    /// @param minClock The least clock a task may give each side: enough for an honest side to make all 64 moves.
+    /// @param minClaimWindow, minChallengeWindow The least windows a task may set.
+    /// @param maxGasPerStep The most gas a step may be given, so that the judged step fits in a block.
+    /// @param challengerShareBps The winning challenger's share of a slashed solver bond, in basis points; the rest
+    /// goes to the DAO.
+    struct Parameters {
+        uint96 minSolverBond;
+        uint96 minChallengerBond;
+        uint32 minClock;
+        uint32 minClaimWindow;
+        uint32 minChallengeWindow;
+        uint32 maxGasPerStep;
+        uint16 challengerShareBps;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Only the DAO (the timelock) may call.
+    error ChainGameUnauthorized(address caller);
+    /// @notice A DAO parameter is outside the range the contract guarantees to honest parties.
+    /// @param index The parameter's position in {Parameters} (0 = minSolverBond ... 6 = challengerShareBps).
+    error ChainGameParameterOutOfRange(uint256 index, uint256 value);
+    /// @notice The computation has no code.
+    error ChainGameNotAComputation(address computation);
+    /// @notice A task must have at least one step.
+    error ChainGameZeroSteps();
+    /// @notice gasPerStep is zero or above the DAO's maximum.
+    error ChainGameGasPerStepOutOfRange(uint256 gasPerStep, uint256 maxGasPerStep);
+    /// @notice A bond is below the DAO's minimum.
+    error ChainGameBondTooLow(uint256 bond, uint256 minimum);
+    /// @notice A clock or window is below the DAO's minimum.
+    error ChainGameDurationTooShort(uint256 duration, uint256 minimum);
+    /// @notice The commit deadline is not in the future.
+    error ChainGameDeadlineInPast(uint256 deadline);
+    /// @notice The task is not in the status the call needs.
+    error ChainGameWrongTaskStatus(uint256 taskId, TaskStatus status);
+    /// @notice The commit deadline has passed: no more claims or commitments.
+    error ChainGameCommitDeadlinePassed(uint256 taskId, uint256 deadline);
+    /// @notice Only the task's solver may call.
+    error ChainGameNotSolver(address caller, address solver);
+    /// @notice Only the dispute's challenger may call.
+    error ChainGameNotChallenger(address caller, address challenger);
+    /// @notice The claimer's time to commit is over.
+    error ChainGameClaimExpired(uint256 taskId, uint256 expiredAt);
+    /// @notice The claimer's time to commit is not over.
+    error ChainGameClaimNotExpired(uint256 taskId, uint256 expiresAt);
+    /// @notice The commitment's challenge window is closed.
+    error ChainGameChallengeWindowClosed(uint256 taskId, uint256 closedAt);
+    /// @notice The commitment's challenge window is still open.
+    error ChainGameChallengeWindowOpen(uint256 taskId, uint256 closesAt);
+    /// @notice Disputes on the commitment are still undecided.
+    error ChainGameDisputesOpen(uint256 taskId, uint256 count);
+    /// @notice The commit deadline has not passed: the task may still be solved.
+    error ChainGameDeadlineNotPassed(uint256 taskId, uint256 deadline);
+    /// @notice A challenger must claim a final hash other than the solver's.
+    error ChainGameSameFinalHash(bytes32 finalHash);
+    /// @notice The dispute is not in the phase the call needs.
+    error ChainGameWrongPhase(uint256 disputeId, DisputePhase phase);
+    /// @notice The commitment the dispute is about has been slashed in another dispute.
+    error ChainGameDisputeStale(uint256 disputeId);
+    /// @notice The commitment the dispute is about is still live: it cannot be dismissed.
+    error ChainGameDisputeLive(uint256 disputeId);
+    /// @notice The side to move has run out of time: only {IChainGame.timeout} can end the dispute now.
+    error ChainGameClockExpired(uint256 disputeId);
+    /// @notice The side to move still has time.
+    error ChainGameClockRunning(uint256 disputeId, uint256 runsOutAt);
+    /// @notice The preimage does not hash to the agreed state hash.
+    error ChainGameWrongPreimage(bytes32 expected, bytes32 actual);
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The DAO set the parameters for new tasks.
+    event ParametersSet(Parameters parameters);
+    /// @notice A buyer posted a task and escrowed its reward. `initialState` is the state at step 0 (the bytes are only
+    /// in this event; the task stores their hash).
+    event TaskPosted(
+        uint256 indexed taskId, address indexed buyer, TaskSpec spec, bytes32 initialHash, bytes initialState
+    );
+    /// @notice A solver claimed the task with its bond; it must commit by `commitBy`.
+    event TaskClaimed(uint256 indexed taskId, address indexed solver, uint256 commitBy);
+    /// @notice A claimer failed to commit in time; its bond went to the buyer and the task reopened.
+    event ClaimForfeited(uint256 indexed taskId, address indexed solver, uint256 bond);
+    /// @notice The solver committed the hash of the final state; disputes may be opened until `challengeBy`.
+    event ResultCommitted(uint256 indexed taskId, address indexed solver, bytes32 finalHash, uint256 challengeBy);
+    /// @notice The solver took reward and bond.
+    event TaskFinalized(uint256 indexed taskId, address indexed solver, uint256 reward, uint256 bond);
+    /// @notice The buyer took the reward back.
+    event TaskRefunded(uint256 indexed taskId, address indexed buyer, uint256 reward);
+    /// @notice A challenger opened a dispute over steps [0, `steps`], claiming `claimedFinalHash`.
+    event DisputeOpened(
+        uint256 indexed disputeId,
+        uint256 indexed taskId,
+        address indexed challenger,
+        uint256 epoch,
+        bytes32 claimedFinalHash
+    );
+    /// @notice The solver revealed its state hash at step `mid`.
+    event MidpointRevealed(uint256 indexed disputeId, uint64 mid, bytes32 stateHash);
+    /// @notice The challenger agreed (the bisection continues above `mid`) or disagreed (below it).
+    event MidpointAnswered(uint256 indexed disputeId, uint64 mid, bool agreed);
+    /// @notice The judge executed step `lo` to `lo + 1`; the solver was right iff `nextHash` is its hash at `lo + 1`.
+    event StepJudged(uint256 indexed disputeId, uint64 lo, bytes32 nextHash, bool solverRight);
+    /// @notice The dispute was decided, by the judged step or by a clock running out.
+    event DisputeDecided(uint256 indexed disputeId, uint256 indexed taskId, bool solverWon, bool byTimeout);
+    /// @notice The solver lost a dispute: its bond was split between the challenger and the DAO and the task reopened.
+    event SolverSlashed(
+        uint256 indexed taskId, address indexed solver, uint256 indexed disputeId, uint256 toChallenger, uint256 toDao
+    );
+    /// @notice The dispute's commitment was slashed in another dispute; the challenger got its bond back.
+    event DisputeDismissed(uint256 indexed disputeId, uint256 indexed taskId, address indexed challenger);
+
+    /*//////////////////////////////////////////////////////////////
+                               FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Posts a task and escrows `spec.reward` from the caller (approve it first).
+    /// @return taskId Ids start at 1.
+    function post(TaskSpec calldata spec, bytes calldata initialState) external returns (uint256 taskId);
+
+    /// @notice Claims an open task, posting the solver bond (approve it first).
+    function claim(uint256 taskId) external;
+
+    /// @notice The claimer commits the hash of the state after `steps` steps.
+    function commit(uint256 taskId, bytes32 finalHash) external;
+
+    /// @notice Anyone ends a claim whose claimer did not commit in time: its bond goes to the buyer, the task reopens.
+    function forfeitClaim(uint256 taskId) external;
+
+    /// @notice Opens a dispute against the commitment, posting the challenger bond (approve it first).
+    /// @param claimedFinalHash What the challenger says the final hash is; must differ from the solver's.
+    /// @return disputeId Ids start at 1.
+    function challenge(uint256 taskId, bytes32 claimedFinalHash) external returns (uint256 disputeId);
+
+    /// @notice The solver reveals its state hash at the dispute's midpoint (see {dispute}'s `mid`).
+    function reveal(uint256 disputeId, bytes32 stateHash) external;
+
+    /// @notice The challenger agrees or disagrees with the revealed midpoint hash.
+    function answer(uint256 disputeId, bool agree) external;
+
+    /// @notice Anyone has the one step left judged, from `preimage`, the state whose hash both sides agree on.
+    /// @dev Needs gas for the task's `gasPerStep` (times 64/63) on top of the call's own; see {Judge}.
+    function judgeStep(uint256 disputeId, bytes calldata preimage) external;
+
+    /// @notice Anyone ends a dispute whose side to move has run out of time; that side loses.
+    function timeout(uint256 disputeId) external;
+
+    /// @notice Anyone ends a dispute whose commitment was slashed in another dispute, returning the challenger's bond.
+    function dismiss(uint256 disputeId) external;
+
+    /// @notice Anyone pays reward and bond to the solver once the challenge window is over and no dispute is open.
+    function finalize(uint256 taskId) external;
+
+    /// @notice Anyone returns the reward to the buyer of an open task whose commit deadline has passed.
+    function refund(uint256 taskId) external;
+
+    /// @notice The DAO sets the parameters for new tasks.
+    function setParameters(Parameters calldata parameters) external;
+
+    /// @notice The parameters in force for new tasks.
+    function parameters() external view returns (Parameters memory);
+
+    /// @notice A task as stored.
+    function task(uint256 taskId) external view returns (Task memory);
+
+    /// @notice A dispute, flattened.
+    function dispute(uint256 disputeId) external view returns (DisputeInfo memory);
+
+    /// @notice The number of tasks posted (the last id).
+    function taskCount() external view returns (uint256);
+
+    /// @notice The number of disputes opened (the last id).
+    function disputeCount() external view returns (uint256);
+}
