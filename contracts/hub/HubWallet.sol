@@ -130,11 +130,10 @@ contract HubWallet is IHubWallet {
 
     /// @inheritdoc IHubWallet
     function register() external onlyOwner {
-        HubState current = _state;
-        _expectState(current, _bit(HubState.Created) | _bit(HubState.Idle));
-        // Outside Registered nothing is locked or frozen, so the free balance is the balance minus what is owed.
+        _expectState(_state, _bit(HubState.Created) | _bit(HubState.Idle));
+        // In Created and Idle nothing is locked or frozen, so the free balance is the balance minus what is owed.
         uint256 freeze = _parameters.registrationFreeze;
-        uint256 available = _free(0, 0);
+        uint256 available = _free(0, _totalOwed);
         if (available < freeze) revert HubWalletInsufficientFreeBalance(available, freeze);
         _state = HubState.Registered;
         _registeredAt = uint40(block.timestamp);
@@ -315,6 +314,8 @@ contract HubWallet is IHubWallet {
 
     /// @inheritdoc IHubWallet
     function freeBalance() external view returns (uint256) {
+        // Nothing is free in a Punished wallet: it never moves a token again.
+        if (_state == HubState.Punished) return 0;
         return _free(uint256(_locked) + frozen(), _totalOwed);
     }
 

@@ -207,7 +207,7 @@ interface IHubWallet {
     /// @notice What the wallet owes `miner`.
     function owed(address miner) external view returns (uint256);
 
-    /// @notice Token balance − locked − frozen − owed (0 if the balance falls short, which only a ban can cause).
+    /// @notice Token balance − locked − frozen − owed; 0 in Punished, where nothing ever moves again.
     function freeBalance() external view returns (uint256);
 
     /// @notice What paying `amount` locks on top of it: `amount × lockBps / 10,000`, rounded up.
