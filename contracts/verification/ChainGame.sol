@@ -30,8 +30,9 @@ contract ChainGame is IChainGame {
     uint32 public constant CLOCK_FLOOR = 1 hours;
     /// @notice The least claim window the DAO may allow.
     uint32 public constant CLAIM_WINDOW_FLOOR = 5 minutes;
-    /// @notice The least challenge window the DAO may allow: time for a watcher to notice and recompute.
-    uint32 public constant CHALLENGE_WINDOW_FLOOR = 1 hours;
+    /// @notice The least challenge window the DAO may allow: time for a watcher to get a transaction included (its
+    /// recomputation can start at the commitment; the DAO's minimum should leave time for it, a day by default).
+    uint32 public constant CHALLENGE_WINDOW_FLOOR = 10 minutes;
     /// @notice The range of the DAO's `maxGasPerStep`: a judged step must fit in a block with room to spare.
     uint32 public constant GAS_PER_STEP_FLOOR = 100_000;
     /// @notice Upper end of the range of `maxGasPerStep`.

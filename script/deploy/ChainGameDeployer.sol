@@ -19,7 +19,7 @@ import {Script} from "forge-std/Script.sol";
 /// | SONM_CHAIN_MIN_CHALLENGER_BOND (wei) | 100 SNM | 1 SNM |
 /// | SONM_CHAIN_MIN_CLOCK (s) | 1 day | 1 hour |
 /// | SONM_CHAIN_MIN_CLAIM_WINDOW (s) | 1 hour | 5 minutes |
-/// | SONM_CHAIN_MIN_CHALLENGE_WINDOW (s) | 1 day | 1 hour |
+/// | SONM_CHAIN_MIN_CHALLENGE_WINDOW (s) | 1 day | 10 minutes |
 /// | SONM_CHAIN_MAX_GAS_PER_STEP | 10,000,000 | 10,000,000 |
 /// | SONM_CHAIN_CHALLENGER_SHARE_BPS | 5,000 | 5,000 |
 abstract contract ChainGameDeployer is Script {
@@ -43,7 +43,7 @@ abstract contract ChainGameDeployer is Script {
         p.minClaimWindow =
             SafeCast.toUint32(vm.envOr("SONM_CHAIN_MIN_CLAIM_WINDOW", uint256(local ? 5 minutes : 1 hours)));
         p.minChallengeWindow =
-            SafeCast.toUint32(vm.envOr("SONM_CHAIN_MIN_CHALLENGE_WINDOW", uint256(local ? 1 hours : 1 days)));
+            SafeCast.toUint32(vm.envOr("SONM_CHAIN_MIN_CHALLENGE_WINDOW", uint256(local ? 10 minutes : 1 days)));
         p.maxGasPerStep = SafeCast.toUint32(vm.envOr("SONM_CHAIN_MAX_GAS_PER_STEP", uint256(10_000_000)));
         p.challengerShareBps = SafeCast.toUint16(vm.envOr("SONM_CHAIN_CHALLENGER_SHARE_BPS", uint256(5000)));
     }

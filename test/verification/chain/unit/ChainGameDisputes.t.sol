@@ -56,8 +56,8 @@ contract ChainGameDisputesTest is ChainGameBase {
         assertEq(info.challengerClock, t.clock);
         assertEq(info.lastMoveAt, block.timestamp);
         assertEq(game.task(taskId).openDisputes, 1);
-        assertEq(snm.balanceOf(address(game)), t.reward + t.solverBond + t.challengerBond);
-        assertEq(snm.balanceOf(alice), FUNDS - t.challengerBond);
+        assertEq(token.balanceOf(address(game)), t.reward + t.solverBond + t.challengerBond);
+        assertEq(token.balanceOf(alice), FUNDS - t.challengerBond);
     }
 
     function test_Challenge_OneStepTaskGoesStraightToTheStep() public {
@@ -322,10 +322,10 @@ contract ChainGameDisputesTest is ChainGameBase {
         assertEq(t.openDisputes, 0);
         assertEq(t.finalHash, bytes32(0));
         assertEq(t.committedAt, 0);
-        assertEq(snm.balanceOf(alice), FUNDS + toChallenger);
-        assertEq(snm.balanceOf(d.timelock), toDao);
-        assertEq(snm.balanceOf(solver), FUNDS - t.solverBond);
-        assertEq(snm.balanceOf(address(game)), t.reward);
+        assertEq(token.balanceOf(alice), FUNDS + toChallenger);
+        assertEq(token.balanceOf(d.timelock), toDao);
+        assertEq(token.balanceOf(solver), FUNDS - t.solverBond);
+        assertEq(token.balanceOf(address(game)), t.reward);
         assertEq(toChallenger, 5 ether); // the default split: half and half
     }
 
@@ -351,8 +351,8 @@ contract ChainGameDisputesTest is ChainGameBase {
         assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.SolverWon));
         assertEq(game.task(taskId).openDisputes, 0);
         assertEq(uint8(game.task(taskId).status), uint8(IChainGame.TaskStatus.Committed));
-        assertEq(snm.balanceOf(solver), FUNDS - game.task(taskId).solverBond + bond);
-        assertEq(snm.balanceOf(bob), FUNDS - bond);
+        assertEq(token.balanceOf(solver), FUNDS - game.task(taskId).solverBond + bond);
+        assertEq(token.balanceOf(bob), FUNDS - bond);
     }
 
     function test_JudgeStep_BySolverItself() public {
@@ -517,8 +517,8 @@ contract ChainGameDisputesTest is ChainGameBase {
         vm.prank(anyone);
         game.dismiss(id);
         assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.Dismissed));
-        assertEq(snm.balanceOf(alice), FUNDS);
-        assertEq(snm.balanceOf(address(game)), game.task(taskId).reward);
+        assertEq(token.balanceOf(alice), FUNDS);
+        assertEq(token.balanceOf(address(game)), game.task(taskId).reward);
     }
 
     function test_Dismiss_StaleEvenAfterANewCommitment() public {

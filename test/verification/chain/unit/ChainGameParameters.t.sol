@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {ChainGame} from "../../../../contracts/verification/ChainGame.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
+import {Deploy} from "../../../../script/Deploy.s.sol";
 import {ChainGameBase} from "../utils/ChainGameBase.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
@@ -36,7 +37,7 @@ contract ChainGameParametersTest is ChainGameBase {
         assertEq(params.minChallengerBond, 1 ether);
         assertEq(params.minClock, 1 hours);
         assertEq(params.minClaimWindow, 5 minutes);
-        assertEq(params.minChallengeWindow, 1 hours);
+        assertEq(params.minChallengeWindow, 10 minutes);
         assertEq(params.maxGasPerStep, 10_000_000);
         assertEq(params.challengerShareBps, 5000);
     }
@@ -44,7 +45,7 @@ contract ChainGameParametersTest is ChainGameBase {
     function test_Deploy_ParametersFromEnvironment() public {
         vm.setEnv("SONM_CHAIN_MIN_CLOCK", "7200");
         vm.setEnv("SONM_CHAIN_CHALLENGER_SHARE_BPS", "6000");
-        IChainGame.Parameters memory p = script.chainGameParameters();
+        IChainGame.Parameters memory p = new Deploy().chainGameParameters();
         vm.setEnv("SONM_CHAIN_MIN_CLOCK", "");
         vm.setEnv("SONM_CHAIN_CHALLENGER_SHARE_BPS", "");
         assertEq(p.minClock, 7200);
@@ -53,7 +54,7 @@ contract ChainGameParametersTest is ChainGameBase {
 
     function test_Deploy_ProductionProfileDefaults() public {
         vm.chainId(1);
-        IChainGame.Parameters memory p = script.chainGameParameters();
+        IChainGame.Parameters memory p = new Deploy().chainGameParameters();
         assertEq(p.minSolverBond, 100 ether);
         assertEq(p.minClock, 1 days);
         assertEq(p.minChallengeWindow, 1 days);
@@ -150,7 +151,7 @@ contract ChainGameParametersTest is ChainGameBase {
         uint256 disputeId = _challenge(id, alice);
         _bisect(disputeId, 10, NEVER, 0);
         _judge(disputeId);
-        assertEq(snm.balanceOf(d.timelock), 5 ether);
+        assertEq(token.balanceOf(d.timelock), 5 ether);
 
         // A new task at the old terms is refused.
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameBondTooLow.selector, 10 ether, p.minSolverBond));
@@ -167,7 +168,7 @@ contract ChainGameParametersTest is ChainGameBase {
         uint256 disputeId = _challenge(id, alice);
         _bisect(disputeId, 10, NEVER, 0);
         _judge(disputeId);
-        assertEq(snm.balanceOf(alice), FUNDS + 8 ether);
-        assertEq(snm.balanceOf(d.timelock), 2 ether);
+        assertEq(token.balanceOf(alice), FUNDS + 8 ether);
+        assertEq(token.balanceOf(d.timelock), 2 ether);
     }
 }

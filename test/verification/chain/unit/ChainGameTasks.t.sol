@@ -15,15 +15,15 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_Post_EscrowsRewardAndStoresTerms() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        uint256 before = snm.balanceOf(buyer);
+        uint256 before = token.balanceOf(buyer);
         vm.expectEmit(address(game));
         emit IChainGame.TaskPosted(1, buyer, spec, _trueHash(0), _state(0));
         uint256 id = _post(spec, _state(0));
 
         assertEq(id, 1);
         assertEq(game.taskCount(), 1);
-        assertEq(snm.balanceOf(buyer), before - spec.reward);
-        assertEq(snm.balanceOf(address(game)), spec.reward);
+        assertEq(token.balanceOf(buyer), before - spec.reward);
+        assertEq(token.balanceOf(address(game)), spec.reward);
         IChainGame.Task memory t = game.task(id);
         assertEq(t.buyer, buyer);
         assertEq(t.steps, STEPS);
@@ -147,7 +147,7 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_PostRewardNotApproved() public {
         vm.prank(buyer);
-        snm.approve(address(game), 0);
+        token.approve(address(game), 0);
         vm.expectRevert();
         _postCounter(STEPS);
     }
@@ -168,8 +168,8 @@ contract ChainGameTasksTest is ChainGameBase {
         assertEq(uint8(t.status), uint8(IChainGame.TaskStatus.Claimed));
         assertEq(t.solver, solver);
         assertEq(t.claimedAt, block.timestamp);
-        assertEq(snm.balanceOf(address(game)), t.reward + t.solverBond);
-        assertEq(snm.balanceOf(solver), FUNDS - t.solverBond);
+        assertEq(token.balanceOf(address(game)), t.reward + t.solverBond);
+        assertEq(token.balanceOf(solver), FUNDS - t.solverBond);
     }
 
     function test_Claim_CommitByIsCappedAtTheDeadline() public {
@@ -300,7 +300,7 @@ contract ChainGameTasksTest is ChainGameBase {
         game.claim(id);
         skip(params.minClaimWindow);
         uint256 bond = game.task(id).solverBond;
-        uint256 buyerBefore = snm.balanceOf(buyer);
+        uint256 buyerBefore = token.balanceOf(buyer);
 
         vm.expectEmit(address(game));
         emit IChainGame.ClaimForfeited(id, solver, bond);
@@ -311,8 +311,8 @@ contract ChainGameTasksTest is ChainGameBase {
         assertEq(uint8(t.status), uint8(IChainGame.TaskStatus.Open));
         assertEq(t.solver, address(0));
         assertEq(t.claimedAt, 0);
-        assertEq(snm.balanceOf(buyer), buyerBefore + bond);
-        assertEq(snm.balanceOf(address(game)), t.reward);
+        assertEq(token.balanceOf(buyer), buyerBefore + bond);
+        assertEq(token.balanceOf(address(game)), t.reward);
 
         // The task is open to the next solver.
         vm.prank(alice);
@@ -360,8 +360,8 @@ contract ChainGameTasksTest is ChainGameBase {
         game.finalize(id);
 
         assertEq(uint8(game.task(id).status), uint8(IChainGame.TaskStatus.Finalized));
-        assertEq(snm.balanceOf(solver), FUNDS + t.reward);
-        assertEq(snm.balanceOf(address(game)), 0);
+        assertEq(token.balanceOf(solver), FUNDS + t.reward);
+        assertEq(token.balanceOf(address(game)), 0);
     }
 
     function test_RevertWhen_FinalizeDuringChallengeWindow() public {
@@ -415,8 +415,8 @@ contract ChainGameTasksTest is ChainGameBase {
         game.refund(id);
 
         assertEq(uint8(game.task(id).status), uint8(IChainGame.TaskStatus.Refunded));
-        assertEq(snm.balanceOf(buyer), FUNDS);
-        assertEq(snm.balanceOf(address(game)), 0);
+        assertEq(token.balanceOf(buyer), FUNDS);
+        assertEq(token.balanceOf(address(game)), 0);
     }
 
     function test_Refund_AfterForfeitedClaimPastDeadline() public {
@@ -428,8 +428,8 @@ contract ChainGameTasksTest is ChainGameBase {
         vm.warp(spec.commitDeadline);
         game.forfeitClaim(id);
         game.refund(id);
-        assertEq(snm.balanceOf(buyer), FUNDS + spec.solverBond);
-        assertEq(snm.balanceOf(address(game)), 0);
+        assertEq(token.balanceOf(buyer), FUNDS + spec.solverBond);
+        assertEq(token.balanceOf(address(game)), 0);
     }
 
     function test_RevertWhen_RefundBeforeDeadline() public {

@@ -4,43 +4,33 @@ pragma solidity ^0.8.24;
 import {ChainGame} from "../../../../contracts/verification/ChainGame.sol";
 import {KeccakChain} from "../../../../contracts/verification/computations/KeccakChain.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
-import {Deploy} from "../../../../script/Deploy.s.sol";
-import {Deployment} from "../../../../script/deploy/Deployment.sol";
+import {BaseTest} from "../../../utils/BaseTest.sol";
 import {CounterChain} from "./TestComputations.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {Test} from "forge-std/Test.sol";
 
-/// @notice Deploys the whole market through the deploy script, funds labelled actors, and plays chain tasks and
-/// bisection disputes over a {CounterChain} whose honest state at any step is known in closed form.
-abstract contract ChainGameBase is Test {
+/// @notice The market deployed through the deploy script (BaseTest), the chain game and funded, labelled actors, and
+/// helpers that play chain tasks and bisection disputes over a {CounterChain}, whose honest state at any step is
+/// known in closed form.
+abstract contract ChainGameBase is BaseTest {
     uint64 internal constant NEVER = type(uint64).max;
     uint256 internal constant FUNDS = 1_000_000 ether;
 
-    Deploy internal script;
-    Deployment internal d;
     ChainGame internal game;
-    IERC20 internal snm;
     KeccakChain internal keccakChain;
     CounterChain internal counter;
     IChainGame.Parameters internal params;
 
-    address internal deployer = makeAddr("deployer");
     address internal buyer = makeAddr("buyer");
     address internal solver = makeAddr("solver");
-    address internal alice = makeAddr("alice");
-    address internal bob = makeAddr("bob");
-    address internal carol = makeAddr("carol");
     address internal anyone = makeAddr("anyone");
 
-    function setUp() public virtual {
-        script = new Deploy();
-        d = script.deploy(script.governanceConfig(deployer), deployer);
+    function setUp() public virtual override {
+        super.setUp();
         game = ChainGame(d.chainGame);
-        snm = IERC20(d.token);
         keccakChain = KeccakChain(d.keccakChain);
         counter = new CounterChain();
         params = game.parameters();
-        vm.label(d.timelock, "dao");
+        vm.label(d.chainGame, "ChainGame");
+        vm.label(d.keccakChain, "KeccakChain");
         vm.label(address(counter), "CounterChain");
 
         address[6] memory actors = [buyer, solver, alice, bob, carol, anyone];
@@ -54,10 +44,9 @@ abstract contract ChainGameBase is Test {
     //////////////////////////////////////////////////////////////*/
 
     function _fund(address who) internal {
-        vm.prank(deployer);
-        snm.transfer(who, FUNDS);
+        fund(who, FUNDS);
         vm.prank(who);
-        snm.approve(address(game), type(uint256).max);
+        token.approve(address(game), type(uint256).max);
     }
 
     /// @dev A counter task of `steps` steps from abi.encode(0), at the DAO's minimums.
