@@ -155,9 +155,15 @@ abstract contract MapGameBase is BaseTest {
     }
 
     function answer(uint256 queryId) internal {
-        uint256 index = game.getQuery(queryId).index;
+        answerAt(queryId, game.getQuery(queryId).index);
+    }
+
+    /// @dev The solver answers with the leaf at `index`; no external call before the answer, so it can follow
+    /// `vm.expectRevert`.
+    function answerAt(uint256 queryId, uint256 index) internal {
+        bytes32[] memory path = resultTree.proof(index);
         vm.prank(solver);
-        game.answerQuery(queryId, outputs[index], resultTree.proof(index));
+        game.answerQuery(queryId, outputs[index], path);
     }
 
     function taskOf(uint256 taskId) internal view returns (IMapGame.Task memory) {

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IMapGame} from "../../../../contracts/verification/interfaces/IMapGame.sol";
+import {MerkleTrees} from "../../utils/MerkleTrees.sol";
+import {MapGameBase} from "../MapGameBase.sol";
+import {MerkleVerifier} from "../mocks/MerkleVerifier.sol";
+
+/// @notice Named gas figures of the map game, written to snapshots/MapGame.json and checked by CI. Inputs are fixed.
+/// Every measured call starts cold (`vm.cool` on the game, the token and the computation), as a transaction of its
+/// own would: the figures are the calls' execution gas, without the 21,000 intrinsic gas and calldata of a
+/// transaction. Targets (issue 4): the honest path (post + claim + commit + finalize) <= 300,000, the same for 1
+/// leaf as for 2^20; a direct proof of cheat on a depth-20 tree <= 90,000 beyond the leaf's own computation;
+/// <= 150 gas per proof level.
+contract MapGameGasTest is MapGameBase {
+    uint256 internal constant DEPTH = 20;
+    string internal constant GROUP = "MapGame";
+
+    function cool() internal {
+        vm.cool(address(game));
+        vm.cool(address(token));
+        vm.cool(address(square));
+    }
+
+    /// @dev The honest path of one task of `leafCount` leaves; returns its total.
+    function honestPath(uint64 leafCount, string memory suffix) internal returns (uint256 total) {
+        IMapGame.TaskSpec memory s = spec(square, keccak256("inputs"), leafCount);
+        cool();
+        vm.prank(buyer);
+        uint256 taskId = game.post(s, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi");
+        total += vm.snapshotGasLastCall(GROUP, string.concat("post", suffix));
+
+        cool();
+        vm.prank(solver);
+        game.claim(taskId);
+        total += vm.snapshotGasLastCall(GROUP, string.concat("claim", suffix));
+
+        cool();
+        vm.prank(solver);
+        game.commit(taskId, keccak256("results"), "ipfs://bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+        total += vm.snapshotGasLastCall(GROUP, string.concat("commit", suffix));
+
+        skip(params().challengeWindow);
+        cool();
+        game.finalize(taskId);
+        total += vm.snapshotGasLastCall(GROUP, string.concat("finalize", suffix));
+        vm.snapshotValue(GROUP, string.concat("honestPath", suffix), total);
+    }
+
+    /// @dev The first task of a fresh deployment: the game's token balance goes from zero (the dearest case).
+    function test_Gas_HonestPath_OneLeaf() public {
+        assertLe(honestPath(1, "_1leaf"), 300_000);
+    }
+
+    function test_Gas_HonestPath_TwoToTheTwentyLeaves() public {
+        assertLe(honestPath(uint64(1) << 20, "_2pow20leaves"), 300_000);
+    }
+
+    /// @dev A direct proof of cheat against a task of 2^20 leaves: two depth-20 proofs, the judge running Square.
+    function test_Gas_ProveCheat_Depth20() public {
+        bytes memory input = abi.encode(uint256(12_345));
+        bytes memory output = abi.encode(uint256(0xbad));
+        uint256 index = 777_777;
+        bytes32[] memory inputProof = MerkleTrees.siblings("input siblings", DEPTH);
+        bytes32[] memory resultProof = MerkleTrees.siblings("result siblings", DEPTH);
+        bytes32 inputRoot = MerkleTrees.rootOf(MerkleTrees.leafHash(index, input), inputProof);
+        bytes32 resultRoot = MerkleTrees.rootOf(MerkleTrees.leafHash(index, output), resultProof);
+
+        vm.prank(buyer);
+        uint256 taskId = game.post(spec(square, inputRoot, uint64(1) << 20), "");
+        claimAs(solver, taskId);
+        commitAs(solver, taskId, resultRoot);
+        IMapGame.CheatProof memory p = IMapGame.CheatProof(index, input, inputProof, output, resultProof);
+        commitProofAs(challenger, taskId, p, "salt");
+
+        cool();
+        square.compute(input);
+        uint256 leafGas = vm.snapshotGasLastCall(GROUP, "leafComputation_Square");
+
+        cool();
+        vm.prank(challenger);
+        game.proveCheat(taskId, p, "salt");
+        uint256 proveGas = vm.snapshotGasLastCall(GROUP, "proveCheat_depth20");
+        assertEq(uint8(statusOf(taskId)), uint8(IMapGame.TaskStatus.Open), "slashed");
+        vm.snapshotValue(GROUP, "proveCheat_depth20_beyondLeaf", proveGas - leafGas);
+        assertLe(proveGas - leafGas, 90_000);
+    }
+
+    function test_Gas_CommitProof() public {
+        cool();
+        vm.prank(challenger);
+        game.commitProof(keccak256("commitment"));
+        vm.snapshotGasLastCall(GROUP, "commitProof");
+    }
+
+    function test_Gas_QueryOpenAndAnswer() public {
+        buildSquareWorld(1000);
+        uint256 taskId = committedWorld();
+        cool();
+        uint256 queryId = openQueryAs(challenger, taskId, 500);
+        vm.snapshotGasLastCall(GROUP, "openQuery");
+        cool();
+        answer(queryId);
+        vm.snapshotGasLastCall(GROUP, "answerQuery_1000leaves");
+    }
+
+    /// @dev Gas per level: the difference between a depth-20 and a depth-0 verification, over 20.
+    function test_Gas_ProofPerLevel() public {
+        MerkleVerifier verifier = new MerkleVerifier();
+        bytes32 leaf = keccak256("leaf");
+        bytes32[] memory none = new bytes32[](0);
+        bytes32[] memory path = MerkleTrees.siblings("siblings", DEPTH);
+        bytes32 root = MerkleTrees.rootOf(leaf, path);
+
+        assertTrue(verifier.verify(none, leaf, leaf));
+        uint256 base = vm.snapshotGasLastCall(GROUP, "merkleVerify_depth0");
+        assertTrue(verifier.verify(path, root, leaf));
+        uint256 deep = vm.snapshotGasLastCall(GROUP, "merkleVerify_depth20");
+        uint256 perLevel = (deep - base) / DEPTH;
+        vm.snapshotValue(GROUP, "merkleVerify_perLevel", perLevel);
+        assertLe(perLevel, 150);
+
+        assertTrue(verifier.verifyOpenZeppelin(none, leaf, leaf));
+        base = vm.snapshotGasLastCall(GROUP, "merkleVerify_openZeppelin_depth0");
+        assertTrue(verifier.verifyOpenZeppelin(path, root, leaf));
+        deep = vm.snapshotGasLastCall(GROUP, "merkleVerify_openZeppelin_depth20");
+        vm.snapshotValue(GROUP, "merkleVerify_openZeppelin_perLevel", (deep - base) / DEPTH);
+    }
+}
