@@ -93,6 +93,9 @@ fn int_in_range(v: I256, bits: usize) -> bool {
     if bits >= 256 {
         return true;
     }
+    if bits == 0 {
+        return false;
+    }
     // A `bits`-bit two's complement value survives sign extension from `bits`.
     let shift = 256 - bits;
     v.asl(shift).map(|s| s.asr(shift) == v).unwrap_or(false)
@@ -177,6 +180,9 @@ pub fn from_json(ty: &DynSolType, json: &Value) -> Result<DynSolValue, String> {
         }
         DynSolType::FixedBytes(n) => {
             let b = json_bytes(json)?;
+            if *n == 0 || *n > 32 {
+                return Err(format!("bytes{n} is not a type"));
+            }
             if b.len() > *n {
                 return Err(format!(
                     "expected at most {n} bytes for bytes{n}, got {}",

@@ -222,7 +222,7 @@ impl<V: LeafValue> StandardMerkleTree<V> {
         for &i in indices {
             tree_idx.push((self.tree_index(i)?, i));
         }
-        tree_idx.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        tree_idx.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
         if let Some(w) = tree_idx.windows(2).find(|w| w[0].0 == w[1].0) {
             return Err(MerkleError::DuplicateIndex(w[1].1));
         }
@@ -473,7 +473,7 @@ fn parse_node(s: &str) -> Result<B256, String> {
 /// `isValidMerkleTree` of the npm package.
 fn validate_nodes(tree: &[B256]) -> Result<()> {
     let n = tree.len();
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         return Err(MerkleError::InvalidTreeShape(n));
     }
     let inner = n / 2;
@@ -510,7 +510,7 @@ fn build<V: LeafValue>(values: &[V], options: BuildOptions) -> Result<(Vec<B256>
     hash_leaves(values, &mut tree[n - 1..], parallel);
 
     let tree_indices = if options.sort_leaves {
-        sort_leaves(&mut tree[n - 1..], parallel)
+        sort_leaves(&mut tree, n, parallel)
     } else {
         (0..n).map(|k| (len - 1 - k) as u32).collect()
     };
@@ -546,25 +546,27 @@ fn hash_leaves<V: LeafValue>(values: &[V], region: &mut [B256], parallel: bool) 
 /// Sorts the leaves by hash, ties in value order (the npm package's stable
 /// sort), and returns each value's node.
 ///
-/// Sorts 16-byte keys (hash prefix, value index) rather than the hashes so
-/// the only extra memory is the keys; the hashes are then permuted in place.
-fn sort_leaves(region: &mut [B256], parallel: bool) -> Vec<u32> {
-    let n = region.len();
+/// Sorts 16-byte keys (hash prefix, value index) rather than the hashes, and
+/// gathers the hashes in sorted order into the inner-node slots, which are
+/// not hashed yet (`n - 1` of them, plus one hash on the side), before copying
+/// them back: the only extra memory is the keys.
+fn sort_leaves(tree: &mut [B256], n: usize, parallel: bool) -> Vec<u32> {
     let len = 2 * n - 1;
-    let leaf = |region: &[B256], k: usize| region[n - 1 - k];
-    let mut keys: Vec<(u64, u32)> = (0..n)
+    let (inner, leaves) = tree.split_at_mut(n - 1);
+    // Value `i`'s hash is at `leaves[n - 1 - i]`.
+    let hash_of = |leaves: &[B256], i: u32| leaves[n - 1 - i as usize];
+    let mut keys: Vec<(u64, u32)> = (0..n as u32)
         .map(|i| {
-            let h = leaf(region, i);
             let mut prefix = [0u8; 8];
-            prefix.copy_from_slice(&h[..8]);
-            (u64::from_be_bytes(prefix), i as u32)
+            prefix.copy_from_slice(&hash_of(leaves, i)[..8]);
+            (u64::from_be_bytes(prefix), i)
         })
         .collect();
     {
-        let region: &[B256] = region;
+        let leaves: &[B256] = leaves;
         let cmp = |a: &(u64, u32), b: &(u64, u32)| {
             a.0.cmp(&b.0)
-                .then_with(|| leaf(region, a.1 as usize).cmp(&leaf(region, b.1 as usize)))
+                .then_with(|| hash_of(leaves, a.1).cmp(&hash_of(leaves, b.1)))
                 .then(a.1.cmp(&b.1))
         };
         #[cfg(feature = "parallel")]
@@ -580,29 +582,35 @@ fn sort_leaves(region: &mut [B256], parallel: bool) -> Vec<u32> {
             keys.sort_unstable_by(cmp);
         }
     }
-    let mut tree_indices = vec![0u32; n];
-    let mut perm: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
-    for (k, &i) in perm.iter().enumerate() {
-        tree_indices[i as usize] = (len - 1 - k) as u32;
+    // Leaf `k` (the k-th smallest) goes to node `len - 1 - k`, i.e. to
+    // `leaves[n - 1 - k]`; `inner[j]` stages `leaves[j + 1]`, so leaf `n - 2 - j`.
+    let staged = |leaves: &[B256], j: usize| hash_of(leaves, keys[n - 2 - j].1);
+    #[cfg(feature = "parallel")]
+    if parallel && n >= PAR_MIN_NODES {
+        use rayon::prelude::*;
+        let leaves: &[B256] = leaves;
+        inner
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(j, slot)| *slot = staged(leaves, j));
+    } else {
+        inner
+            .iter_mut()
+            .enumerate()
+            .for_each(|(j, slot)| *slot = staged(leaves, j));
     }
-    // new leaf k = old leaf perm[k]: rotate each cycle once, marking done.
-    const DONE: u32 = u32::MAX;
-    for start in 0..n {
-        if perm[start] == DONE {
-            continue;
-        }
-        let first = leaf(region, start);
-        let mut k = start;
-        loop {
-            let src = perm[k] as usize;
-            perm[k] = DONE;
-            if src == start {
-                region[n - 1 - k] = first;
-                break;
-            }
-            region[n - 1 - k] = region[n - 1 - src];
-            k = src;
-        }
+    #[cfg(not(feature = "parallel"))]
+    inner
+        .iter_mut()
+        .enumerate()
+        .for_each(|(j, slot)| *slot = staged(leaves, j));
+    let largest = hash_of(leaves, keys[n - 1].1);
+    leaves[1..].copy_from_slice(inner);
+    leaves[0] = largest;
+
+    let mut tree_indices = vec![0u32; n];
+    for (k, &(_, i)) in keys.iter().enumerate() {
+        tree_indices[i as usize] = (len - 1 - k) as u32;
     }
     tree_indices
 }
