@@ -28,7 +28,7 @@ fn reference(values: &[IndexedLeaf], sort: bool) -> (Vec<B256>, Vec<usize>) {
         .map(|(i, v)| (leaf_hash(&v.abi_encode()), i))
         .collect();
     if sort {
-        hashed.sort_by(|a, b| a.0.cmp(&b.0));
+        hashed.sort_by_key(|h| h.0); // stable, like Array.prototype.sort
     }
     let len = 2 * values.len() - 1;
     let mut tree = vec![B256::ZERO; len];
