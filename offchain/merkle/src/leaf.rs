@@ -2,7 +2,7 @@
 //! `(uint256 index, bytes data)` leaf on a fast path.
 
 use alloy_dyn_abi::{DynSolType, DynSolValue};
-use alloy_primitives::{Bytes, U256};
+use alloy_primitives::{B256, Bytes, U256};
 use serde_json::Value;
 
 use crate::json;
@@ -28,6 +28,14 @@ pub trait LeafValue: Sized + Send + Sync {
 
     /// Reads a dump's `values[i].value` for the leaf encoding `types`.
     fn from_json(types: &[DynSolType], json: &Value) -> Result<Self, String>;
+
+    /// The standard leaf hash: `keccak256(bytes.concat(keccak256(abi.encode(values...))))`,
+    /// what `MerkleProof.verify` takes as `leaf` on chain.
+    fn leaf_hash(&self) -> B256 {
+        let mut buf = Vec::with_capacity(256);
+        self.abi_encode_into(&mut buf);
+        crate::leaf_hash(&buf)
+    }
 }
 
 /// Any leaf encoding: the leaf is a [`DynSolValue::Tuple`] with one field per

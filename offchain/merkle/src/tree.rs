@@ -122,6 +122,25 @@ impl<V: LeafValue> StandardMerkleTree<V> {
         })
     }
 
+    /// Builds a tree from JSON values, as `StandardMerkleTree.of` of the npm
+    /// package takes them: one JSON array per leaf, read with the npm
+    /// package's coercions (see [`json`](crate::json)).
+    pub fn of_json<S: AsRef<str>>(
+        values: &[Value],
+        leaf_encoding: &[S],
+        options: BuildOptions,
+    ) -> Result<Self> {
+        let types = parse_types(leaf_encoding)?;
+        let values = values
+            .iter()
+            .enumerate()
+            .map(|(index, v)| {
+                V::from_json(&types, v).map_err(|reason| MerkleError::BadValue { index, reason })
+            })
+            .collect::<Result<Vec<V>>>()?;
+        Self::of(values, leaf_encoding, options)
+    }
+
     /// The root.
     pub fn root(&self) -> B256 {
         self.tree[0]
@@ -172,8 +191,7 @@ impl<V: LeafValue> StandardMerkleTree<V> {
 
     /// The standard leaf hash of a value: `keccak256(keccak256(abi.encode(value)))`.
     pub fn leaf_hash(&self, value: &V) -> B256 {
-        let mut buf = Vec::new();
-        leaf_hash_with(&mut buf, value)
+        value.leaf_hash()
     }
 
     /// Heap bytes held by the tree's structure (nodes and value-to-node
@@ -341,7 +359,14 @@ impl<V: LeafValue> StandardMerkleTree<V> {
                 V::from_json(&types, &value)
                     .map_err(|reason| MerkleError::BadValue { index, reason })?,
             );
-            // Bounds are checked by `validate`; `tree.len()` fits in u32.
+            if tree_index >= tree.len() {
+                return Err(MerkleError::ValueNotInTree {
+                    index,
+                    tree_index,
+                    reason: "is out of range",
+                });
+            }
+            // In range, and `tree.len()` fits in u32 (checked above).
             tree_indices.push(u32::try_from(tree_index).unwrap_or(u32::MAX));
         }
         let tree = Self {
@@ -521,10 +546,10 @@ fn build<V: LeafValue>(values: &[V], options: BuildOptions) -> Result<(Vec<B256>
 
 /// `region[n - 1 - i] = leaf_hash(values[i])`.
 fn hash_leaves<V: LeafValue>(values: &[V], region: &mut [B256], parallel: bool) {
-    let n = values.len();
     #[cfg(feature = "parallel")]
-    if parallel && n >= PAR_MIN_NODES {
+    if parallel && values.len() >= PAR_MIN_NODES {
         use rayon::prelude::*;
+        let n = values.len();
         const CHUNK: usize = 1 << 10;
         region.par_chunks_mut(CHUNK).enumerate().for_each_init(
             || Vec::with_capacity(256),

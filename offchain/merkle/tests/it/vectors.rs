@@ -217,3 +217,27 @@ fn bad_input_is_an_error_not_a_panic() {
     );
     assert!(matches!(wrong, Err(MerkleError::BadValue { index: 0, .. })));
 }
+
+#[test]
+fn of_json_reads_values_like_the_npm_package() -> Result<(), MerkleError> {
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(r#"[["1","0x1234"],[2,"0x"],["0x03","0xABCDEF"]]"#)
+            .map_err(MerkleError::Json)?;
+    let tree = IndexedTree::of_json(&values, &IndexedLeaf::ENCODING, BuildOptions::default())?;
+    assert_eq!(
+        tree.root(),
+        b("0x46a9a9b661695b7f139e494531b4041f5df785fa6e3d3c0f2fe818da765c4cf4")
+    );
+    use sonm_merkle::LeafValue;
+    assert_eq!(leaves()[2].leaf_hash(), tree.leaf(2)?);
+    let bad: Vec<serde_json::Value> =
+        serde_json::from_str(r#"[["1","0x12"],["x","0x"]]"#).map_err(MerkleError::Json)?;
+    let err = DynTree::of_json(&bad, &["uint256", "bytes"], BuildOptions::default())
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("value 1: expected an integer, got \"x\"")
+    );
+    Ok(())
+}
