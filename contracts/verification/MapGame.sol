@@ -13,6 +13,9 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 /// bonds; every token that leaves it is one of those, paid to the party the rules name.
 /// @dev Token transfers come last in every function (checks, effects, interactions). The token is SNM, a plain
 /// OpenZeppelin ERC20 without hooks; computations are only ever `staticcall`ed by {Judge}.
+// Every deadline compares `block.timestamp`: a validator's few seconds of leeway are immaterial against windows of
+// at least ten minutes (MIN_WINDOW).
+// forge-lint: disable-start(block-timestamp)
 contract MapGame is IMapGame {
     using SafeERC20 for IERC20;
 
@@ -122,12 +125,15 @@ contract MapGame is IMapGame {
 
         uint256 claimEnd = block.timestamp + _params.claimWindow;
         if (claimEnd > commitDeadline) claimEnd = commitDeadline;
+        // Safe: claimEnd <= commitDeadline, itself a uint40.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint40 deadline = uint40(claimEnd);
         uint24 round = t.round + 1;
         t.solver = msg.sender;
-        t.deadline = uint40(claimEnd);
+        t.deadline = deadline;
         t.status = TaskStatus.Claimed;
         t.round = round;
-        emit TaskClaimed(taskId, msg.sender, round, uint40(claimEnd));
+        emit TaskClaimed(taskId, msg.sender, round, deadline);
 
         if (forfeited != 0) token.safeTransfer(t.buyer, forfeited);
         token.safeTransferFrom(msg.sender, address(this), t.solverBond);
@@ -150,6 +156,8 @@ contract MapGame is IMapGame {
         if (msg.sender != t.solver) revert MapGameNotSolver(msg.sender, t.solver);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
 
+        // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint40 challengeEnd = uint40(block.timestamp + _params.challengeWindow);
         t.resultRoot = resultRoot;
         t.deadline = challengeEnd;
@@ -260,15 +268,20 @@ contract MapGame is IMapGame {
             t.openQueries += 1;
         }
         queryId = ++queryCount;
+        // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint40 deadline = uint40(block.timestamp + _params.responseWindow);
         uint24 round = t.round;
-        // taskId fits: it is at most taskCount, and 2^64 posts cannot happen; index < leafCount, a uint64.
         _queries[queryId] = Query({
             challenger: msg.sender,
             deadline: deadline,
             round: round,
             status: QueryStatus.Open,
+            // Safe: a committed task was posted, so taskId <= taskCount, and 2^64 posts cannot happen.
+            // forge-lint: disable-next-line(unsafe-typecast)
             taskId: uint64(taskId),
+            // Safe: index < leafCount, a uint64 (checked above).
+            // forge-lint: disable-next-line(unsafe-typecast)
             index: uint64(index)
         });
         emit QueryOpened(queryId, taskId, round, msg.sender, index, deadline);
@@ -298,6 +311,8 @@ contract MapGame is IMapGame {
         uint40 challengeEnd = t.deadline;
         uint256 minEnd = block.timestamp + _params.responseWindow;
         if (minEnd > challengeEnd) {
+            // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
+            // forge-lint: disable-next-line(unsafe-typecast)
             challengeEnd = uint40(minEnd);
             t.deadline = challengeEnd;
         }
@@ -372,10 +387,11 @@ contract MapGame is IMapGame {
     /// the caller pays.
     function _expireClaim(uint256 taskId, Task storage t) internal returns (uint256 forfeited) {
         address solver = t.solver;
-        forfeited = t.solverBond;
+        uint96 bond = t.solverBond;
         t.solver = address(0);
         t.status = TaskStatus.Open;
-        emit ClaimExpired(taskId, solver, t.round, uint96(forfeited));
+        emit ClaimExpired(taskId, solver, t.round, bond);
+        forfeited = bond;
     }
 
     /// @dev Splits the live solver's bond between `challenger` (plus `refund`, its own query bond) and the DAO, and
@@ -434,3 +450,4 @@ contract MapGame is IMapGame {
         return keccak256(abi.encode(challenger, taskId, index, keccak256(input), keccak256(output), salt));
     }
 }
+// forge-lint: disable-end(block-timestamp)
