@@ -18,6 +18,11 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 ///   one whose dispute is dismissed because the commitment was slashed in another dispute gets it back.
 /// A dispute's solver moves (reveal, and the final step) and challenger moves (answer) each rewrite one packed slot,
 /// plus one hash slot for a reveal; 64 rounds decide any claim about up to 2^64-1 steps.
+/// @dev Token transfers come last in every function (checks, effects, interactions). The token is SNM, a plain
+/// OpenZeppelin ERC20 without hooks; computations are only ever `staticcall`ed by {Judge}.
+// Windows and clocks compare `block.timestamp`: a validator's few seconds of leeway are immaterial against windows of
+// at least five minutes and clocks of at least an hour.
+// forge-lint: disable-start(block-timestamp)
 contract ChainGame is IChainGame {
     using SafeERC20 for IERC20;
 
@@ -60,7 +65,8 @@ contract ChainGame is IChainGame {
         uint8 hashSlots;
     }
 
-    /// @dev A dispute as stored: 5 slots, of which the first and the hashes at lo and hi are written once.
+    /// @dev A dispute as stored: 5 slots. The first is written once, at opening; a reveal overwrites the one hash slot
+    /// that is neither lo's nor hi's.
     struct DisputeRecord {
         address challenger;
         uint64 taskId;

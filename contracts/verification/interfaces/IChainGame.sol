@@ -100,7 +100,8 @@ interface IChainGame {
     /// @param hi The lowest step they disagree on; `hiHash` is the solver's state hash there.
     /// @param midHash During `Answer`, the solver's state hash at `mid`; otherwise zero.
     /// @param mid The step the solver must reveal (`Reveal`) or has revealed (`Answer`): `lo + (hi - lo) / 2`.
-    /// @param solverClock, challengerClock Time left, as of `lastMoveAt` (the side to move is charged from then).
+    /// @param solverClock The solver's time left as of `lastMoveAt` (the side to move is charged from then on).
+    /// @param challengerClock The challenger's time left as of `lastMoveAt`.
     struct DisputeInfo {
         address challenger;
         uint64 taskId;
@@ -118,9 +119,11 @@ interface IChainGame {
     }
 
     /// @notice The terms the DAO sets for NEW tasks (a posted task keeps its own).
-    /// @param minSolverBond, minChallengerBond The least bond a task may ask for: what a staller loses at least.
+    /// @param minSolverBond The least solver bond a task may ask for: what a stalling solver loses at least.
+    /// @param minChallengerBond The least challenger bond a task may ask for: what a stalling challenger loses at least.
     /// @param minClock The least clock a task may give each side: enough for an honest side to make all 64 moves.
-    /// @param minClaimWindow, minChallengeWindow The least windows a task may set.
+    /// @param minClaimWindow The least claim window a task may set.
+    /// @param minChallengeWindow The least challenge window a task may set.
     /// @param maxGasPerStep The most gas a step may be given, so that the judged step fits in a block.
     /// @param challengerShareBps The winning challenger's share of a slashed solver bond, in basis points; the rest
     /// goes to the DAO.

@@ -11,6 +11,8 @@ import {console} from "forge-std/console.sol";
 /// longer than the profile's default: a task with a dispute takes dozens of calls to play out.
 /// forge-config: default.invariant.depth = 256
 /// forge-config: default.invariant.runs = 32
+/// forge-config: ci.invariant.depth = 256
+/// forge-config: ci.invariant.runs = 128
 contract ChainGameInvariantTest is ChainGameBase {
     ChainGameHandler internal handler;
     ChainGameStore internal store;
