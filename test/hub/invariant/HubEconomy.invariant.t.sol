@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {HubWallet} from "../../../contracts/hub/HubWallet.sol";
+import {HubState} from "../../../contracts/interfaces/IHubWallet.sol";
+import {BaseTest} from "../../utils/BaseTest.sol";
+import {HubHandler} from "./handlers/HubHandler.sol";
+
+/// @notice What must hold whatever hubs, miners, the DAO and strangers do, in any order.
+contract HubEconomyInvariantTest is BaseTest {
+    HubHandler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        handler = new HubHandler(token, factory, vault, address(timelock), treasury);
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](11);
+        selectors[0] = HubHandler.deposit.selector;
+        selectors[1] = HubHandler.register.selector;
+        selectors[2] = HubHandler.pay.selector;
+        selectors[3] = HubHandler.claim.selector;
+        selectors[4] = HubHandler.payDay.selector;
+        selectors[5] = HubHandler.withdraw.selector;
+        selectors[6] = HubHandler.suspect.selector;
+        selectors[7] = HubHandler.rehab.selector;
+        selectors[8] = HubHandler.ban.selector;
+        selectors[9] = HubHandler.warp.selector;
+        selectors[10] = HubHandler.release.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    function invariant_TotalSupplyConstant() public view {
+        assertEq(token.totalSupply(), SUPPLY);
+    }
+
+    /// @dev While Registered: balance ≥ owed + locked + registration freeze; in every state but Punished: ≥ owed.
+    function invariant_BalanceCoversObligations() public view {
+        for (uint256 i; i < handler.hubCount(); ++i) {
+            HubWallet hub = handler.hubs(i);
+            uint256 balance = token.balanceOf(address(hub));
+            HubState s = hub.state();
+            if (s == HubState.Registered) {
+                assertGe(balance, hub.totalOwed() + hub.locked() + hub.parameters().registrationFreeze);
+            }
+            if (s != HubState.Punished) assertGe(balance, hub.totalOwed());
+        }
+    }
+
+    function invariant_OnlyTheTimelockSuspectsOrBans() public view {
+        assertEq(handler.ghostUnauthorizedTransitions(), 0);
+    }
+
+    /// @dev A Punished wallet never moves a token again: it holds exactly what was sent to it after the ban.
+    function invariant_PunishedWalletNeverMovesATokenAgain() public view {
+        for (uint256 i; i < handler.hubCount(); ++i) {
+            HubWallet hub = handler.hubs(i);
+            if (hub.state() == HubState.Punished) {
+                assertEq(token.balanceOf(address(hub)), handler.ghostInflowAfterBan(address(hub)));
+            }
+        }
+    }
+
+    function invariant_VaultNeverReleasesEarly() public view {
+        assertEq(handler.ghostEarlyReleases(), 0);
+        assertEq(token.balanceOf(address(vault)), vault.totalFrozen(), "the vault holds exactly what is frozen");
+    }
+
+    /// @dev The whitelist mirrors each wallet's state.
+    function invariant_WhitelistMirrorsTheWallets() public view {
+        uint256 registered;
+        for (uint256 i; i < handler.hubCount(); ++i) {
+            HubWallet hub = handler.hubs(i);
+            HubState s = hub.state();
+            assertEq(uint8(whitelist.record(address(hub)).status), uint8(s));
+            assertEq(whitelist.isActive(address(hub)), s == HubState.Registered);
+            if (s == HubState.Registered) ++registered;
+        }
+        assertEq(whitelist.activeHubCount(), registered);
+    }
+
+    /// @dev Logs how often each action went through (run with -vv), to see that the runs reach every state.
+    function afterInvariant() external {
+        bytes32[9] memory actions =
+            [bytes32("register"), "pay", "claim", "payDay", "withdraw", "suspect", "rehab", "ban", "release"];
+        for (uint256 i; i < actions.length; ++i) {
+            emit log_named_uint(string(abi.encodePacked(actions[i])), handler.successes(actions[i]));
+            emit log_named_uint("calls", handler.calls(actions[i]));
+        }
+    }
+}
