@@ -1,0 +1,321 @@
+//! A revert as one readable line, decoded with the ABIs of the bound contracts.
+//!
+//! Custom errors are looked up by selector in every bound contract's ABI (their names are unique by the
+//! `<Component><Problem>` convention; OpenZeppelin's shared errors decode identically wherever they appear), so a
+//! caller does not need to know which contract reverted, which matters when a call went through several.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use alloy::dyn_abi::{DynSolValue, JsonAbiExt as _};
+use alloy::json_abi::{Error as AbiError, JsonAbi, Param};
+use alloy::primitives::{Bytes, Selector, U256};
+use alloy::transports::TransportError;
+
+use crate::contracts::ABIS;
+
+/// `Error(string)`, Solidity's `require(cond, "reason")` / `revert("reason")`.
+const ERROR_STRING: Selector = Selector::new([0x08, 0xc3, 0x79, 0xa0]);
+/// `Panic(uint256)`, Solidity's failed assertions, arithmetic errors, ...
+const PANIC: Selector = Selector::new([0x4e, 0x48, 0x7b, 0x71]);
+
+fn errors_by_selector() -> &'static HashMap<Selector, AbiError> {
+    static ERRORS: OnceLock<HashMap<Selector, AbiError>> = OnceLock::new();
+    ERRORS.get_or_init(|| {
+        let mut map = HashMap::new();
+        for (_, abi) in ABIS {
+            // The ABIs are Foundry's, checked when the bindings were generated from them.
+            let Ok(abi) = serde_json::from_str::<JsonAbi>(abi) else {
+                continue;
+            };
+            for error in abi.errors() {
+                map.entry(error.selector()).or_insert_with(|| error.clone());
+            }
+        }
+        map
+    })
+}
+
+/// Decodes revert data into one line: `HubWalletNotOwner(caller: 0x…)`, `Error("reason")`, `Panic(0x11: arithmetic
+/// overflow or underflow)`, or, for data no bound contract declares, the raw selector and data.
+pub fn decode_revert(data: &[u8]) -> String {
+    let Some((selector, args)) = data.split_first_chunk::<4>() else {
+        return if data.is_empty() {
+            "reverted without data".to_owned()
+        } else {
+            format!("reverted with 0x{}", alloy::hex::encode(data))
+        };
+    };
+    let selector = Selector::from(*selector);
+    if selector == ERROR_STRING
+        && let Ok(values) = alloy::dyn_abi::DynSolType::String.abi_decode_params(args)
+        && let DynSolValue::String(reason) = values
+    {
+        return format!("Error({reason:?})");
+    }
+    if selector == PANIC
+        && let Ok(DynSolValue::Uint(code, _)) =
+            alloy::dyn_abi::DynSolType::Uint(256).abi_decode_params(args)
+    {
+        return format!("Panic({code:#x}: {})", panic_reason(code));
+    }
+    if let Some(error) = errors_by_selector().get(&selector)
+        && let Ok(values) = error.abi_decode_input(args)
+    {
+        return format_error(error, &values);
+    }
+    format!(
+        "reverted with unknown error {selector} (data 0x{})",
+        alloy::hex::encode(args)
+    )
+}
+
+/// The revert data carried by an error, if any: looks through the whole source chain for a contract call error or
+/// an RPC error response (`eth_call`, `eth_estimateGas`, `eth_sendTransaction` all return it there).
+pub fn revert_data(err: &(dyn StdError + 'static)) -> Option<Bytes> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(e) = e.downcast_ref::<alloy::contract::Error>()
+            && let Some(data) = e.as_revert_data()
+        {
+            return Some(data);
+        }
+        if let Some(e) = e.downcast_ref::<TransportError>()
+            && let Some(data) = e.as_error_resp().and_then(|resp| resp.as_revert_data())
+        {
+            return Some(data);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// One line for an error from a contract call: the decoded custom error when the call reverted
+/// (`reverted: HubWalletUnexpectedState(...)`), the error's own message otherwise.
+pub fn describe_error(err: &(dyn StdError + 'static)) -> String {
+    match revert_data(err) {
+        Some(data) => format!("reverted: {}", decode_revert(&data)),
+        None => err.to_string(),
+    }
+}
+
+fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
+    let mut line = format!("{}(", error.name);
+    for (i, (param, value)) in error.inputs.iter().zip(values).enumerate() {
+        if i > 0 {
+            line.push_str(", ");
+        }
+        if !param.name.is_empty() {
+            let _ = write!(line, "{}: ", param.name);
+        }
+        let value = format_value(value);
+        match enum_name(param) {
+            Some(name) => {
+                let _ = write!(line, "{name}({value})");
+            }
+            None => line.push_str(&value),
+        }
+    }
+    line.push(')');
+    line
+}
+
+/// `IHubWallet.State` for a parameter declared as an enum: the ABI only carries its `uint8`, the name says what
+/// the number means.
+fn enum_name(param: &Param) -> Option<String> {
+    match param.internal_type.as_ref()?.as_enum()? {
+        (Some(contract), ty) => Some(format!("{contract}.{ty}")),
+        (None, ty) => Some(ty.to_owned()),
+    }
+}
+
+fn format_value(value: &DynSolValue) -> String {
+    match value {
+        DynSolValue::Address(a) => a.to_checksum(None),
+        DynSolValue::Bool(b) => b.to_string(),
+        DynSolValue::Int(i, _) => i.to_string(),
+        DynSolValue::Uint(u, _) => u.to_string(),
+        DynSolValue::FixedBytes(word, size) => format!("0x{}", alloy::hex::encode(&word[..*size])),
+        DynSolValue::Bytes(b) => format!("0x{}", alloy::hex::encode(b)),
+        DynSolValue::String(s) => format!("{s:?}"),
+        DynSolValue::Function(f) => f.to_string(),
+        DynSolValue::Array(items) | DynSolValue::FixedArray(items) => {
+            format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(format_value)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        DynSolValue::Tuple(items) => {
+            format!(
+                "({})",
+                items
+                    .iter()
+                    .map(format_value)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        #[allow(unreachable_patterns)]
+        other => format!("{other:?}"),
+    }
+}
+
+fn panic_reason(code: U256) -> &'static str {
+    match code.saturating_to::<u64>() {
+        0x00 => "generic panic",
+        0x01 => "assertion failed",
+        0x11 => "arithmetic overflow or underflow",
+        0x12 => "division or modulo by zero",
+        0x21 => "invalid enum value",
+        0x22 => "corrupt storage byte array",
+        0x31 => "pop on an empty array",
+        0x32 => "array index out of bounds",
+        0x41 => "out of memory",
+        0x51 => "call to an uninitialised function pointer",
+        _ => "unknown panic code",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{HubWallet, JudgeHarness, SonmToken};
+    use alloy::primitives::{Address, B256, address};
+    use alloy::sol_types::{SolError as _, SolInterface as _};
+
+    /// The error with every argument zero (empty for dynamic types).
+    fn zero_args(error: &AbiError) -> Vec<u8> {
+        use alloy::dyn_abi::{DynSolType, Specifier as _};
+        fn zero(ty: &DynSolType) -> DynSolValue {
+            match ty {
+                DynSolType::Address => DynSolValue::Address(Address::ZERO),
+                DynSolType::Bool => DynSolValue::Bool(false),
+                DynSolType::Int(n) => DynSolValue::Int(Default::default(), *n),
+                DynSolType::Uint(n) => DynSolValue::Uint(U256::ZERO, *n),
+                DynSolType::FixedBytes(n) => DynSolValue::FixedBytes(B256::ZERO, *n),
+                DynSolType::Bytes => DynSolValue::Bytes(Vec::new()),
+                DynSolType::String => DynSolValue::String(String::new()),
+                DynSolType::Array(_) => DynSolValue::Array(Vec::new()),
+                DynSolType::FixedArray(t, n) => DynSolValue::FixedArray(vec![zero(t); *n]),
+                DynSolType::Tuple(ts) => DynSolValue::Tuple(ts.iter().map(zero).collect()),
+                other => panic!("unexpected error parameter type {other}"),
+            }
+        }
+        let values: Vec<DynSolValue> = error
+            .inputs
+            .iter()
+            .map(|p| zero(&p.resolve().expect("a valid type")))
+            .collect();
+        [
+            error.selector().as_slice(),
+            &DynSolValue::Tuple(values).abi_encode_params(),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn decodes_a_custom_error_with_names_and_values() {
+        let owner = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        let data = HubWallet::HubWalletNotOwner { caller: owner }.abi_encode();
+        let line = decode_revert(&data);
+        assert_eq!(
+            line,
+            "HubWalletNotOwner(caller: 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)"
+        );
+        assert!(
+            line.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn every_bound_custom_error_decodes_to_its_name() {
+        let mut n = 0;
+        for (contract, abi) in ABIS {
+            let abi: JsonAbi = serde_json::from_str(abi).expect("the ABI parses");
+            for error in abi.errors() {
+                let data = zero_args(error);
+                let line = decode_revert(&data);
+                assert!(
+                    line.starts_with(&format!("{}(", error.name)),
+                    "{contract}: {line}"
+                );
+                n += 1;
+            }
+        }
+        assert!(n > 20, "only {n} errors bound");
+    }
+
+    #[test]
+    fn decodes_the_typed_error_enums_too() {
+        let data = SonmToken::SonmTokenErrors::ERC20InsufficientBalance(
+            SonmToken::ERC20InsufficientBalance {
+                sender: Address::ZERO,
+                balance: U256::from(1),
+                needed: U256::from(2),
+            },
+        )
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "ERC20InsufficientBalance(sender: 0x0000000000000000000000000000000000000000, balance: 1, needed: 2)"
+        );
+        let judge = JudgeHarness::JudgeInsufficientGas {
+            gasLimit: U256::from(5),
+            available: U256::from(4),
+        };
+        assert_eq!(
+            decode_revert(&judge.abi_encode()),
+            "JudgeInsufficientGas(gasLimit: 5, available: 4)"
+        );
+    }
+
+    #[test]
+    fn names_enum_parameters() {
+        let Some(error) = errors_by_selector()
+            .values()
+            .find(|e| e.inputs.iter().any(|p| enum_name(p).is_some()))
+        else {
+            return; // no bound error takes an enum
+        };
+        let line = decode_revert(&zero_args(error));
+        let name = error
+            .inputs
+            .iter()
+            .find_map(enum_name)
+            .expect("has an enum");
+        assert!(line.contains(&format!("{name}(0)")), "{line}");
+    }
+
+    #[test]
+    fn decodes_strings_panics_and_unknown_data() {
+        let reason = [
+            ERROR_STRING.as_slice(),
+            &DynSolValue::String("no".into()).abi_encode_params(),
+        ]
+        .concat();
+        assert_eq!(decode_revert(&reason), "Error(\"no\")");
+        let panic = [PANIC.as_slice(), &U256::from(0x11).to_be_bytes::<32>()].concat();
+        assert_eq!(
+            decode_revert(&panic),
+            "Panic(0x11: arithmetic overflow or underflow)"
+        );
+        assert_eq!(decode_revert(&[]), "reverted without data");
+        assert_eq!(decode_revert(&[1, 2]), "reverted with 0x0102");
+        let unknown = [&[0xde, 0xad, 0xbe, 0xef][..], B256::ZERO.as_slice()].concat();
+        assert!(decode_revert(&unknown).starts_with("reverted with unknown error 0xdeadbeef"));
+        // A known selector with truncated arguments is not misread as the error.
+        let truncated = HubWallet::HubWalletNotOwner {
+            caller: Address::ZERO,
+        }
+        .abi_encode()[..8]
+            .to_vec();
+        assert!(decode_revert(&truncated).starts_with("reverted with unknown error"));
+    }
+}

@@ -1,0 +1,230 @@
+//! Executor throughput beside anvil's `eth_call` (what a user would otherwise do) and a native Rust loop (the
+//! limit), for a chain workload (keccak-chain steps) and a map workload (Mandelbrot rows).
+//!
+//! `cargo bench -p sonm-executor` (release profile). Needs `forge build` first and anvil on PATH or in
+//! `node_modules/.bin` (`make toolchain`). Each figure is the best of a few runs; no criterion.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use alloy::network::EthereumWallet;
+use alloy::node_bindings::Anvil;
+use alloy::primitives::{Address, Bytes, U256, keccak256};
+use alloy::providers::{DynProvider, Provider as _, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use sonm_bindings::{JudgeHarness, KeccakChain};
+use sonm_executor::{ChainSpec, Executor};
+
+mod mocks {
+    #![allow(unreachable_pub, missing_debug_implementations)]
+    alloy::sol!(
+        #[sol(rpc)]
+        MockHashRepeat,
+        "../../out/ExecutorMocks.sol/MockHashRepeat.json"
+    );
+}
+
+const RUNS: usize = 3;
+/// Gas per keccak step: far more than the ~1,100 it needs.
+const KECCAK_GAS: u64 = 50_000;
+
+fn best(mut f: impl FnMut()) -> Duration {
+    (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn per_sec(n: u64, t: Duration) -> f64 {
+    n as f64 / t.as_secs_f64()
+}
+
+fn anvil() -> Anvil {
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("anvil").is_file()));
+    if on_path {
+        Anvil::new()
+    } else {
+        Anvil::at(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/anvil"))
+    }
+}
+
+struct Row {
+    name: &'static str,
+    unit: &'static str,
+    executor: f64,
+    executor_parallel: Option<f64>,
+    eth_call: f64,
+    native: Option<f64>,
+}
+
+impl Row {
+    fn print(&self) {
+        println!("\n{} ({}/s)", self.name, self.unit);
+        println!("  executor (1 thread)   {:>14.0}", self.executor);
+        if let Some(p) = self.executor_parallel {
+            println!("  executor (all cores)  {:>14.0}", p);
+        }
+        println!("  anvil eth_call        {:>14.0}", self.eth_call);
+        if let Some(n) = self.native {
+            println!("  native Rust           {:>14.0}", n);
+        }
+        let ratio = self.executor / self.eth_call;
+        let verdict = if ratio >= 100.0 { "meets" } else { "misses" };
+        println!("  executor / eth_call   {ratio:>13.1}x  ({verdict} the 100x target)");
+        if let Some(n) = self.native {
+            println!("  native / executor     {:>13.1}x", n / self.executor);
+        }
+    }
+}
+
+fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Address) -> Row {
+    const STEPS: u64 = 20_000;
+    const CALLS: u64 = 300;
+    const NATIVE: u64 = 2_000_000;
+
+    let exec = Executor::new(KeccakChain::DEPLOYED_BYTECODE.clone()).expect("artifact");
+    let t = best(|| {
+        let run = exec
+            .run_chain(b"seed", ChainSpec::new(STEPS, KECCAK_GAS))
+            .expect("run");
+        black_box(run.final_hash());
+    });
+    let executor = per_sec(STEPS, t);
+
+    let computation = rt.block_on(async {
+        *KeccakChain::deploy(provider.clone())
+            .await
+            .expect("deploy KeccakChain")
+            .address()
+    });
+    let harness = JudgeHarness::new(judge, provider.clone());
+    let t = best(|| {
+        rt.block_on(async {
+            let mut state = Bytes::from_static(b"seed");
+            for _ in 0..CALLS {
+                state = harness
+                    .step(computation, state, U256::from(KECCAK_GAS))
+                    .call()
+                    .await
+                    .expect("eth_call");
+            }
+            black_box(state);
+        })
+    });
+    let eth_call = per_sec(CALLS, t);
+
+    let t = best(|| {
+        let mut state = keccak256(b"seed");
+        for _ in 1..NATIVE {
+            state = keccak256(state);
+        }
+        black_box(state);
+    });
+    let native = per_sec(NATIVE, t);
+    Row {
+        name: "keccak chain",
+        unit: "steps",
+        executor,
+        executor_parallel: None,
+        eth_call,
+        native: Some(native),
+    }
+}
+
+/// A map workload until the Mandelbrot computation lands: `MockHashRepeat` with a mid-size input (~90,000 gas
+/// per leaf).
+fn hash_repeat_leaves(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Address) -> Row {
+    const LEAVES: u64 = 2_000;
+    const CALLS: u64 = 200;
+    const GAS: u64 = 1_000_000;
+    let inputs: Vec<Vec<u8>> = (0..LEAVES).map(|i| vec![100, (i % 256) as u8, 3]).collect();
+
+    let exec = Executor::new(mocks::MockHashRepeat::DEPLOYED_BYTECODE.clone()).expect("artifact");
+    let t = best(|| {
+        for input in &inputs {
+            black_box(exec.leaf(input, GAS).expect("leaf"));
+        }
+    });
+    let executor = per_sec(LEAVES, t);
+    let t = best(|| {
+        black_box(exec.leaves(&inputs, GAS).expect("leaves"));
+    });
+    let parallel = per_sec(LEAVES, t);
+
+    let computation = rt.block_on(async {
+        *mocks::MockHashRepeat::deploy(provider.clone())
+            .await
+            .expect("deploy")
+            .address()
+    });
+    let harness = JudgeHarness::new(judge, provider.clone());
+    let t = best(|| {
+        rt.block_on(async {
+            for input in inputs.iter().take(CALLS as usize) {
+                let out = harness
+                    .leaf(computation, input.clone().into(), U256::from(GAS))
+                    .call()
+                    .await;
+                black_box(out.expect("eth_call"));
+            }
+        })
+    });
+    let eth_call = per_sec(CALLS, t);
+
+    let t = best(|| {
+        for input in &inputs {
+            let rounds = u64::from(input[0]) * 8;
+            let mut h = keccak256(input);
+            for i in 0..rounds {
+                let mut buf = [0u8; 64];
+                buf[..32].copy_from_slice(h.as_slice());
+                buf[32..].copy_from_slice(&U256::from(i).to_be_bytes::<32>());
+                h = keccak256(buf);
+            }
+            black_box(h);
+        }
+    });
+    let native = per_sec(LEAVES, t);
+    Row {
+        name: "map leaves: MockHashRepeat, 800 keccak rounds each",
+        unit: "leaves",
+        executor,
+        executor_parallel: Some(parallel),
+        eth_call,
+        native: Some(native),
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let anvil = anvil()
+        .try_spawn()
+        .expect("anvil starts (run `make toolchain`)");
+    let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
+    let provider = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(anvil.endpoint_url())
+        .erased();
+    let judge = rt.block_on(async {
+        *JudgeHarness::deploy(provider.clone())
+            .await
+            .expect("deploy")
+            .address()
+    });
+    println!(
+        "sonm-executor throughput (best of {RUNS}; anvil {} over HTTP)",
+        anvil.endpoint()
+    );
+
+    keccak_chain(&rt, &provider, judge).print();
+    hash_repeat_leaves(&rt, &provider, judge).print();
+}

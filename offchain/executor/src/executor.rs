@@ -1,0 +1,447 @@
+//! One map leaf or chain step, evaluated by the judge's own bytecode in revm.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use alloy::primitives::{Address, B256, Bytes, U256, address, keccak256};
+use alloy::providers::Provider;
+use alloy::sol_types::SolCall as _;
+use revm::bytecode::Bytecode;
+use revm::context::result::{ExecutionResult, Output};
+use revm::context::{BlockEnv, Context, TxEnv};
+use revm::database::{CacheDB, EmptyDB};
+use revm::handler::{MainnetContext, MainnetEvm};
+use revm::primitives::TxKind;
+use revm::primitives::hardfork::SpecId;
+use revm::state::AccountInfo;
+use revm::{ExecuteEvm as _, MainBuilder as _};
+use sonm_bindings::JudgeHarness;
+
+use crate::error::{ExecutorError, Result};
+
+/// Where the judge harness lives in a standalone executor (any address works: the harness is stateless).
+pub const JUDGE_ADDRESS: Address = address!("0x00000000000000000000000000000000000a0d6e");
+/// Where the computation lives in a standalone executor. From the chain, the executor uses the real addresses.
+pub const COMPUTATION_ADDRESS: Address = address!("0x00000000000000000000000000000000000c0de0");
+/// The account that calls the judge. It pays nothing: the gas price is zero.
+const CALLER: Address = address!("0x000000000000000000000000000000000000ca11");
+/// The hardfork anvil runs by default and `foundry.toml` compiles for (`evm_version = "prague"`).
+pub const SPEC: SpecId = SpecId::PRAGUE;
+/// Gas for the call into the judge. Only the judge's own bookkeeping spends it: the computation gets exactly the
+/// task's gas limit (the judge forwards that and not a unit more), and what the judge does around it (copying input
+/// and output) is bounded by what the computation could do with its limit. So "ample" is safe, and it never makes
+/// the judge refuse a gas limit the way a short-changed on-chain caller would (`JudgeInsufficientGas`).
+const CALL_GAS: u64 = 1 << 60;
+
+type Db = CacheDB<EmptyDB>;
+type Evm = MainnetEvm<MainnetContext<Db>>;
+
+/// How many EVMs a thread keeps for the executors it served last. revm's EVM is not `Send` (it holds `Rc`s and raw
+/// pointers into the bytecode), so each thread builds its own from the executor's code the first time it runs it
+/// and then reuses it for every call; an executor's EVM is evicted when the thread has served this many others
+/// since.
+const EVMS_PER_THREAD: usize = 8;
+
+thread_local! {
+    static EVMS: RefCell<Vec<(u64, Evm)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives every executor (but not its clones, which run the same code) its own EVMs.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// A judge and one computation, run in an in-memory EVM that is built once per thread and reused for every call.
+///
+/// `leaf` and `step` call `JudgeHarness.leaf` / `JudgeHarness.step` with the task's gas limit, so the output is by
+/// construction what the on-chain judge (the same `Judge` library) decides: a leaf that reverts, runs out of gas or
+/// returns malformed data outputs `""`, such a step returns its input state.
+///
+/// An executor is `Send + Sync` and cheap to clone, so threads can share one (see [`Executor::leaves`]).
+///
+/// Computations are expected to depend on their input only (the interfaces are `view`); one that reads the block
+/// (`block.number`, `block.timestamp`) sees block 1 at time 1 here and may evaluate differently on-chain.
+#[derive(Clone)]
+pub struct Executor {
+    id: u64,
+    code: Arc<Code>,
+}
+
+/// What an executor runs. Everything in it is `Send + Sync`; the EVMs are built from it.
+struct Code {
+    judge: Address,
+    judge_code: Bytecode,
+    computation: Address,
+    computation_code: Bytecode,
+    computation_code_hash: B256,
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor")
+            .field("judge", &self.code.judge)
+            .field("computation", &self.code.computation)
+            .field("computation_code_hash", &self.code.computation_code_hash)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Executor {
+    /// An executor for a computation's deployed (runtime) bytecode, judged by the `JudgeHarness` this crate was
+    /// built with (the bindings' `DEPLOYED_BYTECODE`).
+    pub fn new(computation_code: impl Into<Bytes>) -> Result<Self> {
+        Self::with_code(
+            JUDGE_ADDRESS,
+            JudgeHarness::DEPLOYED_BYTECODE.clone(),
+            COMPUTATION_ADDRESS,
+            computation_code.into(),
+        )
+    }
+
+    /// An executor from explicit code and addresses (e.g. another build of the harness).
+    pub fn with_code(
+        judge: Address,
+        judge_code: Bytes,
+        computation: Address,
+        computation_code: Bytes,
+    ) -> Result<Self> {
+        let computation_code_hash = keccak256(&computation_code);
+        let code = Code {
+            judge,
+            judge_code: bytecode("judge", judge, judge_code)?,
+            computation,
+            computation_code: bytecode("computation", computation, computation_code)?,
+            computation_code_hash,
+        };
+        let executor = Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            code: Arc::new(code),
+        };
+        // Build this thread's EVM now: a broken setup shows here rather than at the first call.
+        executor.with_evm(|_| ());
+        Ok(executor)
+    }
+
+    /// An executor for what is deployed on a chain: the judge harness and the computation at their addresses
+    /// there, read with `eth_getCode` (at the latest block).
+    pub async fn from_chain<P: Provider>(
+        provider: &P,
+        judge: Address,
+        computation: Address,
+    ) -> Result<Self> {
+        let fetch = |address: Address| async move {
+            provider
+                .get_code_at(address)
+                .await
+                .map_err(|source| ExecutorError::Rpc { address, source })
+        };
+        let judge_code = fetch(judge).await?;
+        let computation_code = fetch(computation).await?;
+        Self::with_code(judge, judge_code, computation, computation_code)
+    }
+
+    /// The computation's address in this executor.
+    pub fn computation(&self) -> Address {
+        self.code.computation
+    }
+
+    /// The judge's address in this executor.
+    pub fn judge(&self) -> Address {
+        self.code.judge
+    }
+
+    /// `keccak256` of the computation's bytecode.
+    pub fn computation_code_hash(&self) -> B256 {
+        self.code.computation_code_hash
+    }
+
+    /// The output of one map leaf: `IMapComputation.compute(input)` with exactly `gas_limit` gas, `""` if it
+    /// reverts, runs out of gas or returns malformed data.
+    pub fn leaf(&self, input: &[u8], gas_limit: u64) -> Result<Bytes> {
+        let call = JudgeHarness::leafCall {
+            computation: self.code.computation,
+            input: Bytes::copy_from_slice(input),
+            gasLimit: U256::from(gas_limit),
+        };
+        let ret = self.call_judge(call.abi_encode())?;
+        JudgeHarness::leafCall::abi_decode_returns(&ret)
+            .map_err(|e| ExecutorError::MalformedReturn(e.to_string()))
+    }
+
+    /// The state after one chain step: `IChainComputation.step(state)` with exactly `gas_limit` gas, `state` itself
+    /// (the chain halts) if it reverts, runs out of gas or returns malformed data.
+    pub fn step(&self, state: &[u8], gas_limit: u64) -> Result<Bytes> {
+        let call = JudgeHarness::stepCall {
+            computation: self.code.computation,
+            state: Bytes::copy_from_slice(state),
+            gasLimit: U256::from(gas_limit),
+        };
+        let ret = self.call_judge(call.abi_encode())?;
+        JudgeHarness::stepCall::abi_decode_returns(&ret)
+            .map_err(|e| ExecutorError::MalformedReturn(e.to_string()))
+    }
+
+    /// The outputs of many leaves, on all cores (rayon), in input order.
+    #[cfg(feature = "parallel")]
+    pub fn leaves<I: AsRef<[u8]> + Sync>(
+        &self,
+        inputs: &[I],
+        gas_limit: u64,
+    ) -> Result<Vec<Bytes>> {
+        use rayon::prelude::*;
+        inputs
+            .par_iter()
+            .map(|input| self.leaf(input.as_ref(), gas_limit))
+            .collect()
+    }
+
+    fn call_judge(&self, data: Vec<u8>) -> Result<Bytes> {
+        let tx = TxEnv::builder()
+            .caller(CALLER)
+            .kind(TxKind::Call(self.code.judge))
+            .data(data.into())
+            .gas_limit(CALL_GAS)
+            .gas_price(0)
+            .nonce(0)
+            .build()
+            .map_err(|e| ExecutorError::Evm(format!("{e:?}")))?;
+        // `transact` leaves the database untouched: every call starts from the same state.
+        let outcome = self
+            .with_evm(|evm| evm.transact(tx))
+            .map_err(|e| ExecutorError::Evm(e.to_string()))?;
+        match outcome.result {
+            ExecutionResult::Success {
+                output: Output::Call(ret),
+                ..
+            } => Ok(ret),
+            ExecutionResult::Success { output, .. } => Err(ExecutorError::MalformedReturn(
+                format!("unexpected output {output:?}"),
+            )),
+            ExecutionResult::Revert { output, .. } => Err(ExecutorError::JudgeReverted(
+                sonm_bindings::decode_revert(&output),
+            )),
+            ExecutionResult::Halt { reason, .. } => {
+                Err(ExecutorError::JudgeHalted(format!("{reason:?}")))
+            }
+        }
+    }
+
+    /// Runs `f` with this thread's EVM for this executor, building it on first use.
+    fn with_evm<T>(&self, f: impl FnOnce(&mut Evm) -> T) -> T {
+        EVMS.with_borrow_mut(|evms| {
+            let at = match evms.iter().position(|(id, _)| *id == self.id) {
+                Some(at) => at,
+                None => {
+                    if evms.len() == EVMS_PER_THREAD {
+                        evms.pop();
+                    }
+                    evms.push((self.id, self.code.build_evm()));
+                    evms.len() - 1
+                }
+            };
+            // Most recently used first, so the least recently used is popped.
+            evms[..=at].rotate_right(1);
+            f(&mut evms[0].1)
+        })
+    }
+}
+
+impl Code {
+    fn build_evm(&self) -> Evm {
+        let mut db = Db::new(EmptyDB::new());
+        for (address, code) in [
+            (self.judge, &self.judge_code),
+            (self.computation, &self.computation_code),
+        ] {
+            let info = AccountInfo {
+                code_hash: code.hash_slow(),
+                code: Some(code.clone()),
+                ..AccountInfo::default()
+            };
+            db.insert_account_info(address, info);
+        }
+        let mut ctx: MainnetContext<Db> = Context::new(db, SPEC);
+        ctx.modify_cfg(|cfg| {
+            cfg.set_spec_and_mainnet_gas_params(SPEC);
+            // The caller's nonce never advances: calls are never committed.
+            cfg.disable_nonce_check = true;
+        });
+        ctx.modify_block(|block| {
+            *block = BlockEnv {
+                number: U256::from(1),
+                timestamp: U256::from(1),
+                gas_limit: u64::MAX,
+                basefee: 0,
+                ..BlockEnv::default()
+            };
+        });
+        ctx.build_mainnet()
+    }
+}
+
+fn bytecode(role: &'static str, address: Address, code: Bytes) -> Result<Bytecode> {
+    if code.is_empty() {
+        return Err(ExecutorError::NoCode { role, address });
+    }
+    Bytecode::new_raw_checked(code).map_err(|e| ExecutorError::InvalidCode {
+        role,
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sonm_bindings::KeccakChain;
+
+    /// `JUMPDEST PUSH0 JUMP`: loops until the gas is gone.
+    const BURNER: &[u8] = &[0x5b, 0x5f, 0x56];
+    /// `PUSH0 PUSH0 REVERT`.
+    const REVERTER: &[u8] = &[0x5f, 0x5f, 0xfd];
+    /// Returns 64 bytes `(0x40, 1)`: an ABI `bytes` with a wrong offset.
+    const MALFORMED: &[u8] = &[
+        0x60, 0x40, 0x5f, 0x52, 0x60, 0x01, 0x60, 0x20, 0x52, 0x60, 0x40, 0x5f, 0xf3,
+    ];
+    /// Returns its calldata unchanged (`CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY CALLDATASIZE PUSH0 RETURN`): the
+    /// selector in front shifts every word, so the offset is wrong and the output malformed.
+    const ECHO: &[u8] = &[0x36, 0x5f, 0x5f, 0x37, 0x36, 0x5f, 0xf3];
+
+    fn bytes(b: impl AsRef<[u8]>) -> Bytes {
+        Bytes::copy_from_slice(b.as_ref())
+    }
+
+    fn keccak_chain() -> Executor {
+        Executor::new(KeccakChain::DEPLOYED_BYTECODE.clone()).expect("artifact")
+    }
+
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn an_executor_can_move_to_another_thread() {
+        assert_send_sync::<Executor>();
+    }
+
+    #[test]
+    fn a_keccak_chain_step_is_keccak256_of_the_state() {
+        let exec = keccak_chain();
+        let mut state = Bytes::from_static(b"seed");
+        for len in [0usize, 1, 31, 32, 33, 200] {
+            let input = vec![0xab; len];
+            assert_eq!(
+                exec.step(&input, 100_000).expect("step"),
+                bytes(keccak256(&input))
+            );
+        }
+        for _ in 0..100 {
+            let next = exec.step(&state, 100_000).expect("step");
+            assert_eq!(next, bytes(keccak256(&state)));
+            state = next;
+        }
+    }
+
+    #[test]
+    fn a_step_without_enough_gas_halts_and_one_more_unit_does_not() {
+        let exec = keccak_chain();
+        let state = [1u8; 32];
+        let (mut lo, mut hi) = (0u64, 100_000u64);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if exec.step(&state, mid).expect("step") == bytes(state) {
+                lo = mid
+            } else {
+                hi = mid
+            }
+        }
+        // A keccak step costs about 1,100 gas inside the call (KeccakChain.sol).
+        assert!((500..3_000).contains(&hi), "boundary {hi}");
+        assert_eq!(exec.step(&state, hi - 1).expect("step"), bytes(state));
+        assert_eq!(
+            exec.step(&state, hi).expect("step"),
+            bytes(keccak256(state))
+        );
+        assert_eq!(
+            exec.step(&state, 0).expect("step"),
+            bytes(state),
+            "no gas at all halts too"
+        );
+    }
+
+    #[test]
+    fn burning_reverting_and_malformed_computations_output_nothing_or_halt() {
+        for (name, code) in [
+            ("burner", BURNER),
+            ("reverter", REVERTER),
+            ("malformed", MALFORMED),
+            ("echo", ECHO),
+        ] {
+            let exec = Executor::new(Bytes::from_static(code)).expect("code");
+            for gas in [0, 21, 50_000, 3_000_000] {
+                assert_eq!(
+                    exec.leaf(b"input", gas).expect("leaf"),
+                    Bytes::new(),
+                    "{name}, gas {gas}"
+                );
+                assert_eq!(
+                    exec.step(b"state", gas).expect("step"),
+                    Bytes::from_static(b"state"),
+                    "{name}, gas {gas}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_executor_is_reusable_after_any_outcome() {
+        let burner = Executor::new(Bytes::from_static(BURNER)).expect("code");
+        let exec = keccak_chain();
+        for _ in 0..3 {
+            assert_eq!(burner.leaf(b"", 1_000_000).expect("leaf"), Bytes::new());
+            assert!(exec.step(b"x", 1 << 63).is_err());
+            assert_eq!(
+                exec.step(b"x", 10_000).expect("step"),
+                bytes(keccak256(b"x"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_gas_limit_the_judge_cannot_forward_is_decoded_from_its_error() {
+        let err = keccak_chain()
+            .step(b"x", u64::MAX)
+            .expect_err("too much gas to forward");
+        let ExecutorError::JudgeReverted(line) = &err else {
+            panic!("{err}")
+        };
+        assert!(
+            line.starts_with("JudgeInsufficientGas(gasLimit: 18446744073709551615, available: "),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn empty_code_is_refused_with_its_address() {
+        let err = Executor::new(Bytes::new()).expect_err("no code");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no code at {COMPUTATION_ADDRESS} (the computation): is it deployed on this chain?"
+            )
+        );
+    }
+
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn clones_run_independently_and_in_parallel() {
+        let exec = keccak_chain();
+        let inputs: Vec<Vec<u8>> = (0..64u8).map(|i| vec![i; usize::from(i)]).collect();
+        // KeccakChain is no map computation: `compute` is an unknown selector, the call reverts, leaves are empty.
+        let outputs = exec.leaves(&inputs, 50_000).expect("leaves");
+        assert_eq!(outputs, vec![Bytes::new(); 64]);
+        let a = exec.clone();
+        let b = exec;
+        assert_eq!(
+            a.step(b"1", 10_000).expect("a"),
+            b.step(b"1", 10_000).expect("b")
+        );
+    }
+}

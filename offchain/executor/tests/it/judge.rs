@@ -1,0 +1,319 @@
+//! The executor, `eth_call` of `JudgeHarness` on anvil, and the judge inside a mined transaction agree, for random
+//! inputs around the gas boundary and for computations that burn all gas, revert or return garbage.
+
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::providers::{DynProvider, Provider};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sonm_bindings::{JudgeHarness, KeccakChain};
+use sonm_executor::{ChainSpec, Executor, ExecutorError};
+
+use crate::common::mocks::{
+    MockChainHaltsLater, MockHashRepeat, MockJudgeRecorder, MockMapGasBurner, MockMapMalformed,
+    MockMapReverter,
+};
+use crate::common::spawn;
+
+struct Judges {
+    provider: DynProvider,
+    harness: JudgeHarness::JudgeHarnessInstance<DynProvider>,
+    recorder: MockJudgeRecorder::MockJudgeRecorderInstance<DynProvider>,
+}
+
+impl Judges {
+    async fn deploy(provider: DynProvider) -> Self {
+        let harness = JudgeHarness::deploy(provider.clone())
+            .await
+            .expect("deploy JudgeHarness");
+        let recorder = MockJudgeRecorder::deploy(provider.clone())
+            .await
+            .expect("deploy MockJudgeRecorder");
+        Self {
+            provider,
+            harness,
+            recorder,
+        }
+    }
+
+    async fn executor(&self, computation: Address) -> Executor {
+        Executor::from_chain(&self.provider, *self.harness.address(), computation)
+            .await
+            .expect("code on chain")
+    }
+
+    /// What `eth_call` of the harness and the judge in a mined transaction say about one leaf; they must agree.
+    async fn leaf(&self, computation: Address, input: &Bytes, gas: u64) -> Bytes {
+        let gas_limit = U256::from(gas);
+        let called = self
+            .harness
+            .leaf(computation, input.clone(), gas_limit)
+            .call()
+            .await
+            .expect("eth_call");
+        let receipt = self
+            .recorder
+            .judgeLeaf(computation, input.clone(), gas_limit)
+            .send()
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("mined");
+        assert!(receipt.status(), "the judging transaction succeeded");
+        let event = receipt
+            .decoded_log::<MockJudgeRecorder::LeafJudged>()
+            .expect("LeafJudged");
+        assert_eq!(
+            event.data.output, called,
+            "eth_call and the mined judge disagree on input {input}, gas {gas}"
+        );
+        called
+    }
+
+    async fn step(&self, computation: Address, state: &Bytes, gas: u64) -> Bytes {
+        let gas_limit = U256::from(gas);
+        let called = self
+            .harness
+            .step(computation, state.clone(), gas_limit)
+            .call()
+            .await
+            .expect("eth_call");
+        let receipt = self
+            .recorder
+            .judgeStep(computation, state.clone(), gas_limit)
+            .send()
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("mined");
+        assert!(receipt.status(), "the judging transaction succeeded");
+        let event = receipt
+            .decoded_log::<MockJudgeRecorder::StepJudged>()
+            .expect("StepJudged");
+        assert_eq!(
+            event.data.next, called,
+            "eth_call and the mined judge disagree on state {state}, gas {gas}"
+        );
+        called
+    }
+}
+
+fn seed() -> u64 {
+    let seed = std::env::var("SONM_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("SONM_TEST_SEED={seed}");
+    seed
+}
+
+fn random_bytes(rng: &mut StdRng, max_len: usize) -> Bytes {
+    let len = rng.random_range(0..=max_len);
+    let mut v = vec![0u8; len];
+    rng.fill(&mut v[..]);
+    v.into()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn map_leaves_agree_for_random_inputs_on_both_sides_of_the_gas_limit() {
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let computation = *MockHashRepeat::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let exec = judges.executor(computation).await;
+    let standalone =
+        Executor::new(MockHashRepeat::DEPLOYED_BYTECODE.clone()).expect("artifact code");
+    assert_eq!(
+        exec.computation_code_hash(),
+        standalone.computation_code_hash(),
+        "chain code = artifact code"
+    );
+
+    let mut rng = StdRng::seed_from_u64(seed());
+    let (mut empty, mut full) = (0, 0);
+    for _ in 0..40 {
+        let input = random_bytes(&mut rng, 96);
+        // ~100 gas per round, up to 2,040 rounds: this limit cuts the random inputs roughly in half.
+        let gas = rng.random_range(5_000..150_000);
+        let expected = judges.leaf(computation, &input, gas).await;
+        assert_eq!(
+            exec.leaf(&input, gas).expect("leaf"),
+            expected,
+            "input {input}, gas {gas}"
+        );
+        assert_eq!(
+            standalone.leaf(&input, gas).expect("leaf"),
+            expected,
+            "input {input}, gas {gas}"
+        );
+        if expected.is_empty() {
+            empty += 1
+        } else {
+            full += 1
+        }
+    }
+    assert!(
+        empty > 0 && full > 0,
+        "both outcomes exercised ({empty} ran out of gas, {full} finished)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gas_boundary_is_the_same_to_the_unit() {
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let computation = *MockHashRepeat::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let exec = judges.executor(computation).await;
+    let input = Bytes::from(vec![7u8; 40]);
+
+    // The least gas with which the leaf finishes, found by the executor alone...
+    let (mut lo, mut hi) = (0u64, 1_000_000u64);
+    assert!(!exec.leaf(&input, hi).expect("leaf").is_empty());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if exec.leaf(&input, mid).expect("leaf").is_empty() {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    // ...is the chain's boundary too: one unit less and the judge's output is empty on-chain as well.
+    assert!(
+        judges.leaf(computation, &input, hi - 1).await.is_empty(),
+        "out of gas at {}",
+        hi - 1
+    );
+    assert_eq!(
+        judges.leaf(computation, &input, hi).await,
+        exec.leaf(&input, hi).expect("leaf")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn burning_reverting_and_malformed_leaves_output_nothing_everywhere() {
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let burner = *MockMapGasBurner::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let reverter = *MockMapReverter::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let malformed = *MockMapMalformed::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let mut rng = StdRng::seed_from_u64(seed());
+    for computation in [burner, reverter, malformed] {
+        let exec = judges.executor(computation).await;
+        for _ in 0..4 {
+            let input = random_bytes(&mut rng, 64);
+            let gas = rng.random_range(1_000..2_000_000);
+            assert_eq!(judges.leaf(computation, &input, gas).await, Bytes::new());
+            assert_eq!(
+                exec.leaf(&input, gas).expect("leaf"),
+                Bytes::new(),
+                "{computation}, gas {gas}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chain_steps_agree_and_a_halting_step_keeps_its_state() {
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let keccak = *KeccakChain::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let halts = *MockChainHaltsLater::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let mut rng = StdRng::seed_from_u64(seed());
+
+    for computation in [keccak, halts] {
+        let exec = judges.executor(computation).await;
+        for _ in 0..12 {
+            let state = random_bytes(&mut rng, 64);
+            // A few limits too small for even one keccak: those steps halt.
+            let gas = if rng.random_bool(0.25) {
+                rng.random_range(0..300)
+            } else {
+                rng.random_range(300..300_000)
+            };
+            let on_chain = judges.step(computation, &state, gas).await;
+            assert_eq!(
+                exec.step(&state, gas).expect("step"),
+                on_chain,
+                "{computation}, state {state}, gas {gas}"
+            );
+        }
+    }
+
+    // A whole chain that halts part-way: the executor's final state is the chain's, step by step.
+    let exec = judges.executor(halts).await;
+    let run = exec
+        .run_chain(
+            b"sonm",
+            ChainSpec::new(64, 1_000_000).with_checkpoint_interval(8),
+        )
+        .expect("run");
+    let mut state = Bytes::from_static(b"sonm");
+    for i in 0..64u64 {
+        assert_eq!(run.state_at(&exec, i).expect("state"), state, "state {i}");
+        state = judges.step(halts, &state, 1_000_000).await;
+        if run.fixed_from().is_some_and(|h| i > h + 2) {
+            break; // the chain halted a while ago: nothing left to compare
+        }
+    }
+    assert_eq!(run.final_state(), &run.state_at(&exec, 64).expect("final"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gas_limit_the_judge_cannot_forward_is_an_error_not_an_output() {
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let keccak = *KeccakChain::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let exec = judges.executor(keccak).await;
+    // anvil's eth_call cannot give the judge 2^63 gas either: both refuse rather than judge with less.
+    let err = exec
+        .step(b"x", 1 << 63)
+        .expect_err("cannot forward 2^63 gas");
+    assert!(
+        matches!(&err, ExecutorError::JudgeReverted(line) if line.starts_with("JudgeInsufficientGas(")),
+        "{err}"
+    );
+    let eth_call = judges
+        .harness
+        .step(keccak, Bytes::from_static(b"x"), U256::from(1u64 << 63))
+        .call()
+        .await;
+    let reason = eth_call
+        .expect_err("reverts")
+        .as_decoded_interface_error::<JudgeHarness::JudgeHarnessErrors>();
+    assert!(
+        matches!(
+            reason,
+            Some(JudgeHarness::JudgeHarnessErrors::JudgeInsufficientGas(_))
+        ),
+        "{reason:?}"
+    );
+    let _ = judges
+        .provider
+        .get_block_number()
+        .await
+        .expect("anvil still up");
+}
