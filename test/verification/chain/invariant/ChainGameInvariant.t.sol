@@ -12,7 +12,7 @@ import {console} from "forge-std/console.sol";
 /// forge-config: default.invariant.depth = 256
 /// forge-config: default.invariant.runs = 32
 /// forge-config: ci.invariant.depth = 256
-/// forge-config: ci.invariant.runs = 128
+/// forge-config: ci.invariant.runs = 64
 contract ChainGameInvariantTest is ChainGameBase {
     ChainGameHandler internal handler;
     ChainGameStore internal store;

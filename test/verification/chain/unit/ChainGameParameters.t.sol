@@ -80,6 +80,12 @@ contract ChainGameParametersTest is ChainGameBase {
         _assertEq(game.parameters(), p);
     }
 
+    function test_SetParameters_ThroughAGovernanceProposal() public {
+        IChainGame.Parameters memory p = _valid();
+        passProposal(address(game), abi.encodeCall(IChainGame.setParameters, (p)), "Chain game: longer clocks");
+        _assertEq(game.parameters(), p);
+    }
+
     function test_SetParameters_AtTheFloors() public {
         IChainGame.Parameters memory p = IChainGame.Parameters({
             minSolverBond: 1,
