@@ -22,29 +22,47 @@ contract MapGameGasTest is MapGameBase {
         vm.cool(address(square));
     }
 
-    /// @dev The honest path of one task of `leafCount` leaves; returns its total.
+    string internal constant INPUT_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+    string internal constant RESULT_URI = "ipfs://bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+
+    /// @dev What a transaction pays before executing: 21,000 and its calldata (4 gas a zero byte, 16 another).
+    function intrinsic(bytes memory data) internal pure returns (uint256 gas) {
+        gas = 21_000;
+        for (uint256 i; i < data.length; ++i) {
+            gas += data[i] == 0 ? 4 : 16;
+        }
+    }
+
+    /// @dev The honest path of one task of `leafCount` leaves; records each call's execution gas, their sum, and
+    /// the sum of the four transactions with their intrinsic gas. Returns the execution gas.
     function honestPath(uint64 leafCount, string memory suffix) internal returns (uint256 total) {
         IMapGame.TaskSpec memory s = spec(square, keccak256("inputs"), leafCount);
+        uint256 txGas;
         cool();
         vm.prank(buyer);
-        uint256 taskId = game.post(s, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi");
+        uint256 taskId = game.post(s, INPUT_URI);
         total += vm.snapshotGasLastCall(GROUP, string.concat("post", suffix));
+        txGas += intrinsic(abi.encodeCall(game.post, (s, INPUT_URI)));
 
         cool();
         vm.prank(solver);
         game.claim(taskId);
         total += vm.snapshotGasLastCall(GROUP, string.concat("claim", suffix));
+        txGas += intrinsic(abi.encodeCall(game.claim, (taskId)));
 
         cool();
         vm.prank(solver);
-        game.commit(taskId, keccak256("results"), "ipfs://bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+        game.commit(taskId, keccak256("results"), RESULT_URI);
         total += vm.snapshotGasLastCall(GROUP, string.concat("commit", suffix));
+        txGas += intrinsic(abi.encodeCall(game.commit, (taskId, keccak256("results"), RESULT_URI)));
 
         skip(params().challengeWindow);
         cool();
         game.finalize(taskId);
         total += vm.snapshotGasLastCall(GROUP, string.concat("finalize", suffix));
+        txGas += intrinsic(abi.encodeCall(game.finalize, (taskId)));
         vm.snapshotValue(GROUP, string.concat("honestPath", suffix), total);
+        vm.snapshotValue(GROUP, string.concat("honestPath", suffix, "_asTransactions"), total + txGas);
     }
 
     /// @dev The first task of a fresh deployment: the game's token balance goes from zero (the dearest case).
@@ -54,6 +72,14 @@ contract MapGameGasTest is MapGameBase {
 
     function test_Gas_HonestPath_TwoToTheTwentyLeaves() public {
         assertLe(honestPath(uint64(1) << 20, "_2pow20leaves"), 300_000);
+    }
+
+    /// @dev A task posted while another is live: the game's balance and task counter are already non-zero, as they
+    /// are on a market in use.
+    function test_Gas_HonestPath_SteadyState() public {
+        vm.prank(dave);
+        game.post(spec(square, keccak256("other"), 1), "");
+        assertLe(honestPath(uint64(1) << 20, "_steadyState"), 300_000);
     }
 
     /// @dev A direct proof of cheat against a task of 2^20 leaves: two depth-20 proofs, the judge running Square.

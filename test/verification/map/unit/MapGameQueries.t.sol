@@ -58,6 +58,18 @@ contract MapGameQueriesTest is MapGameBase {
         openQueryAs(challenger, id, 1);
     }
 
+    /// @dev 2^24 - 1 open queries cannot be made in a test: the counter is written in place (storage layout of
+    /// `MapGame`: `_tasks` at slot 4; the task's fifth slot packs solver, deadline, status, round, openQueries).
+    function test_RevertWhen_OpenQueryTooMany() public {
+        bytes32 slot = bytes32(uint256(keccak256(abi.encode(taskId, uint256(4)))) + 4);
+        uint256 packed = uint256(vm.load(address(game), slot));
+        vm.store(address(game), slot, bytes32(packed | (uint256(type(uint24).max) << 232)));
+        assertEq(taskOf(taskId).openQueries, type(uint24).max);
+        assertEq(taskOf(taskId).solver, solver, "the other fields are untouched");
+        vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameTooManyQueries.selector, taskId));
+        openQueryAs(challenger, taskId, 1);
+    }
+
     function test_RevertWhen_OpenQueryWithoutFunds() public {
         address poor = makeAddr("poor");
         vm.expectRevert();
