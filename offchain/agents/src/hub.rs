@@ -1,0 +1,645 @@
+//! Hubs: the hub owner's wallet calls, the miner's claim, ratings and the registry's views.
+
+use std::fmt;
+
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::DynProvider;
+use serde::Serialize;
+use sonm_bindings::{Contract, HubFactory, HubWallet, IWhitelist, Whitelist};
+
+use tracing::info;
+
+use crate::token::{Approval, Token};
+use crate::units::format_snm;
+use crate::{AgentError, Client, Result};
+
+/// A hub wallet's state (the whitepaper's anti-fraud state machine).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum HubState {
+    /// Created, never registered.
+    Created,
+    /// Registered: pays miners, funds frozen and locked.
+    Registered,
+    /// After PayDay or rehabilitation: may withdraw or register again.
+    Idle,
+    /// Suspected by the DAO: every fund blocked.
+    Suspected,
+    /// Banned: its funds went to the expropriation vault, for ever.
+    Punished,
+    /// A state this client does not know (a newer contract).
+    Unknown(u8),
+}
+
+impl From<u8> for HubState {
+    fn from(v: u8) -> Self {
+        match v {
+            0 => Self::Created,
+            1 => Self::Registered,
+            2 => Self::Idle,
+            3 => Self::Suspected,
+            4 => Self::Punished,
+            other => Self::Unknown(other),
+        }
+    }
+}
+
+impl fmt::Display for HubState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown(v) => write!(f, "Unknown({v})"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// The terms a hub wallet snapshotted at creation.
+#[derive(Clone, Debug, Serialize)]
+pub struct HubTerms {
+    /// SNM (wei) frozen while registered.
+    pub registration_freeze: U256,
+    /// Part of each payout locked, in basis points.
+    pub lock_bps: u16,
+    /// Part of the locked funds sent to the DAO at PayDay, in basis points.
+    pub dao_fee_bps: u16,
+    /// Seconds from registration to PayDay.
+    pub payout_period: u32,
+    /// Seconds from suspicion to a possible ban.
+    pub suspicion_period: u32,
+    /// Seconds a banned hub's funds stay frozen at the vault.
+    pub expropriation_freeze: u32,
+}
+
+/// A hub's record in the whitelist.
+#[derive(Clone, Debug, Serialize)]
+pub struct HubRecord {
+    /// The wallet (the hub's address).
+    pub hub: Address,
+    /// The owner.
+    pub owner: Address,
+    /// Where miners reach it.
+    pub endpoint: String,
+    /// Its display name.
+    pub name: String,
+    /// Its state, as mirrored in the whitelist.
+    pub state: HubState,
+    /// Whether the DAO trusts it.
+    pub trusted: bool,
+    /// When it was created (unix seconds).
+    pub created_at: u64,
+    /// When it last registered (0 if never).
+    pub registered_at: u64,
+    /// Stake-weighted score, in hundredths of a point.
+    pub rating: U256,
+    /// SNM staked on its live ratings.
+    pub rating_stake: U256,
+    /// How many live ratings it has.
+    pub raters: U256,
+}
+
+impl From<IWhitelist::HubRecord> for HubRecord {
+    fn from(r: IWhitelist::HubRecord) -> Self {
+        Self {
+            hub: r.wallet,
+            owner: r.owner,
+            endpoint: r.endpoint,
+            name: r.name,
+            state: HubState::from(r.status),
+            trusted: r.trusted,
+            created_at: r.createdAt.saturating_to(),
+            registered_at: r.registeredAt.saturating_to(),
+            rating: r.rating,
+            rating_stake: r.ratingStake,
+            raters: r.raters,
+        }
+    }
+}
+
+/// Everything about one hub: its record and its wallet's books.
+#[derive(Clone, Debug, Serialize)]
+pub struct HubInfo {
+    /// The whitelist's record.
+    #[serde(flatten)]
+    pub record: HubRecord,
+    /// The wallet's own state (the record mirrors it).
+    pub wallet_state: HubState,
+    /// The wallet's SNM balance.
+    pub balance: U256,
+    /// Funds locked by payouts.
+    pub locked: U256,
+    /// The registration freeze in force.
+    pub frozen: U256,
+    /// What it owes all miners.
+    pub total_owed: U256,
+    /// Balance − locked − frozen − owed.
+    pub free_balance: U256,
+    /// When PayDay may be held (0 if never registered).
+    pub pay_day_at: u64,
+    /// When the DAO may ban it (0 if never suspected).
+    pub ban_at: u64,
+    /// Its terms.
+    pub terms: HubTerms,
+}
+
+/// Read access to hubs: the registry and any hub wallet.
+#[derive(Clone, Debug)]
+pub struct Hubs {
+    client: Client,
+    whitelist: Whitelist::WhitelistInstance<DynProvider>,
+    factory: HubFactory::HubFactoryInstance<DynProvider>,
+}
+
+impl Hubs {
+    /// The deployment's hub registry and factory.
+    pub fn new(client: &Client) -> Result<Self> {
+        let p = client.provider_ref().clone();
+        Ok(Self {
+            client: client.clone(),
+            whitelist: Whitelist::new(client.address(Contract::Whitelist)?, p.clone()),
+            factory: HubFactory::new(client.address(Contract::HubFactory)?, p),
+        })
+    }
+
+    fn wallet(&self, hub: Address) -> HubWallet::HubWalletInstance<DynProvider> {
+        HubWallet::new(hub, self.client.provider_ref().clone())
+    }
+
+    /// Fails with [`AgentError::WrongAddress`] unless `hub` is a hub wallet in the whitelist.
+    pub async fn require_hub(&self, hub: Address) -> Result<()> {
+        let listed = self
+            .whitelist
+            .isListed(hub)
+            .call()
+            .await
+            .map_err(|e| self.client.classify("isListed", &e))?;
+        if !listed {
+            return Err(AgentError::WrongAddress {
+                address: hub,
+                problem: format!(
+                    "is not a hub in the whitelist on chain {}: list the hubs with `sonm hub list`",
+                    self.client.chain_id()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// A hub wallet's state.
+    pub async fn state(&self, hub: Address) -> Result<HubState> {
+        let s = self
+            .wallet(hub)
+            .state()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("state", &e))?;
+        Ok(HubState::from(s))
+    }
+
+    /// What `hub` owes `miner`.
+    pub async fn owed(&self, hub: Address, miner: Address) -> Result<U256> {
+        self.wallet(hub)
+            .owed(miner)
+            .call()
+            .await
+            .map_err(|e| self.client.classify("owed", &e))
+    }
+
+    /// `hub`'s free balance.
+    pub async fn free_balance(&self, hub: Address) -> Result<U256> {
+        self.wallet(hub)
+            .freeBalance()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("freeBalance", &e))
+    }
+
+    /// Everything about `hub`.
+    pub async fn show(&self, hub: Address) -> Result<HubInfo> {
+        self.require_hub(hub).await?;
+        let c = &self.client;
+        let w = self.wallet(hub);
+        let record = self
+            .whitelist
+            .record(hub)
+            .call()
+            .await
+            .map_err(|e| c.classify("record", &e))?;
+        let token = Token::new(c)?;
+        let p = w
+            .parameters()
+            .call()
+            .await
+            .map_err(|e| c.classify("parameters", &e))?;
+        Ok(HubInfo {
+            record: record.into(),
+            wallet_state: HubState::from(
+                w.state()
+                    .call()
+                    .await
+                    .map_err(|e| c.classify("state", &e))?,
+            ),
+            balance: token.balance(hub).await?,
+            locked: w
+                .locked()
+                .call()
+                .await
+                .map_err(|e| c.classify("locked", &e))?,
+            frozen: w
+                .frozen()
+                .call()
+                .await
+                .map_err(|e| c.classify("frozen", &e))?,
+            total_owed: w
+                .totalOwed()
+                .call()
+                .await
+                .map_err(|e| c.classify("totalOwed", &e))?,
+            free_balance: w
+                .freeBalance()
+                .call()
+                .await
+                .map_err(|e| c.classify("freeBalance", &e))?,
+            pay_day_at: w
+                .payDayAt()
+                .call()
+                .await
+                .map_err(|e| c.classify("payDayAt", &e))?
+                .saturating_to(),
+            ban_at: w
+                .banAt()
+                .call()
+                .await
+                .map_err(|e| c.classify("banAt", &e))?
+                .saturating_to(),
+            terms: HubTerms {
+                registration_freeze: U256::from(p.registrationFreeze),
+                lock_bps: p.lockBps,
+                dao_fee_bps: p.daoFeeBps,
+                payout_period: p.payoutPeriod,
+                suspicion_period: p.suspicionPeriod,
+                expropriation_freeze: p.expropriationFreeze,
+            },
+        })
+    }
+
+    /// Up to `limit` hubs from the `offset`th: all of them, or only the registered ones.
+    pub async fn list(
+        &self,
+        offset: u64,
+        limit: u64,
+        active_only: bool,
+    ) -> Result<(u64, Vec<HubRecord>)> {
+        let c = &self.client;
+        let (total, page) = if active_only {
+            let total = self
+                .whitelist
+                .activeHubCount()
+                .call()
+                .await
+                .map_err(|e| c.classify("activeHubCount", &e))?;
+            let page = self
+                .whitelist
+                .activeHubs(U256::from(offset), U256::from(limit))
+                .call()
+                .await
+                .map_err(|e| c.classify("activeHubs", &e))?;
+            (total, page)
+        } else {
+            let total = self
+                .whitelist
+                .hubCount()
+                .call()
+                .await
+                .map_err(|e| c.classify("hubCount", &e))?;
+            let page = self
+                .whitelist
+                .hubs(U256::from(offset), U256::from(limit))
+                .call()
+                .await
+                .map_err(|e| c.classify("hubs", &e))?;
+            (total, page)
+        };
+        Ok((
+            total.saturating_to(),
+            page.into_iter().map(HubRecord::from).collect(),
+        ))
+    }
+
+    /// The terms new hub wallets get.
+    pub async fn factory_terms(&self) -> Result<HubTerms> {
+        let p = self
+            .factory
+            .parameters()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("parameters", &e))?;
+        Ok(HubTerms {
+            registration_freeze: U256::from(p.registrationFreeze),
+            lock_bps: p.lockBps,
+            dao_fee_bps: p.daoFeeBps,
+            payout_period: p.payoutPeriod,
+            suspicion_period: p.suspicionPeriod,
+            expropriation_freeze: p.expropriationFreeze,
+        })
+    }
+
+    async fn require_state(
+        &self,
+        hub: Address,
+        allowed: &[HubState],
+        what: &str,
+        hint: &str,
+    ) -> Result<HubState> {
+        self.require_hub(hub).await?;
+        let state = self.state(hub).await?;
+        if !allowed.contains(&state) {
+            let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+            return Err(AgentError::WrongState(format!(
+                "hub {hub} is {state}: {what} needs {}{hint}",
+                allowed.join(" or ")
+            )));
+        }
+        Ok(state)
+    }
+}
+
+/// A hub owner: creates, funds and runs hub wallets.
+#[derive(Clone, Debug)]
+pub struct HubOwner {
+    client: Client,
+    hubs: Hubs,
+}
+
+/// What `pay` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Payment {
+    /// The transaction.
+    pub tx: B256,
+    /// The miner credited.
+    pub miner: Address,
+    /// The amount credited.
+    pub amount: U256,
+    /// The amount locked on top.
+    pub lock: U256,
+}
+
+impl HubOwner {
+    /// A hub owner acting with the client's key.
+    pub fn new(client: &Client) -> Result<Self> {
+        Ok(Self {
+            client: client.clone(),
+            hubs: Hubs::new(client)?,
+        })
+    }
+
+    /// The views.
+    pub fn hubs(&self) -> &Hubs {
+        &self.hubs
+    }
+
+    async fn require_owner(&self, hub: Address) -> Result<()> {
+        let me = self.client.sender()?;
+        let owner = self
+            .hubs
+            .wallet(hub)
+            .owner()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("owner", &e))?;
+        if owner != me {
+            return Err(AgentError::WrongState(format!(
+                "{me} is not the owner of hub {hub} (its owner is {owner}): use the owner's key"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Creates a hub wallet owned by the sender and enters it in the whitelist.
+    pub async fn create(&self, endpoint: &str, name: &str) -> Result<(Address, B256)> {
+        let receipt = self
+            .client
+            .send(
+                "createHub",
+                self.hubs
+                    .factory
+                    .createHub(endpoint.to_owned(), name.to_owned()),
+            )
+            .await?;
+        let hub = receipt
+            .logs()
+            .iter()
+            .find_map(|log| log.log_decode::<HubFactory::HubCreated>().ok())
+            .map(|log| log.inner.data.hub)
+            .ok_or_else(|| AgentError::Rpc {
+                what: "createHub".into(),
+                reason: "the receipt has no HubCreated event".into(),
+            })?;
+        info!(%hub, endpoint, name, "hub created");
+        Ok((hub, receipt.transaction_hash))
+    }
+
+    /// Deposits `amount` SNM into `hub` (a plain transfer from the sender).
+    pub async fn deposit(&self, hub: Address, amount: U256) -> Result<B256> {
+        self.hubs.require_hub(hub).await?;
+        Token::new(&self.client)?.transfer(hub, amount).await
+    }
+
+    /// Registers `hub`: freezes the registration amount, starts the payout period.
+    pub async fn register(&self, hub: Address) -> Result<B256> {
+        self.hubs
+            .require_state(hub, &[HubState::Created, HubState::Idle], "register", "")
+            .await?;
+        self.require_owner(hub).await?;
+        let w = self.hubs.wallet(hub);
+        let freeze = w
+            .parameters()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("parameters", &e))?;
+        let freeze = U256::from(freeze.registrationFreeze);
+        let free = self.hubs.free_balance(hub).await?;
+        if free < freeze {
+            return Err(AgentError::InsufficientFunds(format!(
+                "hub {hub} has {} SNM free, registering freezes {} SNM: deposit with `sonm hub deposit`",
+                format_snm(free),
+                format_snm(freeze)
+            )));
+        }
+        Ok(self
+            .client
+            .send("register", w.register())
+            .await?
+            .transaction_hash)
+    }
+
+    /// Credits `miner` with `amount`, locking the wallet's lock share on top.
+    pub async fn pay(&self, hub: Address, miner: Address, amount: U256) -> Result<Payment> {
+        self.hubs
+            .require_state(
+                hub,
+                &[HubState::Registered],
+                "pay",
+                ": run `sonm hub register` first",
+            )
+            .await?;
+        self.require_owner(hub).await?;
+        let w = self.hubs.wallet(hub);
+        let lock = w
+            .lockFor(amount)
+            .call()
+            .await
+            .map_err(|e| self.client.classify("lockFor", &e))?;
+        let free = self.hubs.free_balance(hub).await?;
+        if free < amount + lock {
+            return Err(AgentError::InsufficientFunds(format!(
+                "hub {hub} has {} SNM free, paying {} SNM needs {} SNM with the {} SNM lock: deposit with `sonm hub deposit`",
+                format_snm(free),
+                format_snm(amount),
+                format_snm(amount + lock),
+                format_snm(lock)
+            )));
+        }
+        let receipt = self.client.send("pay", w.pay(miner, amount)).await?;
+        Ok(Payment {
+            tx: receipt.transaction_hash,
+            miner,
+            amount,
+            lock,
+        })
+    }
+
+    /// Holds PayDay: the DAO's fee out of the locked funds, everything unlocked, Idle.
+    pub async fn pay_day(&self, hub: Address) -> Result<B256> {
+        self.hubs
+            .require_state(hub, &[HubState::Registered], "payday", "")
+            .await?;
+        self.require_owner(hub).await?;
+        let w = self.hubs.wallet(hub);
+        let at: u64 = w
+            .payDayAt()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("payDayAt", &e))?
+            .saturating_to();
+        let now = self.client.now().await?;
+        if now < at {
+            return Err(AgentError::WrongState(format!(
+                "hub {hub}'s payout period is not over: PayDay is possible from {at} (unix time), in {} s",
+                at - now
+            )));
+        }
+        Ok(self
+            .client
+            .send("payDay", w.payDay())
+            .await?
+            .transaction_hash)
+    }
+
+    /// Withdraws `amount` of the free balance to the owner.
+    pub async fn withdraw(&self, hub: Address, amount: U256) -> Result<B256> {
+        self.hubs
+            .require_state(
+                hub,
+                &[HubState::Created, HubState::Idle],
+                "withdraw",
+                " (hold PayDay first)",
+            )
+            .await?;
+        self.require_owner(hub).await?;
+        let free = self.hubs.free_balance(hub).await?;
+        if free < amount {
+            return Err(AgentError::InsufficientFunds(format!(
+                "hub {hub} has {} SNM free, cannot withdraw {} SNM",
+                format_snm(free),
+                format_snm(amount)
+            )));
+        }
+        let w = self.hubs.wallet(hub);
+        Ok(self
+            .client
+            .send("withdraw", w.withdraw(amount))
+            .await?
+            .transaction_hash)
+    }
+}
+
+/// A miner: pulls what hubs owe it, and rates hubs.
+#[derive(Clone, Debug)]
+pub struct Miner {
+    client: Client,
+    hubs: Hubs,
+}
+
+impl Miner {
+    /// A miner acting with the client's key.
+    pub fn new(client: &Client) -> Result<Self> {
+        Ok(Self {
+            client: client.clone(),
+            hubs: Hubs::new(client)?,
+        })
+    }
+
+    /// Pulls everything `hub` owes the sender; returns the amount.
+    pub async fn claim(&self, hub: Address) -> Result<(U256, B256)> {
+        let me = self.client.sender()?;
+        self.hubs.require_hub(hub).await?;
+        let state = self.hubs.state(hub).await?;
+        if matches!(state, HubState::Suspected | HubState::Punished) {
+            return Err(AgentError::WrongState(format!(
+                "hub {hub} is {state}: its funds are blocked, claims too"
+            )));
+        }
+        let owed = self.hubs.owed(hub, me).await?;
+        if owed.is_zero() {
+            return Err(AgentError::WrongState(format!(
+                "hub {hub} owes {me} nothing"
+            )));
+        }
+        let receipt = self
+            .client
+            .send("claim", self.hubs.wallet(hub).claim())
+            .await?;
+        Ok((owed, receipt.transaction_hash))
+    }
+
+    /// Rates `hub` `score` (0 to 100), staking `stake`; approves exactly the stake first if needed.
+    pub async fn rate(&self, hub: Address, score: u8, stake: U256) -> Result<(Approval, B256)> {
+        if score > 100 {
+            return Err(AgentError::Invalid(format!(
+                "score {score} is out of range: give 0 to 100"
+            )));
+        }
+        self.hubs.require_hub(hub).await?;
+        let minimum = self
+            .hubs
+            .whitelist
+            .minimumStake()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("minimumStake", &e))?;
+        if stake < minimum {
+            return Err(AgentError::Invalid(format!(
+                "a rating stakes at least {} SNM, {} SNM given",
+                format_snm(minimum),
+                format_snm(stake)
+            )));
+        }
+        let approval = Token::new(&self.client)?
+            .ensure_allowance(*self.hubs.whitelist.address(), stake, "the rating")
+            .await?;
+        let receipt = self
+            .client
+            .send("rate", self.hubs.whitelist.rate(hub, score, stake))
+            .await?;
+        Ok((approval, receipt.transaction_hash))
+    }
+
+    /// Withdraws the sender's rating of `hub` and its stake, once unlocked.
+    pub async fn withdraw_rating(&self, hub: Address) -> Result<B256> {
+        self.hubs.require_hub(hub).await?;
+        let receipt = self
+            .client
+            .send("withdrawRating", self.hubs.whitelist.withdrawRating(hub))
+            .await?;
+        Ok(receipt.transaction_hash)
+    }
+}

@@ -1,0 +1,23 @@
+//! Typed clients for every role of the sonm market, over alloy providers and signers.
+//!
+//! A [`Client`] is a connection to one deployment (the node, the key, `deployments/<chainId>.json`). The roles
+//! borrow it:
+//!
+//! - [`HubOwner`] creates, funds, registers and runs a hub wallet; [`Miner`] claims what hubs owe it and rates them;
+//!   [`Hubs`] reads the registry;
+//! - [`Token`] moves SNM and approves exactly what a call needs;
+//!
+//! Every call is simulated before it is sent, so a call that would revert fails with its decoded custom error and
+//! costs nothing; every error is an [`AgentError`], one line a user can act on.
+
+mod client;
+mod error;
+pub mod hub;
+pub mod keys;
+pub mod token;
+pub mod units;
+
+pub use client::{Client, one_line};
+pub use error::{AgentError, Result};
+pub use hub::{HubInfo, HubOwner, HubRecord, HubState, Hubs, Miner};
+pub use token::{Approval, Token};

@@ -1,0 +1,115 @@
+//! `sonm`: every role of the sonm compute market from the command line.
+//!
+//! Errors are printed as one line (`error: what is wrong: what to do`) with a non-zero exit; `--json` prints one
+//! JSON document per command on stdout for scripts.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod cmd;
+mod ui;
+
+/// Key handling, printed under every command's help.
+const KEYS_HELP: &str = "Keys: set SONM_PRIVATE_KEY in the environment, or pass --keystore PATH (its password from \
+SONM_KEYSTORE_PASSWORD or a prompt). Keys are never taken as a bare argument.";
+
+/// sonm: a decentralized market for computing power on Ethereum.
+#[derive(Debug, Parser)]
+#[command(name = "sonm", version, about, after_help = KEYS_HELP, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+struct Global {
+    /// The node to talk to.
+    #[arg(
+        long,
+        global = true,
+        env = "ETH_RPC_URL",
+        default_value = "http://127.0.0.1:8545",
+        value_name = "URL"
+    )]
+    rpc_url: String,
+    /// An encrypted keystore file to sign with (password from SONM_KEYSTORE_PASSWORD or a prompt).
+    #[arg(long, global = true, env = "SONM_KEYSTORE", value_name = "PATH")]
+    keystore: Option<PathBuf>,
+    /// Where the deployments files are (`<chainId>.json`, written by `sonm deploy`).
+    #[arg(
+        long,
+        global = true,
+        env = "SONM_DEPLOYMENTS",
+        default_value = "deployments",
+        value_name = "DIR"
+    )]
+    deployments: PathBuf,
+    /// Print JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Build, inspect and verify OpenZeppelin StandardMerkleTrees.
+    #[command(subcommand)]
+    Merkle(cmd::merkle::MerkleCmd),
+    /// Deploy sonm through the deploy definition (script/Deploy.s.sol) and print the addresses.
+    Deploy(cmd::deploy::DeployArgs),
+    /// SNM: balances, transfers, vote delegation.
+    #[command(subcommand)]
+    Token(cmd::token::TokenCmd),
+    /// Hubs: create and run a hub wallet, claim as a miner, rate, list.
+    #[command(subcommand)]
+    Hub(cmd::hub::HubCmd),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ui::clap_error(e),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SONM_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let json = cli.global.json;
+    match runtime.block_on(run(cli)) {
+        Ok(out) => {
+            out.print(json);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}", ui::one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> eyre::Result<ui::Output> {
+    let g = cli.global;
+    match cli.cmd {
+        Cmd::Merkle(c) => cmd::merkle::run(c),
+        Cmd::Deploy(a) => cmd::deploy::run(&g, a).await,
+        Cmd::Token(c) => cmd::token::run(&g, c).await,
+        Cmd::Hub(c) => cmd::hub::run(&g, c).await,
+    }
+}

@@ -1,0 +1,119 @@
+//! Output, progress and errors: what the user sees.
+
+use std::future::Future;
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value;
+
+/// What a command prints: text for people, JSON for scripts.
+#[derive(Debug)]
+pub(crate) struct Output {
+    text: String,
+    json: Value,
+}
+
+impl Output {
+    pub(crate) fn new(text: impl Into<String>, json: Value) -> Self {
+        Self {
+            text: text.into(),
+            json,
+        }
+    }
+
+    pub(crate) fn print(&self, json: bool) {
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&self.json).unwrap_or_else(|_| "null".into())
+            );
+        } else if !self.text.is_empty() {
+            println!("{}", self.text.trim_end());
+        }
+    }
+}
+
+/// A spinner on stderr while `fut` runs (hidden when stderr is not a terminal).
+pub(crate) async fn spin<T>(message: impl Into<String>, fut: impl Future<Output = T>) -> T {
+    let pb = spinner(message);
+    let out = fut.await;
+    pb.finish_and_clear();
+    out
+}
+
+/// A spinner on stderr (hidden when stderr is not a terminal).
+pub(crate) fn spinner(message: impl Into<String>) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(None, draw_target());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(message.into());
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+/// A progress bar of `len` steps on stderr (hidden when stderr is not a terminal).
+#[allow(dead_code)]
+pub(crate) fn bar(len: u64, message: impl Into<String>) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(len), draw_target());
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_message(message.into());
+    pb
+}
+
+fn draw_target() -> ProgressDrawTarget {
+    if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    }
+}
+
+/// An error and its causes on one line, each cause once.
+pub(crate) fn one_line(e: &eyre::Report) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if line.contains(&s) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&s);
+    }
+    line.replace('\n', " ")
+}
+
+/// Prints help and version as clap does; any other parse error as its first line.
+pub(crate) fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let first = first.trim_start_matches("error: ");
+            eprintln!("error: {first} (see --help)");
+            ExitCode::from(2)
+        }
+    }
+}
