@@ -163,6 +163,12 @@ contract WhitelistTest is BaseTest {
         whitelist.setEndpoint(eve, ENDPOINT);
     }
 
+    function test_RevertWhen_SetNameUnknownHub() public {
+        vm.expectRevert(abi.encodeWithSelector(IWhitelist.WhitelistUnknownHub.selector, eve));
+        vm.prank(eve);
+        whitelist.setName(eve, "hub");
+    }
+
     function test_RevertWhen_SetEndpointEmpty() public {
         vm.expectRevert(abi.encodeWithSelector(IWhitelist.WhitelistInvalidEndpoint.selector, 0));
         vm.prank(hubOwner);
