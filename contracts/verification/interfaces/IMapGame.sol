@@ -31,11 +31,14 @@ interface IMapGame {
         Open, // waiting for the solver's answer until `deadline`
         Answered, // answered in time; the bond went to the solver
         TimedOut, // unanswered; the solver was slashed and the bond returned
-        Reclaimed // the commitment it asked about was slashed or expired otherwise; the bond returned
+        Reclaimed // the commitment it asked about was slashed through another proof or query; the bond returned
     }
 
     /// @notice What a buyer posts.
-    /// @param computation Evaluates one leaf; its deployed code is the task's semantics.
+    /// @param computation Evaluates one leaf; its deployed code is the task's semantics. It should read nothing but its
+    /// input (no storage, balances, other accounts or block data): what such reads return, and what they cost under
+    /// EIP-2929 (warm or cold, which a transaction's access list can choose), would make a leaf's output depend on
+    /// the transaction that judges it. Solvers and watchers should refuse tasks whose computation is not pure.
     /// @param inputRoot StandardMerkleTree root over `(uint256 index, bytes input)`, `index` in `[0, leafCount)`.
     /// @param leafCount The number of leaves.
     /// @param gasPerLeaf The exact gas one leaf is evaluated with (see {Judge}).
