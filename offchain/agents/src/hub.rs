@@ -56,6 +56,7 @@ impl fmt::Display for HubState {
 #[derive(Clone, Debug, Serialize)]
 pub struct HubTerms {
     /// SNM (wei) frozen while registered.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub registration_freeze: U256,
     /// Part of each payout locked, in basis points.
     pub lock_bps: u16,
@@ -89,10 +90,13 @@ pub struct HubRecord {
     /// When it last registered (0 if never).
     pub registered_at: u64,
     /// Stake-weighted score, in hundredths of a point.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub rating: U256,
     /// SNM staked on its live ratings.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub rating_stake: U256,
     /// How many live ratings it has.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub raters: U256,
 }
 
@@ -123,14 +127,19 @@ pub struct HubInfo {
     /// The wallet's own state (the record mirrors it).
     pub wallet_state: HubState,
     /// The wallet's SNM balance.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub balance: U256,
     /// Funds locked by payouts.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub locked: U256,
     /// The registration freeze in force.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub frozen: U256,
     /// What it owes all miners.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub total_owed: U256,
     /// Balance − locked − frozen − owed.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub free_balance: U256,
     /// When PayDay may be held (0 if never registered).
     pub pay_day_at: u64,
@@ -377,8 +386,10 @@ pub struct Payment {
     /// The miner credited.
     pub miner: Address,
     /// The amount credited.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub amount: U256,
     /// The amount locked on top.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub lock: U256,
 }
 

@@ -15,6 +15,7 @@ pub struct Approval {
     /// Who may spend.
     pub spender: Address,
     /// The allowance set (exactly what the call needs), in wei.
+    #[serde(serialize_with = "crate::units::ser_dec")]
     pub amount: U256,
     /// The approval's transaction, `None` when the allowance already covered the amount.
     pub tx: Option<B256>,

@@ -39,6 +39,11 @@ pub fn format_snm(wei: U256) -> String {
     }
 }
 
+/// Serialises an amount as a decimal string of wei (JSON numbers cannot hold 256 bits).
+pub fn ser_dec<S: serde::Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

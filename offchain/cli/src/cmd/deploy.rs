@@ -41,6 +41,9 @@ pub(crate) async fn run(g: &Global, args: DeployArgs) -> Result<Output> {
             root.display()
         ));
     }
+    if !forge_on_path() {
+        return Err(eyre!(NO_FORGE));
+    }
     let signer = signer(g)?;
     let (provider, chain_id, _) = Client::provider(&g.rpc_url, signer.clone()).await?;
 
@@ -139,6 +142,12 @@ fn find_root() -> Result<PathBuf> {
         .find(|d| d.join("foundry.toml").is_file() && d.join("script/Deploy.s.sol").is_file())
         .map(Path::to_path_buf)
         .ok_or_else(|| eyre!("not inside the sonm repository (no foundry.toml with script/Deploy.s.sol above {}): cd into it or pass --root", cwd.display()))
+}
+
+fn forge_on_path() -> bool {
+    std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).any(|dir| dir.join("forge").is_file()))
+        .unwrap_or(false)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
