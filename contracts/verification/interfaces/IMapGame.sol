@@ -314,7 +314,9 @@ interface IMapGame {
     /// @param resultURI Where the results are (emitted, not stored).
     function commit(uint256 taskId, bytes32 resultRoot, string calldata resultURI) external;
 
-    /// @notice Records a commitment to a proof of cheat; reveal it with {proveCheat} in a later block.
+    /// @notice Records a commitment to a proof of cheat; reveal it with {proveCheat} in a later block. A commitment is
+    /// recorded once and never moved: since the hash binds the challenger's address, a challenger who finds its
+    /// commitment already made (copied from the mempool) may simply reveal it.
     /// @param commitment {proofCommitment} of the caller's proof.
     function commitProof(bytes32 commitment) external;
 

@@ -164,11 +164,16 @@ contract MapGameProveCheatTest is MapGameBase {
         assertGt(token.balanceOf(challenger), FUNDS);
     }
 
-    /// @dev Eve copies carol's commitment hash itself: revealing from her address names another hash.
+    /// @dev Eve copies carol's commitment hash from the mempool and commits it first. Revealing from her address
+    /// names another hash; carol's own commit now reverts as already made, but the record is carol's to use: the
+    /// hash binds her address, and no one can move its block forward.
     function test_RevertWhen_ProveCheatWithCopiedCommitmentHash() public {
         IMapGame.CheatProof memory p = cheatProof(BAD);
         bytes32 carols = game.proofCommitment(challenger, taskId, p.index, p.input, p.output, SALT);
         vm.prank(eve);
+        game.commitProof(carols);
+        vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameProofAlreadyCommitted.selector, carols));
+        vm.prank(challenger);
         game.commitProof(carols);
         vm.roll(block.number + 1);
         vm.expectRevert(
@@ -178,6 +183,10 @@ contract MapGameProveCheatTest is MapGameBase {
             )
         );
         prove(eve, p);
+
+        prove(challenger, p);
+        assertEq(token.balanceOf(eve), FUNDS);
+        assertGt(token.balanceOf(challenger), FUNDS);
     }
 
     function test_RevertWhen_ProveCheatTwiceOnSameCommitment() public {
