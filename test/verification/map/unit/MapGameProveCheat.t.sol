@@ -108,6 +108,34 @@ contract MapGameProveCheatTest is MapGameBase {
         }
     }
 
+    /// @dev Tasks of 1, 2, 3, 7 and 1000 leaves: a lie at the first, middle or last leaf is proven; the honest leaf
+    /// next to it is not.
+    function test_ProveCheat_TreesOfOneTwoThreeSevenAndThousandLeaves() public {
+        uint256[5] memory sizes = [uint256(1), 2, 3, 7, 1000];
+        for (uint256 k; k < sizes.length; ++k) {
+            uint256 n = sizes[k];
+            uint256[3] memory lies = [uint256(0), n / 2, n - 1];
+            for (uint256 j; j < lies.length; ++j) {
+                buildSquareWorld(n);
+                cheatAt(lies[j]);
+                uint256 id = committedWorld();
+                if (n > 1) {
+                    uint256 honest = lies[j] == 0 ? 1 : lies[j] - 1;
+                    IMapGame.CheatProof memory h = cheatProof(honest);
+                    commitProofAs(challenger, id, h, SALT);
+                    vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameNoCheat.selector, id, honest));
+                    vm.prank(challenger);
+                    game.proveCheat(id, h, SALT);
+                }
+                IMapGame.CheatProof memory p = cheatProof(lies[j]);
+                commitProofAs(dave, id, p, SALT);
+                vm.prank(dave);
+                game.proveCheat(id, p, SALT);
+                assertEq(uint8(statusOf(id)), uint8(IMapGame.TaskStatus.Open));
+            }
+        }
+    }
+
     function test_ProveCheat_EmptyOutputOfRevertingComputationIsTheTruth() public {
         // The computation reverts, so every leaf's output is "": a solver claiming anything else cheats.
         delete inputs;
