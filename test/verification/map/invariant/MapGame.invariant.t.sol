@@ -88,7 +88,7 @@ contract MapGameInvariantTest is MapGameBase {
 
     /// @dev How often each action took effect (the counts are made after the game call succeeded).
     function afterInvariant() public view {
-        bytes32[13] memory actions = [
+        bytes32[14] memory actions = [
             bytes32("post"),
             "claim",
             "expireClaim",
@@ -101,6 +101,7 @@ contract MapGameInvariantTest is MapGameBase {
             "reclaimQueryBond",
             "finalize",
             "refund",
+            "setParams",
             "warp"
         ];
         for (uint256 i; i < actions.length; ++i) {

@@ -254,6 +254,18 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
         store.count("refund");
     }
 
+    /// @dev The DAO changes the parameters mid-game, within their bounds.
+    function setParams(uint32 claimWindow, uint32 challengeWindow, uint32 responseWindow, uint16 shareBps) external {
+        IMapGame.Params memory p = game.params();
+        p.claimWindow = uint32(_bound(claimWindow, game.MIN_WINDOW(), 2 days));
+        p.challengeWindow = uint32(_bound(challengeWindow, game.MIN_WINDOW(), 2 days));
+        p.responseWindow = uint32(_bound(responseWindow, game.MIN_WINDOW(), 2 days));
+        p.challengerShareBps = uint16(_bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), game.BPS()));
+        vm.prank(game.dao());
+        game.setParams(p);
+        store.count("setParams");
+    }
+
     /// @dev Moves time to `deadline` (never back) when `seed` is even: timeouts need their deadlines to pass, and
     /// plain random warps rarely land there.
     function _maybeWarpTo(uint256 deadline, uint256 seed) internal {
