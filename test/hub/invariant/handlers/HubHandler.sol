@@ -140,8 +140,8 @@ contract HubHandler is Test {
         // Mostly a miner the hub owes something, if there is one.
         address miner = _miner(minerSeed);
         for (uint256 i; i < miners.length && minerSeed % 4 != 0; ++i) {
-            if (hub.owed(_miner(minerSeed + i)) != 0) {
-                miner = _miner(minerSeed + i);
+            if (hub.owed(_miner(minerSeed % miners.length + i)) != 0) {
+                miner = _miner(minerSeed % miners.length + i);
                 break;
             }
         }
