@@ -64,6 +64,14 @@ const CONTRACTS: &[(&str, &str)] = &[
         "The interface of a chain computation (`step(bytes) -> bytes`).",
     ),
     (
+        "MandelbrotRow",
+        "Example map computation: one row of a Mandelbrot image.",
+    ),
+    (
+        "MonteCarloPi",
+        "Example map computation: a Monte-Carlo batch estimating pi.",
+    ),
+    (
         "KeccakChain",
         "Example chain computation: s(i+1) = keccak256(s(i)).",
     ),

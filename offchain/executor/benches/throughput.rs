@@ -13,17 +13,13 @@ use alloy::node_bindings::Anvil;
 use alloy::primitives::{Address, Bytes, U256, keccak256};
 use alloy::providers::{DynProvider, Provider as _, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use sonm_bindings::{JudgeHarness, KeccakChain};
+use sonm_bindings::{JudgeHarness, KeccakChain, MandelbrotRow};
 use sonm_executor::{ChainSpec, Executor};
 
-mod mocks {
-    #![allow(unreachable_pub, missing_debug_implementations)]
-    alloy::sol!(
-        #[sol(rpc)]
-        MockHashRepeat,
-        "../../out/ExecutorMocks.sol/MockHashRepeat.json"
-    );
-}
+#[path = "../tests/it/native.rs"]
+mod native;
+
+use native::View;
 
 const RUNS: usize = 3;
 /// Gas per keccak step: far more than the ~1,100 it needs.
@@ -137,28 +133,35 @@ fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Add
     }
 }
 
-/// A map workload until the Mandelbrot computation lands: `MockHashRepeat` with a mid-size input (~90,000 gas
-/// per leaf).
-fn hash_repeat_leaves(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Address) -> Row {
-    const LEAVES: u64 = 2_000;
-    const CALLS: u64 = 200;
-    const GAS: u64 = 1_000_000;
-    let inputs: Vec<Vec<u8>> = (0..LEAVES).map(|i| vec![100, (i % 256) as u8, 3]).collect();
+/// Mandelbrot rows: the whole set, 256 x 256 pixels, up to 255 iterations a pixel.
+fn mandelbrot_rows(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Address) -> Row {
+    const GAS: u64 = 20_000_000;
+    let view = View::whole(256, 256, 255);
+    let inputs: Vec<Vec<u8>> = (0..view.height).map(|row| view.input(row)).collect();
+    let rows = u64::from(view.height);
 
-    let exec = Executor::new(mocks::MockHashRepeat::DEPLOYED_BYTECODE.clone()).expect("artifact");
+    let exec = Executor::new(MandelbrotRow::DEPLOYED_BYTECODE.clone()).expect("artifact");
+    for (row, input) in inputs.iter().enumerate() {
+        let row = u32::try_from(row).expect("small");
+        assert_eq!(
+            exec.leaf(input, GAS).expect("leaf"),
+            view.row(row),
+            "the executor renders row {row} right"
+        );
+    }
     let t = best(|| {
         for input in &inputs {
             black_box(exec.leaf(input, GAS).expect("leaf"));
         }
     });
-    let executor = per_sec(LEAVES, t);
+    let executor = per_sec(rows, t);
     let t = best(|| {
         black_box(exec.leaves(&inputs, GAS).expect("leaves"));
     });
-    let parallel = per_sec(LEAVES, t);
+    let parallel = per_sec(rows, t);
 
     let computation = rt.block_on(async {
-        *mocks::MockHashRepeat::deploy(provider.clone())
+        *MandelbrotRow::deploy(provider.clone())
             .await
             .expect("deploy")
             .address()
@@ -166,7 +169,7 @@ fn hash_repeat_leaves(rt: &tokio::runtime::Runtime, provider: &DynProvider, judg
     let harness = JudgeHarness::new(judge, provider.clone());
     let t = best(|| {
         rt.block_on(async {
-            for input in inputs.iter().take(CALLS as usize) {
+            for input in &inputs {
                 let out = harness
                     .leaf(computation, input.clone().into(), U256::from(GAS))
                     .call()
@@ -175,25 +178,17 @@ fn hash_repeat_leaves(rt: &tokio::runtime::Runtime, provider: &DynProvider, judg
             }
         })
     });
-    let eth_call = per_sec(CALLS, t);
+    let eth_call = per_sec(rows, t);
 
     let t = best(|| {
-        for input in &inputs {
-            let rounds = u64::from(input[0]) * 8;
-            let mut h = keccak256(input);
-            for i in 0..rounds {
-                let mut buf = [0u8; 64];
-                buf[..32].copy_from_slice(h.as_slice());
-                buf[32..].copy_from_slice(&U256::from(i).to_be_bytes::<32>());
-                h = keccak256(buf);
-            }
-            black_box(h);
+        for row in 0..view.height {
+            black_box(view.row(row));
         }
     });
-    let native = per_sec(LEAVES, t);
+    let native = per_sec(rows, t);
     Row {
-        name: "map leaves: MockHashRepeat, 800 keccak rounds each",
-        unit: "leaves",
+        name: "Mandelbrot rows (256 px, max 255 iterations, the whole set)",
+        unit: "rows",
         executor,
         executor_parallel: Some(parallel),
         eth_call,
@@ -226,5 +221,5 @@ fn main() {
     );
 
     keccak_chain(&rt, &provider, judge).print();
-    hash_repeat_leaves(&rt, &provider, judge).print();
+    mandelbrot_rows(&rt, &provider, judge).print();
 }
