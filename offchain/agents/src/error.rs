@@ -98,7 +98,7 @@ pub enum AgentError {
     Merkle(#[from] sonm_merkle::MerkleError),
     /// The executor failed.
     #[error("executor: {0}")]
-    Executor(String),
+    Executor(#[from] sonm_executor::ExecutorError),
     /// A value given by the user is out of range or malformed.
     #[error("{0}")]
     Invalid(String),

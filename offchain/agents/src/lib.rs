@@ -14,10 +14,12 @@ mod client;
 mod error;
 pub mod hub;
 pub mod keys;
+pub mod task;
 pub mod token;
 pub mod units;
 
 pub use client::{Client, one_line};
 pub use error::{AgentError, Result};
 pub use hub::{HubInfo, HubOwner, HubRecord, HubState, Hubs, Miner};
+pub use task::{MapTasks, PostSpec, SolveMode, TaskInfo, TaskStatus};
 pub use token::{Approval, Token};

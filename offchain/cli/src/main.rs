@@ -67,6 +67,9 @@ enum Cmd {
     /// Hubs: create and run a hub wallet, claim as a miner, rate, list.
     #[command(subcommand)]
     Hub(cmd::hub::HubCmd),
+    /// Map tasks: post, claim, solve, commit, show, list, finalize, refund.
+    #[command(subcommand)]
+    Task(cmd::task::TaskCmd),
 }
 
 fn main() -> ExitCode {
@@ -111,5 +114,6 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
         Cmd::Deploy(a) => cmd::deploy::run(&g, a).await,
         Cmd::Token(c) => cmd::token::run(&g, c).await,
         Cmd::Hub(c) => cmd::hub::run(&g, c).await,
+        Cmd::Task(c) => cmd::task::run(&g, c).await,
     }
 }

@@ -13,6 +13,7 @@ use crate::{Global, ui};
 pub(crate) mod deploy;
 pub(crate) mod hub;
 pub(crate) mod merkle;
+pub(crate) mod task;
 pub(crate) mod token;
 
 /// The signer: the keystore if given, else `SONM_PRIVATE_KEY`, else none (read-only commands).

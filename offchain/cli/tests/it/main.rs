@@ -10,3 +10,4 @@ mod common;
 mod errors;
 mod hub;
 mod merkle;
+mod task;

@@ -1,0 +1,540 @@
+//! Map tasks: the buyer posts and refunds, the solver claims, solves (honestly or, for tests and the demo,
+//! cheating on chosen leaves) and commits, anyone finalizes.
+
+use std::fmt;
+use std::path::Path;
+
+use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::providers::{DynProvider, Provider as _};
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent as _;
+use serde::Serialize;
+use sonm_bindings::{Contract, IMapGame, MapGame};
+use sonm_executor::Executor;
+use sonm_merkle::{BuildOptions, IndexedTree};
+use tracing::info;
+
+use crate::token::{Approval, Token};
+use crate::units::ser_dec;
+use crate::{AgentError, Client, Result};
+
+/// Where a map task is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TaskStatus {
+    /// Never posted.
+    None,
+    /// Waiting for a solver.
+    Open,
+    /// A solver holds it and must commit.
+    Claimed,
+    /// A result is committed; challenges are open.
+    Committed,
+    /// The solver was paid.
+    Finalized,
+    /// The buyer took the reward back.
+    Refunded,
+    /// A status this client does not know.
+    Unknown(u8),
+}
+
+impl From<u8> for TaskStatus {
+    fn from(v: u8) -> Self {
+        match v {
+            0 => Self::None,
+            1 => Self::Open,
+            2 => Self::Claimed,
+            3 => Self::Committed,
+            4 => Self::Finalized,
+            5 => Self::Refunded,
+            other => Self::Unknown(other),
+        }
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown(v) => write!(f, "Unknown({v})"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A map task as stored, in plain types.
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskInfo {
+    /// The task's id.
+    pub id: u64,
+    /// Its status.
+    pub status: TaskStatus,
+    /// Who posted it.
+    pub buyer: Address,
+    /// The computation (its deployed code is the task's semantics).
+    pub computation: Address,
+    /// Root of the input tree.
+    pub input_root: B256,
+    /// Number of leaves.
+    pub leaf_count: u64,
+    /// Gas each leaf is evaluated with.
+    pub gas_per_leaf: u32,
+    /// The escrowed reward.
+    #[serde(serialize_with = "ser_dec")]
+    pub reward: U256,
+    /// The solver's bond.
+    #[serde(serialize_with = "ser_dec")]
+    pub solver_bond: U256,
+    /// A query's bond.
+    #[serde(serialize_with = "ser_dec")]
+    pub challenger_bond: U256,
+    /// No commit at or after this time.
+    pub commit_deadline: u64,
+    /// The current solver (zero if none).
+    pub solver: Address,
+    /// While Claimed: commit by; while Committed: end of the challenge window.
+    pub deadline: u64,
+    /// How many claims the task has seen.
+    pub round: u32,
+    /// Unanswered queries.
+    pub open_queries: u32,
+    /// The committed result root (zero if none).
+    pub result_root: B256,
+}
+
+impl TaskInfo {
+    fn new(id: u64, t: IMapGame::Task) -> Self {
+        Self {
+            id,
+            status: TaskStatus::from(t.status),
+            buyer: t.buyer,
+            computation: t.computation,
+            input_root: t.inputRoot,
+            leaf_count: t.leafCount,
+            gas_per_leaf: t.gasPerLeaf,
+            reward: U256::from(t.reward),
+            solver_bond: U256::from(t.solverBond),
+            challenger_bond: U256::from(t.challengerBond),
+            commit_deadline: t.commitDeadline.to::<u64>(),
+            solver: t.solver,
+            deadline: t.deadline.to::<u64>(),
+            round: t.round.to::<u32>(),
+            open_queries: t.openQueries.to::<u32>(),
+            result_root: t.resultRoot,
+        }
+    }
+}
+
+/// What a buyer posts, in plain types.
+#[derive(Clone, Debug)]
+pub struct PostSpec {
+    /// The computation contract.
+    pub computation: Address,
+    /// Gas per leaf.
+    pub gas_per_leaf: u32,
+    /// Reward, escrowed at posting.
+    pub reward: U256,
+    /// The solver's bond.
+    pub solver_bond: U256,
+    /// A query's bond.
+    pub challenger_bond: U256,
+    /// Unix time after which no result may be committed.
+    pub commit_deadline: u64,
+    /// Where the inputs are (a file path or URL), emitted with the task.
+    pub input_uri: String,
+}
+
+/// What posting did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Posted {
+    /// The new task's id.
+    pub task: u64,
+    /// The input tree's root.
+    pub input_root: B256,
+    /// Number of leaves.
+    pub leaf_count: u64,
+    /// The reward's approval.
+    pub approval: Approval,
+    /// The posting transaction.
+    pub tx: B256,
+}
+
+/// A task seen in the game's events.
+#[derive(Clone, Debug, Serialize)]
+pub struct PostedTask {
+    /// Its id.
+    pub id: u64,
+    /// Its buyer.
+    pub buyer: Address,
+    /// Where its inputs are.
+    pub input_uri: String,
+}
+
+/// How a solver computes: honestly, or (for tests and the demo) with wrong outputs at chosen leaves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SolveMode {
+    /// Every leaf as the executor computes it.
+    #[default]
+    Honest,
+    /// The outputs at these indices are falsified (one byte flipped, or `0x01` for an empty output).
+    Cheat(Vec<u64>),
+}
+
+/// The map game: the roles' calls and its views.
+#[derive(Clone, Debug)]
+pub struct MapTasks {
+    client: Client,
+    game: MapGame::MapGameInstance<DynProvider>,
+}
+
+/// Reads the leaf inputs from a file: a JSON array of hex strings, or a Merkle dump of `(uint256, bytes)` leaves.
+pub fn read_inputs(path: &Path) -> Result<Vec<Bytes>> {
+    let text = std::fs::read_to_string(path).map_err(|source| AgentError::Io {
+        action: "read",
+        path: path.to_owned(),
+        source,
+    })?;
+    let malformed = |reason: String| AgentError::Malformed {
+        path: path.to_owned(),
+        reason,
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| malformed(format!("not JSON ({e})")))?;
+    if json.is_object() {
+        let tree = IndexedTree::from_json(&text).map_err(|e| malformed(e.to_string()))?;
+        let mut leaves: Vec<_> = tree.values().to_vec();
+        leaves.sort_by_key(|l| l.index);
+        for (i, l) in leaves.iter().enumerate() {
+            if l.index != U256::from(i) {
+                return Err(malformed(format!(
+                    "leaf indices must be 0..{}, found {}",
+                    leaves.len(),
+                    l.index
+                )));
+            }
+        }
+        return Ok(leaves.into_iter().map(|l| l.data).collect());
+    }
+    let items = json
+        .as_array()
+        .ok_or_else(|| malformed("expected a JSON array of hex strings or a dump".into()))?;
+    if items.is_empty() {
+        return Err(malformed(
+            "no inputs: a task needs at least one leaf".into(),
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_str()
+                .and_then(|s| alloy::hex::decode(s).ok())
+                .map(Bytes::from)
+                .ok_or_else(|| malformed(format!("input {i} is not a hex string")))
+        })
+        .collect()
+}
+
+/// Writes a tree's dump (the `@openzeppelin/merkle-tree` format).
+pub fn write_dump(tree: &IndexedTree, path: &Path) -> Result<()> {
+    std::fs::write(path, tree.to_json()).map_err(|source| AgentError::Io {
+        action: "write",
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl MapTasks {
+    /// The deployment's map game.
+    pub fn new(client: &Client) -> Result<Self> {
+        let game = MapGame::new(
+            client.address(Contract::MapGame)?,
+            client.provider_ref().clone(),
+        );
+        Ok(Self {
+            client: client.clone(),
+            game,
+        })
+    }
+
+    /// The game's address.
+    pub fn address(&self) -> Address {
+        *self.game.address()
+    }
+
+    /// A task; [`AgentError::WrongAddress`]-like error if it was never posted.
+    pub async fn task(&self, id: u64) -> Result<TaskInfo> {
+        let t = self
+            .game
+            .getTask(U256::from(id))
+            .call()
+            .await
+            .map_err(|e| self.client.classify("getTask", &e))?;
+        let info = TaskInfo::new(id, t);
+        if info.status == TaskStatus::None {
+            return Err(AgentError::Invalid(format!(
+                "task {id} does not exist: list tasks with `sonm task list`"
+            )));
+        }
+        Ok(info)
+    }
+
+    fn require_status(info: &TaskInfo, allowed: &[TaskStatus], what: &str) -> Result<()> {
+        if !allowed.contains(&info.status) {
+            let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+            return Err(AgentError::WrongState(format!(
+                "task {} is {}: {what} needs {}",
+                info.id,
+                info.status,
+                allowed.join(" or ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Every task posted since the deployment, with its input URI.
+    pub async fn list(&self) -> Result<Vec<PostedTask>> {
+        let filter = Filter::new()
+            .address(self.address())
+            .event_signature(MapGame::TaskPosted::SIGNATURE_HASH)
+            .from_block(self.client.deployment().start_block);
+        let logs = self
+            .client
+            .provider_ref()
+            .get_logs(&filter)
+            .await
+            .map_err(self.client.rpc_err("eth_getLogs"))?;
+        let mut tasks = Vec::new();
+        for log in logs {
+            let Ok(ev) = log.log_decode::<MapGame::TaskPosted>() else {
+                continue;
+            };
+            let ev = ev.inner.data;
+            tasks.push(PostedTask {
+                id: ev.taskId.saturating_to(),
+                buyer: ev.buyer,
+                input_uri: ev.inputURI,
+            });
+        }
+        Ok(tasks)
+    }
+
+    /// The input URI a task was posted with.
+    pub async fn input_uri(&self, id: u64) -> Result<String> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .map(|t| t.input_uri)
+            .ok_or_else(|| {
+                AgentError::Invalid(format!(
+                    "task {id} has no TaskPosted event since the deployment"
+                ))
+            })
+    }
+
+    /// Buyer: builds the input tree of `inputs`, approves exactly the reward and posts the task.
+    pub async fn post(&self, spec: PostSpec, inputs: &[Bytes]) -> Result<Posted> {
+        let tree = IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default())?;
+        let approval = Token::new(&self.client)?
+            .ensure_allowance(self.address(), spec.reward, "posting the task")
+            .await?;
+        let to_u96 = |v: U256, what: &str| {
+            u128::try_from(v)
+                .ok()
+                .and_then(|v| alloy::primitives::aliases::U96::try_from(v).ok())
+                .ok_or_else(|| {
+                    AgentError::Invalid(format!("{what} is too large (at most 2^96 wei)"))
+                })
+        };
+        let task_spec = IMapGame::TaskSpec {
+            computation: spec.computation,
+            inputRoot: tree.root(),
+            leafCount: tree.len() as u64,
+            gasPerLeaf: spec.gas_per_leaf,
+            reward: to_u96(spec.reward, "the reward")?,
+            solverBond: to_u96(spec.solver_bond, "the solver bond")?,
+            challengerBond: to_u96(spec.challenger_bond, "the challenger bond")?,
+            commitDeadline: alloy::primitives::aliases::U40::from(spec.commit_deadline),
+        };
+        let receipt = self
+            .client
+            .send("post", self.game.post(task_spec, spec.input_uri))
+            .await?;
+        let task = receipt
+            .logs()
+            .iter()
+            .find_map(|log| log.log_decode::<MapGame::TaskPosted>().ok())
+            .map(|log| log.inner.data.taskId.saturating_to())
+            .ok_or_else(|| AgentError::Rpc {
+                what: "post".into(),
+                reason: "the receipt has no TaskPosted event".into(),
+            })?;
+        info!(task, root = %tree.root(), leaves = tree.len(), "task posted");
+        Ok(Posted {
+            task,
+            input_root: tree.root(),
+            leaf_count: tree.len() as u64,
+            approval,
+            tx: receipt.transaction_hash,
+        })
+    }
+
+    /// Solver: approves exactly the solver bond and claims an open task.
+    pub async fn claim(&self, id: u64) -> Result<(Approval, B256)> {
+        let info = self.task(id).await?;
+        if !(info.status == TaskStatus::Open
+            || (info.status == TaskStatus::Claimed && self.client.now().await? >= info.deadline))
+        {
+            Self::require_status(&info, &[TaskStatus::Open], "claim")?;
+        }
+        let approval = Token::new(&self.client)?
+            .ensure_allowance(self.address(), info.solver_bond, "the solver bond")
+            .await?;
+        let receipt = self
+            .client
+            .send("claim", self.game.claim(U256::from(id)))
+            .await?;
+        Ok((approval, receipt.transaction_hash))
+    }
+
+    /// Solver: computes every leaf with the executor (the computation's code read from the chain, the judge's gas
+    /// semantics), checks the inputs against the task's input root and returns the result tree. `progress` is
+    /// called with the number of leaves done.
+    pub async fn solve(
+        &self,
+        id: u64,
+        inputs: &[Bytes],
+        mode: &SolveMode,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<IndexedTree> {
+        let info = self.task(id).await?;
+        let input_tree = IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default())?;
+        if input_tree.root() != info.input_root || input_tree.len() as u64 != info.leaf_count {
+            return Err(AgentError::Invalid(format!(
+                "these inputs ({} leaves, root {}) are not task {id}'s ({} leaves, root {}): use the task's input file",
+                input_tree.len(),
+                input_tree.root(),
+                info.leaf_count,
+                info.input_root
+            )));
+        }
+        let judge = self.client.address(Contract::JudgeHarness)?;
+        let executor =
+            Executor::from_chain(self.client.provider_ref(), judge, info.computation).await?;
+        let mut outputs = Vec::with_capacity(inputs.len());
+        const CHUNK: usize = 32;
+        for chunk in inputs.chunks(CHUNK) {
+            outputs.extend(executor.leaves(chunk, u64::from(info.gas_per_leaf))?);
+            progress(outputs.len() as u64);
+        }
+        if let SolveMode::Cheat(indices) = mode {
+            for &i in indices {
+                let Some(out) = outputs.get_mut(i as usize) else {
+                    return Err(AgentError::Invalid(format!(
+                        "cheat index {i} is not a leaf (task has {})",
+                        info.leaf_count
+                    )));
+                };
+                let mut bytes = out.to_vec();
+                match bytes.first_mut() {
+                    Some(b) => *b ^= 0xff,
+                    None => bytes.push(1),
+                }
+                *out = Bytes::from(bytes);
+            }
+        }
+        Ok(IndexedTree::from_data(outputs, BuildOptions::default())?)
+    }
+
+    /// Solver: commits a result root and where the results are.
+    pub async fn commit(&self, id: u64, result_root: B256, result_uri: String) -> Result<B256> {
+        let info = self.task(id).await?;
+        Self::require_status(&info, &[TaskStatus::Claimed], "commit")?;
+        let me = self.client.sender()?;
+        if info.solver != me {
+            return Err(AgentError::WrongState(format!(
+                "task {id} is claimed by {}, not by {me}",
+                info.solver
+            )));
+        }
+        let receipt = self
+            .client
+            .send(
+                "commit",
+                self.game.commit(U256::from(id), result_root, result_uri),
+            )
+            .await?;
+        Ok(receipt.transaction_hash)
+    }
+
+    /// Anyone: pays the solver once the challenge window passed with no cheat and no open query.
+    pub async fn finalize(&self, id: u64) -> Result<B256> {
+        let info = self.task(id).await?;
+        Self::require_status(&info, &[TaskStatus::Committed], "finalize")?;
+        let now = self.client.now().await?;
+        if now < info.deadline {
+            return Err(AgentError::WrongState(format!(
+                "task {id}'s challenge window is open until {} (unix time), {} s from now",
+                info.deadline,
+                info.deadline - now
+            )));
+        }
+        Ok(self
+            .client
+            .send("finalize", self.game.finalize(U256::from(id)))
+            .await?
+            .transaction_hash)
+    }
+
+    /// Buyer (while open) or anyone (after the commit deadline with no result): takes the reward back.
+    pub async fn refund(&self, id: u64) -> Result<B256> {
+        let info = self.task(id).await?;
+        if info.status != TaskStatus::Claimed {
+            Self::require_status(&info, &[TaskStatus::Open], "refund")?;
+        }
+        Ok(self
+            .client
+            .send("refund", self.game.refund(U256::from(id)))
+            .await?
+            .transaction_hash)
+    }
+
+    /// The game's parameters: (min solver bond, min challenger bond, claim window, challenge window).
+    pub async fn params(&self) -> Result<IMapGame::Params> {
+        self.game
+            .params()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("params", &e))
+    }
+}
+
+/// Inputs of a Mandelbrot image for the `MandelbrotRow` computation: one leaf per row,
+/// `abi.encode(uint32 row, uint32 width, uint32 height, int64 centerX, int64 centerY, uint64 step, uint8 maxIter)`
+/// with coordinates in fixed point (60 fractional bits).
+pub fn mandelbrot_inputs(
+    width: u32,
+    height: u32,
+    center: (f64, f64),
+    step: f64,
+    max_iter: u8,
+) -> Vec<Bytes> {
+    use alloy::dyn_abi::DynSolValue as V;
+    use alloy::primitives::I256;
+    let one = (1u64 << 60) as f64;
+    let fixed = |v: f64| V::Int(I256::try_from((v * one) as i64).unwrap_or_default(), 64);
+    let step = V::Uint(U256::from((step * one) as u64), 64);
+    (0..height)
+        .map(|row| {
+            let values = vec![
+                V::Uint(U256::from(row), 32),
+                V::Uint(U256::from(width), 32),
+                V::Uint(U256::from(height), 32),
+                fixed(center.0),
+                fixed(center.1),
+                step.clone(),
+                V::Uint(U256::from(max_iter), 8),
+            ];
+            Bytes::from(V::Tuple(values).abi_encode_params())
+        })
+        .collect()
+}

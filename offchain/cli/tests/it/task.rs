@@ -1,0 +1,210 @@
+//! A map task from post to finalize through the CLI, with the executor computing the Mandelbrot rows; and a refund.
+
+use crate::common::{Chain, s, tempdir};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn map_task_from_post_to_finalize() {
+    let chain = Chain::new().await;
+    let dir = tempdir("task");
+    let (buyer, solver) = (Some(0), Some(2));
+    let solver_addr = chain.address(2).to_string();
+    let inputs = dir.join("inputs.json");
+    let results = dir.join("results.json");
+
+    chain.ok(
+        None,
+        &[
+            "task",
+            "inputs",
+            "mandelbrot",
+            "--width",
+            "16",
+            "--height",
+            "8",
+            "-o",
+            inputs.to_str().unwrap(),
+        ],
+    );
+    let posted = chain.ok(
+        buyer,
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            "mandelbrot",
+            "--reward",
+            "5",
+            "--commit-within",
+            "3600",
+        ],
+    );
+    assert_eq!(posted["leaf_count"], 8);
+    assert_eq!(
+        s(&posted["approval"], "amount"),
+        "5000000000000000000",
+        "exactly the reward is approved"
+    );
+    let task = posted["task"].as_u64().unwrap().to_string();
+    let list = chain.ok(None, &["task", "list"]);
+    assert_eq!(list["tasks"].as_array().unwrap().len(), 1);
+
+    // The solver needs SNM for its bond (the game's minimum, 10 SNM).
+    chain.ok(buyer, &["token", "transfer", &solver_addr, "20"]);
+    let line = chain.fails(
+        solver,
+        &[
+            "task",
+            "commit",
+            &task,
+            "--results",
+            inputs.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        line.contains("malformed result dump") || line.contains("is Open: commit needs Claimed"),
+        "{line}"
+    );
+    chain.ok(solver, &["task", "claim", &task]);
+    let shown = chain.ok(None, &["task", "show", &task]);
+    assert_eq!(s(&shown, "status"), "Claimed");
+
+    // Solve reads the inputs from the task's input URI (the posted file) and writes the result dump.
+    let solved = chain.ok(
+        solver,
+        &["task", "solve", &task, "-o", results.to_str().unwrap()],
+    );
+    assert_eq!(solved["leaves"], 8);
+    let tree =
+        sonm_merkle::IndexedTree::from_json(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert!(
+        tree.values().iter().all(|leaf| leaf.data.len() == 16),
+        "each row has 16 pixels"
+    );
+    assert!(
+        tree.values().iter().any(|leaf| leaf.data.contains(&64)),
+        "some pixels never escape"
+    );
+
+    chain.ok(
+        solver,
+        &[
+            "task",
+            "commit",
+            &task,
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    );
+    let shown = chain.ok(None, &["task", "show", &task]);
+    assert_eq!(s(&shown, "status"), "Committed");
+    assert_eq!(s(&shown, "result_root"), s(&solved, "root"));
+
+    let line = chain.fails(None, &["task", "finalize", &task]);
+    assert!(line.contains("challenge window is open"), "{line}");
+    chain.travel(10 * 60 + 1).await;
+    chain.ok(Some(3), &["task", "finalize", &task]);
+    assert_eq!(
+        s(&chain.ok(None, &["task", "show", &task]), "status"),
+        "Finalized"
+    );
+    // 20 − 10 (bond) + 10 (bond back) + 5 (reward).
+    assert_eq!(
+        s(
+            &chain.ok(None, &["token", "balance", &solver_addr]),
+            "balance"
+        ),
+        "25000000000000000000"
+    );
+
+    let line = chain.fails(solver, &["task", "claim", &task]);
+    assert!(line.contains("is Finalized: claim needs Open"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn buyer_refunds_an_open_task_and_bad_inputs_are_refused() {
+    let chain = Chain::new().await;
+    let dir = tempdir("refund");
+    let inputs = dir.join("inputs.json");
+    std::fs::write(&inputs, r#"["0x01", "0x02"]"#).unwrap();
+    let posted = chain.ok(
+        Some(0),
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            "montecarlo",
+            "--reward",
+            "1",
+        ],
+    );
+    let task = posted["task"].as_u64().unwrap().to_string();
+    let line = chain.fails(Some(3), &["task", "refund", &task]);
+    assert!(
+        line.contains("refund would revert: MapGameNotBuyer"),
+        "{line}"
+    );
+    chain.ok(Some(0), &["task", "refund", &task]);
+    assert_eq!(
+        s(&chain.ok(None, &["task", "show", &task]), "status"),
+        "Refunded"
+    );
+
+    let line = chain.fails(None, &["task", "show", "999"]);
+    assert!(line.contains("task 999 does not exist"), "{line}");
+    std::fs::write(&inputs, r#"["0x01", 7]"#).unwrap();
+    let line = chain.fails(
+        Some(0),
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            "mandelbrot",
+            "--reward",
+            "1",
+        ],
+    );
+    assert!(
+        line.contains("malformed") && line.contains("input 1 is not a hex string"),
+        "{line}"
+    );
+    let eoa = chain.address(4).to_string();
+    let line = chain.fails(
+        Some(0),
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            &eoa,
+            "--reward",
+            "1",
+        ],
+    );
+    assert!(line.contains("is not a contract"), "{line}");
+    // Posting more than one holds is refused before any transaction.
+    std::fs::write(&inputs, r#"["0x01"]"#).unwrap();
+    let line = chain.fails(
+        Some(4),
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            "mandelbrot",
+            "--reward",
+            "1",
+        ],
+    );
+    assert!(
+        line.contains("insufficient funds") && line.contains("posting the task needs 1 SNM"),
+        "{line}"
+    );
+}
