@@ -38,3 +38,25 @@ pub struct Artifact {
     /// The artifact's path, relative to the repository root.
     pub path: &'static str,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_of_a_deployment_is_bound() {
+        for contract in Contract::ALL {
+            assert!(
+                ARTIFACTS.iter().any(|a| a.contract == contract.name()),
+                "{contract} has no binding"
+            );
+        }
+    }
+
+    #[test]
+    fn deployable_contracts_carry_their_bytecode() {
+        assert!(!JudgeHarness::DEPLOYED_BYTECODE.is_empty());
+        assert!(!MandelbrotRow::BYTECODE.is_empty());
+        assert!(!HubWallet::DEPLOYED_BYTECODE.is_empty());
+    }
+}

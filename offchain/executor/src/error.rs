@@ -32,6 +32,9 @@ pub enum ExecutorError {
         /// The transport's error.
         source: alloy::transports::TransportError,
     },
+    /// The deployment lacks the judge harness.
+    #[error(transparent)]
+    Deployment(#[from] sonm_bindings::DeploymentError),
     /// The judge itself reverted, e.g. `JudgeInsufficientGas` for a gas limit too large to forward.
     #[error("the judge reverted: {0}")]
     JudgeReverted(String),

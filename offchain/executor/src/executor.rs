@@ -17,7 +17,7 @@ use revm::primitives::TxKind;
 use revm::primitives::hardfork::SpecId;
 use revm::state::AccountInfo;
 use revm::{ExecuteEvm as _, MainBuilder as _};
-use sonm_bindings::JudgeHarness;
+use sonm_bindings::{Contract, Deployment, JudgeHarness};
 
 use crate::error::{ExecutorError, Result};
 
@@ -138,6 +138,17 @@ impl Executor {
         let judge_code = fetch(judge).await?;
         let computation_code = fetch(computation).await?;
         Self::with_code(judge, judge_code, computation, computation_code)
+    }
+
+    /// An executor for `computation` as deployed on the chain of `deployment`, judged by that deployment's
+    /// `JudgeHarness` (both read with `eth_getCode`).
+    pub async fn from_deployment<P: Provider>(
+        provider: &P,
+        deployment: &Deployment,
+        computation: Address,
+    ) -> Result<Self> {
+        let judge = deployment.address(Contract::JudgeHarness)?;
+        Self::from_chain(provider, judge, computation).await
     }
 
     /// The computation's address in this executor.

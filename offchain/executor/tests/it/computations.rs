@@ -1,10 +1,10 @@
 //! The example computations in the executor match their specifications (a plain Rust implementation) and anvil.
 
-use alloy::primitives::{B256, Bytes, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sonm_bindings::{JudgeHarness, MandelbrotRow, MonteCarloPi};
-use sonm_executor::Executor;
+use sonm_bindings::{Contracts, Deployment, JudgeHarness, MandelbrotRow, MonteCarloPi};
+use sonm_executor::{Executor, ExecutorError};
 
 use crate::common::spawn;
 use crate::native::{self, View};
@@ -91,7 +91,19 @@ async fn the_examples_agree_with_eth_call_on_anvil() {
         .expect("deploy")
         .address();
 
-    let exec = Executor::from_chain(&provider, *judge.address(), mandelbrot)
+    // The way a CLI finds the judge: through the deployments file.
+    let mut deployment = Deployment {
+        chain_id: 31337,
+        start_block: 0,
+        deployer: Address::ZERO,
+        contracts: Contracts::default(),
+    };
+    let err = Executor::from_deployment(&provider, &deployment, mandelbrot)
+        .await
+        .expect_err("no judge");
+    assert!(matches!(err, ExecutorError::Deployment(_)), "{err}");
+    deployment.contracts.judge_harness = *judge.address();
+    let exec = Executor::from_deployment(&provider, &deployment, mandelbrot)
         .await
         .expect("code");
     let view = View::whole(64, 32, 100);
