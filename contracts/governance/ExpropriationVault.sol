@@ -52,6 +52,7 @@ contract ExpropriationVault is IExpropriationVault {
         // A freeze is capped at 2^32 - 1 seconds (136 years: for ever in practice), which keeps the cast in range.
         uint256 releaseAt = block.timestamp + (freeze > type(uint32).max ? type(uint32).max : freeze);
         depositId = _deposits.length;
+        // forge-lint: disable-next-line(unsafe-typecast) -- `releaseAt` < now + 2^32, far below 2^64.
         _deposits.push(Deposit({depositor: msg.sender, releaseAt: uint64(releaseAt), released: false, amount: amount}));
         totalFrozen += amount;
         emit Deposited(depositId, msg.sender, amount, releaseAt);
@@ -63,6 +64,7 @@ contract ExpropriationVault is IExpropriationVault {
         if (depositId >= _deposits.length) revert ExpropriationVaultUnknownDeposit(depositId);
         Deposit storage d = _deposits[depositId];
         if (d.released) revert ExpropriationVaultAlreadyReleased(depositId);
+        // forge-lint: disable-next-line(block-timestamp) -- freezes last days; a validator moves time by seconds.
         if (block.timestamp < d.releaseAt) revert ExpropriationVaultStillFrozen(depositId, d.releaseAt);
         d.released = true;
         uint256 amount = d.amount;

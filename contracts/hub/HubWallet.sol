@@ -168,6 +168,7 @@ contract HubWallet is IHubWallet {
     function payDay() external onlyOwner {
         _expectState(_state, _bit(HubState.Registered));
         uint256 payDayAt_ = _payDayAt();
+        // forge-lint: disable-next-line(block-timestamp) -- a payout period lasts days; validators move time by seconds.
         if (block.timestamp < payDayAt_) revert HubWalletPayoutPeriodNotOver(payDayAt_);
         uint256 unlocked = _locked;
         uint256 fee = Math.mulDiv(unlocked, _parameters.daoFeeBps, BPS, Math.Rounding.Ceil);
@@ -201,6 +202,7 @@ contract HubWallet is IHubWallet {
         _owed[msg.sender] = 0;
         // Cannot underflow: `_totalOwed` is the sum of every `_owed`, this one included.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- `amount` <= `_totalOwed`, a uint120.
             _totalOwed -= uint120(amount);
         }
         emit Claimed(msg.sender, amount);
@@ -234,6 +236,7 @@ contract HubWallet is IHubWallet {
     function ban() external onlyDao {
         _expectState(_state, _bit(HubState.Suspected));
         uint256 banAt_ = _banAt();
+        // forge-lint: disable-next-line(block-timestamp) -- a suspicion lasts days; validators move time by seconds.
         if (block.timestamp < banAt_) revert HubWalletSuspicionPeriodNotOver(banAt_);
         _state = HubState.Punished;
         // The ledger stays as a record of what the miners lost; nothing can be claimed from a Punished wallet.

@@ -203,6 +203,7 @@ contract Whitelist is IWhitelist {
         uint128 stake128 = stake.toUint128();
         r.stake = stake128;
         // Fits: the lock period is at most MAX_RATING_LOCK_PERIOD.
+        // forge-lint: disable-next-line(unsafe-typecast)
         r.unlocksAt = uint64(unlocksAt);
         r.score = score;
         Score storage s = _scores[hub];
@@ -220,6 +221,7 @@ contract Whitelist is IWhitelist {
     function withdrawRating(address hub) external {
         Rating memory r = _ratings[hub][msg.sender];
         if (r.stake == 0) revert WhitelistNoRating(hub, msg.sender);
+        // forge-lint: disable-next-line(block-timestamp) -- a rating lock lasts days; validators move time by seconds.
         if (block.timestamp < r.unlocksAt) revert WhitelistRatingLocked(r.unlocksAt);
         delete _ratings[hub][msg.sender];
         Score storage s = _scores[hub];

@@ -27,7 +27,7 @@ contract WhitepaperScenarioTest is BaseTest {
         vm.prank(hubOwner);
         hub = HubWallet(address(factory.createHub("pool.sonm.example:15010", "whitepaper hub")));
         vm.prank(hubOwner);
-        token.transfer(address(hub), 100 ether);
+        assertTrue(token.transfer(address(hub), 100 ether));
         vm.prank(hubOwner);
         hub.register();
         assertEq(hub.frozen(), 1 ether, "1 SNM frozen");

@@ -101,7 +101,7 @@ abstract contract BaseTest is Test {
     /// @dev Sends `amount` SNM from the treasury to `to`.
     function fund(address to, uint256 amount) internal {
         vm.prank(treasury);
-        token.transfer(to, amount);
+        assertTrue(token.transfer(to, amount));
     }
 
     /// @dev Makes the next call come from the DAO (the timelock), skipping the vote.

@@ -80,11 +80,15 @@ contract HubEconomyInvariantTest is BaseTest {
 
     /// @dev Logs how often each action went through (run with -vv), to see that the runs reach every state.
     function afterInvariant() external {
-        bytes32[9] memory actions =
-            [bytes32("register"), "pay", "claim", "payDay", "withdraw", "suspect", "rehab", "ban", "release"];
+        string[9] memory actions =
+            ["register", "pay", "claim", "payDay", "withdraw", "suspect", "rehab", "ban", "release"];
         for (uint256 i; i < actions.length; ++i) {
-            emit log_named_uint(string(abi.encodePacked(actions[i])), handler.successes(actions[i]));
-            emit log_named_uint("calls", handler.calls(actions[i]));
+            emit log_named_string(
+                actions[i],
+                string.concat(
+                    vm.toString(handler.successes(actions[i])), " of ", vm.toString(handler.calls(actions[i]))
+                )
+            );
         }
     }
 }

@@ -36,7 +36,7 @@ contract SonmTokenTest is BaseTest {
         token.delegate(bob);
         assertEq(token.getVotes(bob), 100 ether);
         vm.prank(alice);
-        token.transfer(carol, 40 ether);
+        assertTrue(token.transfer(carol, 40 ether));
         assertEq(token.getVotes(bob), 60 ether);
         uint256 t = block.timestamp;
         skip(1);

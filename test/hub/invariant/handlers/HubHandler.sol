@@ -28,8 +28,8 @@ contract HubHandler is Test {
     /// @dev SNM sent to each hub after its ban: all it may ever hold.
     mapping(address hub => uint256) public ghostInflowAfterBan;
     /// @dev How often each action ran, and how often it went through.
-    mapping(bytes32 action => uint256) public calls;
-    mapping(bytes32 action => uint256) public successes;
+    mapping(string action => uint256) public calls;
+    mapping(string action => uint256) public successes;
 
     constructor(SonmToken token_, HubFactory factory, ExpropriationVault vault_, address dao_, address treasury_) {
         token = token_;
@@ -72,7 +72,7 @@ contract HubHandler is Test {
     }
 
     /// @dev Records any move into Suspected or Punished made by someone other than the timelock.
-    modifier watch(bytes32 action, address caller) {
+    modifier watch(string memory action, address caller) {
         ++calls[action];
         HubState[] memory before = new HubState[](hubs.length);
         for (uint256 i; i < hubs.length; ++i) {
@@ -95,7 +95,7 @@ contract HubHandler is Test {
         HubWallet hub = _hub(hubSeed);
         amount = bound(amount, 1, 1_000_000 ether);
         vm.prank(treasury);
-        token.transfer(address(hub), amount);
+        assertTrue(token.transfer(address(hub), amount));
         if (hub.state() == HubState.Punished) ghostInflowAfterBan[address(hub)] += amount;
     }
 
@@ -110,7 +110,7 @@ contract HubHandler is Test {
         uint256 freeze = hub.parameters().registrationFreeze;
         if (hub.state() != HubState.Punished && hub.freeBalance() < freeze) {
             vm.prank(treasury);
-            token.transfer(address(hub), freeze + 100 ether);
+            assertTrue(token.transfer(address(hub), freeze + 100 ether));
         }
         vm.prank(caller);
         try hub.register() {
@@ -161,6 +161,7 @@ contract HubHandler is Test {
         // Half the time, wait for the end of the payout period first (or one second short of it).
         if (hub.state() == HubState.Registered && callerSeed % 2 == 0) {
             uint256 at = hub.payDayAt() - (callerSeed % 3 == 0 ? 1 : 0);
+            // forge-lint: disable-next-line(block-timestamp)
             if (at > block.timestamp) vm.warp(at);
         }
         _payDay(hub, caller);
@@ -218,6 +219,7 @@ contract HubHandler is Test {
         // Half the time, wait for the end of the suspicion period first (or one second short of it).
         if (hub.state() == HubState.Suspected && callerSeed % 2 == 0) {
             uint256 at = hub.banAt() - (callerSeed % 3 == 0 ? 1 : 0);
+            // forge-lint: disable-next-line(block-timestamp)
             if (at > block.timestamp) vm.warp(at);
         }
         _ban(hub, _caller(hub, callerSeed));
@@ -242,9 +244,11 @@ contract HubHandler is Test {
         IExpropriationVault.Deposit memory d = vault.deposits(id);
         // Sometimes try right at the end of the freeze, or one second before it.
         uint256 pick = (depositSeed / count) % 4;
+        // forge-lint: disable-next-line(block-timestamp)
         if (pick < 2 && d.releaseAt - pick > block.timestamp) vm.warp(d.releaseAt - pick);
         try vault.release(id) {
             ++successes["release"];
+            // forge-lint: disable-next-line(block-timestamp)
             if (block.timestamp < d.releaseAt) ++ghostEarlyReleases;
         } catch {}
     }
