@@ -12,16 +12,16 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @title HubWallet — a hub's anti-fraud wallet
 /// @notice The whitepaper's state machine, exactly as DESIGN.md's table specifies it:
 ///
-/// | call     | who   | from                    | effect                                                        |
-/// |----------|-------|-------------------------|---------------------------------------------------------------|
-/// | register | owner | Created, Idle           | freezes the registration amount, records the time, active     |
-/// | pay      | owner | Registered              | credits the miner, locks 30% on top; free balance covers both |
-/// | claim    | miner | Created, Registered, Idle | transfers what the wallet owes the caller                   |
-/// | payDay   | owner | Registered, period over | 0.5% of the locked funds to the DAO, unlocks all, Idle        |
-/// | withdraw | owner | Created, Idle           | free balance to the owner                                     |
-/// | suspect  | DAO   | Registered              | Suspected: every fund blocked, claims too                     |
-/// | rehab    | DAO   | Suspected               | Idle, every lock and freeze lifted                            |
-/// | ban      | DAO   | Suspected, 120 days on  | everything to the expropriation vault; Punished for ever      |
+/// | call     | who   | from                      | effect                                                        |
+/// |----------|-------|---------------------------|---------------------------------------------------------------|
+/// | register | owner | Created, Idle             | freezes the registration amount, records the time, active     |
+/// | pay      | owner | Registered                | credits the miner, locks 30% on top; free balance covers both |
+/// | claim    | miner | Created, Registered, Idle | transfers what the wallet owes the caller                     |
+/// | payDay   | owner | Registered, period over   | 0.5% of the locked funds to the DAO, unlocks all, Idle        |
+/// | withdraw | owner | Created, Idle             | free balance to the owner                                     |
+/// | suspect  | DAO   | Registered                | Suspected: every fund blocked, claims too                     |
+/// | rehab    | DAO   | Suspected                 | Idle, every lock and freeze lifted                            |
+/// | ban      | DAO   | Suspected, 120 days on    | everything to the expropriation vault; Punished for ever      |
 ///
 /// Payouts are a ledger in this wallet (pull payments), never ERC20 allowances, so a hub cannot pay through a side
 /// wallet and a second payout adds to the first instead of overwriting it. Rounding is never in the hub's favour: the

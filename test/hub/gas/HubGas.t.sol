@@ -138,6 +138,7 @@ contract HubGasTransactionTest is HubGasScenarios {
         for (uint256 i; i < data.length; ++i) {
             intrinsic += data[i] == 0 ? 4 : 16;
         }
+        vm.snapshotValue(string.concat(name, "_transactionLessIntrinsic"), gasUsed - intrinsic);
         if (target != 0) assertLe(gasUsed - intrinsic, target, name);
     }
 }
