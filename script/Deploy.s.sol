@@ -18,8 +18,6 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 /// governance durations) on chain 31337 or with `SONM_PROFILE=local`.
 /// The tests' base `setUp` deploys through `deploy`, so this definition is tested on every run.
 contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
-    uint256 internal constant LOCAL_CHAIN_ID = 31_337;
-
     /// @notice Deploys with the environment's configuration as the script's sender and writes the deployments file.
     function run() external returns (Deployment memory d) {
         d = deploy(governanceConfig(msg.sender), msg.sender);
@@ -42,11 +40,7 @@ contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
 
     /// @notice The governance configuration: the profile's defaults, each overridable by an environment variable.
     function governanceConfig(address deployer) public view returns (GovernanceConfig memory cfg) {
-        string memory profile = vm.envOr("SONM_PROFILE", block.chainid == LOCAL_CHAIN_ID ? "local" : "production");
-        bool local = keccak256(bytes(profile)) == keccak256("local");
-        if (!local && keccak256(bytes(profile)) != keccak256("production")) {
-            revert(string.concat("SONM_PROFILE must be `local` or `production`, got `", profile, "`"));
-        }
+        bool local = _localProfile();
         cfg.supply = vm.envOr("SONM_SUPPLY", uint256(444_000_000 ether));
         cfg.holder = vm.envOr("SONM_TOKEN_HOLDER", deployer);
         cfg.votingDelay = uint48(vm.envOr("SONM_VOTING_DELAY", uint256(local ? 1 : 1 days)));

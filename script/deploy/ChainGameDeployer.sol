@@ -4,10 +4,10 @@ pragma solidity ^0.8.24;
 import {ChainGame} from "../../contracts/verification/ChainGame.sol";
 import {KeccakChain} from "../../contracts/verification/computations/KeccakChain.sol";
 import {IChainGame} from "../../contracts/verification/interfaces/IChainGame.sol";
+import {DeployProfile} from "./DeployProfile.sol";
 import {Deployment} from "./Deployment.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Script} from "forge-std/Script.sol";
 
 /// @notice The chain tasks' part of the deploy definition: the ChainGame and its example computation, KeccakChain.
 /// The game's parameters (governed by the timelock from deployment on) come from the environment over the profile's
@@ -22,7 +22,7 @@ import {Script} from "forge-std/Script.sol";
 /// | SONM_CHAIN_MIN_CHALLENGE_WINDOW (s) | 1 day | 10 minutes |
 /// | SONM_CHAIN_MAX_GAS_PER_STEP | 10,000,000 | 10,000,000 |
 /// | SONM_CHAIN_CHALLENGER_SHARE_BPS | 5,000 | 5,000 |
-abstract contract ChainGameDeployer is Script {
+abstract contract ChainGameDeployer is DeployProfile {
     /// @dev Called while broadcasting as the deployer, after the hub economy and the judge exist. Fills the chain-game
     /// fields of `d`.
     function _deployChainGame(Deployment memory d) internal virtual {
@@ -33,8 +33,7 @@ abstract contract ChainGameDeployer is Script {
     /// @notice The ChainGame's first parameters: the profile's defaults, each overridable by an environment variable.
     /// @dev Out-of-range values revert here (SafeCast) or in the game's constructor. The profile is read as `Deploy.governanceConfig` reads it: `SONM_PROFILE`, else `local` on chain 31337.
     function chainGameParameters() public view returns (IChainGame.Parameters memory p) {
-        string memory profile = vm.envOr("SONM_PROFILE", block.chainid == 31_337 ? "local" : "production");
-        bool local = keccak256(bytes(profile)) == keccak256("local");
+        bool local = _localProfile();
         p.minSolverBond =
             SafeCast.toUint96(vm.envOr("SONM_CHAIN_MIN_SOLVER_BOND", uint256(local ? 1 ether : 100 ether)));
         p.minChallengerBond =

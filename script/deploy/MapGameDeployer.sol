@@ -5,13 +5,13 @@ import {MapGame} from "../../contracts/verification/MapGame.sol";
 import {MandelbrotRow} from "../../contracts/verification/computations/MandelbrotRow.sol";
 import {MonteCarloPi} from "../../contracts/verification/computations/MonteCarloPi.sol";
 import {IMapGame} from "../../contracts/verification/interfaces/IMapGame.sol";
+import {DeployProfile} from "./DeployProfile.sol";
 import {Deployment} from "./Deployment.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Script} from "forge-std/Script.sol";
 
 /// @notice The map tasks' part of the deploy definition: the MapGame and its example computations.
-abstract contract MapGameDeployer is Script {
+abstract contract MapGameDeployer is DeployProfile {
     /// @dev Called while broadcasting as the deployer, after the hub economy and the judge exist. Fills the map-game
     /// fields of `d`. The game is governed by the timelock from construction: the deployer never holds a role in it.
     function _deployMapGame(Deployment memory d) internal virtual {
@@ -24,8 +24,7 @@ abstract contract MapGameDeployer is Script {
     /// Windows default to a day or two in production and to the ten-minute floor on a local chain (`SONM_PROFILE`,
     /// as for governance).
     function mapGameParams() public view returns (IMapGame.Params memory p) {
-        string memory profile = vm.envOr("SONM_PROFILE", block.chainid == 31_337 ? "local" : "production");
-        bool local = keccak256(bytes(profile)) == keccak256("local");
+        bool local = _localProfile();
         p.minSolverBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_SOLVER_BOND", uint256(10 ether)));
         p.minChallengerBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_CHALLENGER_BOND", uint256(1 ether)));
         p.claimWindow = SafeCast.toUint32(vm.envOr("SONM_MAP_CLAIM_WINDOW", uint256(local ? 10 minutes : 1 days)));
