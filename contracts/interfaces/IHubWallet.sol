@@ -106,8 +106,9 @@ interface IHubWallet {
     /// @notice The DAO rehabilitated the hub: Idle, every lock and freeze lifted.
     event Rehabilitated();
 
-    /// @notice The DAO banned the hub: `amount` went to the expropriation vault as deposit `depositId`. Whatever the
-    /// wallet owed its miners (`forfeitedOwed`) is lost with it.
+    /// @notice The DAO banned the hub: `amount` went to the expropriation vault as deposit `depositId`
+    /// (`type(uint256).max` if the wallet held nothing, so no deposit was made). Whatever the wallet owed its miners
+    /// (`forfeitedOwed`) is lost with it.
     event Banned(uint256 amount, uint256 depositId, uint256 forfeitedOwed);
 
     /*//////////////////////////////////////////////////////////////
