@@ -5,6 +5,7 @@
 //! always compiled into the Rust side; a contract whose ABI changed under the Rust code fails to compile. A missing
 //! artifact fails the build with one line saying what to run.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -107,6 +108,7 @@ fn generate() -> Result<(), String> {
     let mut code = String::new();
     let mut list = String::new();
     let mut abis = String::new();
+    let mut sources = Vec::new();
     for (contract, doc) in CONTRACTS {
         let relative = format!("out/{contract}.sol/{contract}.json");
         let artifact = root.join(&relative);
@@ -120,6 +122,7 @@ fn generate() -> Result<(), String> {
         let json: Value = serde_json::from_str(&text)
             .map_err(|e| format!("malformed Foundry artifact {relative} ({e}): {HINT}"))?;
         warn_if_stale(&root, &artifact, &json, &relative);
+        sources.extend(compilation_target(&json).map(|source| root.join(source)));
         let (for_sol, abi) =
             split_artifact(&json).ok_or_else(|| format!("{relative} has no ABI: {HINT}"))?;
         let sol_path = generated.join(format!("{contract}.json"));
@@ -155,6 +158,19 @@ fn generate() -> Result<(), String> {
         code,
         "/// The JSON ABI of every bound contract as Foundry wrote it (enum names included), by contract name.\n\
          pub(crate) const ABIS: &[(&str, &str)] = &[\n{abis}];"
+    )
+    .ok();
+
+    let enums = enums(&root, sources);
+    let enums: String = enums
+        .iter()
+        .map(|(name, variants)| format!("    ({name:?}, &{variants:?}),\n"))
+        .collect();
+    writeln!(
+        code,
+        "/// Every enum the bound contracts' sources declare, by the name the ABI's `internalType` gives it\n\
+         /// (`HubState`, `IMapGame.TaskStatus`), with its variants in order.\n\
+         pub(crate) const ENUMS: &[(&str, &[&str])] = &[\n{enums}];"
     )
     .ok();
 
@@ -207,13 +223,220 @@ fn repo_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// The source file an artifact was compiled from.
+fn compilation_target(json: &Value) -> Option<&str> {
+    let target = json
+        .pointer("/metadata/settings/compilationTarget")?
+        .as_object()?;
+    target.keys().next().map(String::as_str)
+}
+
+/// The enums declared in `sources` and every file they import, transitively: the ABI carries an enum as a bare
+/// `uint8`, the variants' names are only in the source. Each file read is watched, so a renamed variant is picked
+/// up. A name declared twice with different variants is left out rather than guessed.
+fn enums(root: &Path, mut pending: Vec<PathBuf>) -> BTreeMap<String, Vec<String>> {
+    let mut seen = BTreeSet::new();
+    let mut found: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
+    while let Some(file) = pending.pop() {
+        let Ok(file) = file.canonicalize() else {
+            continue;
+        };
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        println!("cargo:rerun-if-changed={}", file.display());
+        let Ok(text) = fs::read_to_string(&file) else {
+            continue;
+        };
+        let tokens = tokens(&strip_comments(&text));
+        for import in imports(&tokens) {
+            let base = if import.starts_with('.') {
+                file.parent().unwrap_or(root)
+            } else {
+                root
+            };
+            let candidates = [base.join(&import), root.join("node_modules").join(&import)];
+            pending.extend(candidates.into_iter().filter(|p| p.is_file()).take(1));
+        }
+        for (name, variants) in declared_enums(&tokens) {
+            let entry = found.entry(name).or_insert_with(|| Some(variants.clone()));
+            if entry.as_ref().is_some_and(|known| *known != variants) {
+                *entry = None;
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(name, variants)| Some((name, variants?)))
+        .collect()
+}
+
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('/', Some('/')) => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                out.push('\n');
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+                out.push(' ');
+            }
+            ('"', _) | ('\'', _) => {
+                // A string literal, kept whole (import paths are strings) as one token.
+                let mut lit = String::from(c);
+                while let Some(d) = chars.next() {
+                    lit.push(d);
+                    if d == '\\' {
+                        if let Some(e) = chars.next() {
+                            lit.push(e);
+                        }
+                    } else if d == c {
+                        break;
+                    }
+                }
+                out.push_str(&lit);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Identifiers, string literals and single punctuation characters.
+fn tokens(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c.is_alphanumeric() || c == '_' || c == '$' {
+            let mut word = String::new();
+            while let Some(&d) = chars.peek() {
+                if !(d.is_alphanumeric() || d == '_' || d == '$') {
+                    break;
+                }
+                word.push(d);
+                chars.next();
+            }
+            tokens.push(word);
+        } else if c == '"' || c == '\'' {
+            let mut lit = String::new();
+            chars.next();
+            while let Some(d) = chars.next() {
+                if d == '\\' {
+                    chars.next();
+                } else if d == c {
+                    break;
+                } else {
+                    lit.push(d);
+                }
+            }
+            tokens.push(format!("\"{lit}"));
+        } else {
+            tokens.push(c.to_string());
+            chars.next();
+        }
+    }
+    tokens
+}
+
+/// The paths of `import ... "path";` statements.
+fn imports(tokens: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i] == "import" {
+            let end = tokens[i..]
+                .iter()
+                .position(|t| t == ";")
+                .map_or(tokens.len(), |p| i + p);
+            out.extend(
+                tokens[i..end]
+                    .iter()
+                    .filter_map(|t| t.strip_prefix('"'))
+                    .map(str::to_owned),
+            );
+            i = end;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `(qualified name, variants)` of each `enum` declaration, qualified by its contract, interface or library (as
+/// solc writes `internalType`), bare at file level.
+fn declared_enums(tokens: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut container: Option<(String, usize)> = None;
+    let mut pending_container: Option<String> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i].as_str();
+        match t {
+            "contract" | "interface" | "library" if depth == 0 => {
+                pending_container = tokens.get(i + 1).cloned();
+            }
+            "enum" => {
+                if let (Some(name), Some("{")) =
+                    (tokens.get(i + 1), tokens.get(i + 2).map(String::as_str))
+                {
+                    let close = tokens[i..]
+                        .iter()
+                        .position(|t| t == "}")
+                        .map_or(tokens.len(), |p| i + p);
+                    let variants: Vec<String> = tokens[i + 3..close]
+                        .iter()
+                        .filter(|t| t.as_str() != ",")
+                        .cloned()
+                        .collect();
+                    let qualified = match &container {
+                        Some((c, _)) => format!("{c}.{name}"),
+                        None => name.clone(),
+                    };
+                    out.push((qualified, variants));
+                    i = close + 1;
+                    continue;
+                }
+            }
+            "{" => {
+                depth += 1;
+                if let Some(name) = pending_container.take() {
+                    container = Some((name, depth));
+                }
+            }
+            "}" => {
+                if container.as_ref().is_some_and(|(_, d)| *d == depth) {
+                    container = None;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            ";" if depth == 0 => pending_container = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
 /// A source newer than its artifact means `forge build` was not run since the last edit. Only a warning: forge
 /// skips rewriting an artifact whose source content did not change, so a touched file would be a false alarm.
 fn warn_if_stale(root: &Path, artifact: &Path, json: &Value, relative: &str) {
-    let target = json
-        .pointer("/metadata/settings/compilationTarget")
-        .and_then(Value::as_object);
-    let Some(source) = target.and_then(|t| t.keys().next()) else {
+    let Some(source) = compilation_target(json) else {
         return;
     };
     let source = root.join(source);

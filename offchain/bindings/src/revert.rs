@@ -14,7 +14,7 @@ use alloy::json_abi::{Error as AbiError, JsonAbi, Param};
 use alloy::primitives::{Bytes, Selector, U256};
 use alloy::transports::TransportError;
 
-use crate::contracts::ABIS;
+use crate::contracts::{ABIS, ENUMS};
 
 /// `Error(string)`, Solidity's `require(cond, "reason")` / `revert("reason")`.
 const ERROR_STRING: Selector = Selector::new([0x08, 0xc3, 0x79, 0xa0]);
@@ -102,6 +102,12 @@ pub fn describe_error(err: &(dyn StdError + 'static)) -> String {
 }
 
 fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
+    // The enum a `bytes32 expectedStates` bitmap is over (OpenZeppelin's and our convention: bit `1 << state`).
+    let state_enum = error
+        .inputs
+        .iter()
+        .find_map(enum_name)
+        .and_then(|name| enum_variants(&name));
     let mut line = format!("{}(", error.name);
     for (i, (param, value)) in error.inputs.iter().zip(values).enumerate() {
         if i > 0 {
@@ -110,20 +116,50 @@ fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
         if !param.name.is_empty() {
             let _ = write!(line, "{}: ", param.name);
         }
-        let value = format_value(value);
-        match enum_name(param) {
-            Some(name) => {
-                let _ = write!(line, "{name}({value})");
+        match (enum_name(param), value) {
+            (Some(name), DynSolValue::Uint(v, _)) => {
+                let variant = enum_variants(&name)
+                    .and_then(|variants| variants.get(v.saturating_to::<usize>()));
+                match variant {
+                    Some(variant) => {
+                        let _ = write!(line, "{name}.{variant}");
+                    }
+                    None => {
+                        let _ = write!(line, "{name}({v})");
+                    }
+                }
             }
-            None => line.push_str(&value),
+            (None, DynSolValue::FixedBytes(bits, 32))
+                if param.name.ends_with("States") && state_enum.is_some() =>
+            {
+                let variants = state_enum.unwrap_or_default();
+                let bits = U256::from_be_bytes(bits.0);
+                let set: Vec<&str> = variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| bits.bit(*i))
+                    .map(|(_, v)| *v)
+                    .collect();
+                let _ = write!(line, "{{{}}}", set.join(", "));
+            }
+            _ => line.push_str(&format_value(value)),
         }
     }
     line.push(')');
     line
 }
 
-/// `IHubWallet.State` for a parameter declared as an enum: the ABI only carries its `uint8`, the name says what
-/// the number means.
+/// The variants of an enum declared in the bound contracts' sources, in order, by the name the ABI gives it in
+/// `internalType` (`HubState`, `IMapGame.TaskStatus`, `IGovernor.ProposalState`): the ABI itself only carries a
+/// `uint8`.
+pub fn enum_variants(name: &str) -> Option<&'static [&'static str]> {
+    ENUMS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, variants)| *variants)
+}
+
+/// `HubState` or `IHubWallet.HubState` for a parameter declared as an enum.
 fn enum_name(param: &Param) -> Option<String> {
     match param.internal_type.as_ref()?.as_enum()? {
         (Some(contract), ty) => Some(format!("{contract}.{ty}")),
@@ -277,6 +313,28 @@ mod tests {
     }
 
     #[test]
+    fn names_the_state_and_the_states_a_call_expects() {
+        let data = HubWallet::HubWalletUnexpectedState {
+            current: 2,
+            expectedStates: B256::from(U256::from((1 << 0) | (1 << 2))),
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "HubWalletUnexpectedState(current: HubState.Idle, expectedStates: {Created, Idle})"
+        );
+        assert_eq!(
+            enum_variants("HubState"),
+            Some(&["Created", "Registered", "Idle", "Suspected", "Punished"][..])
+        );
+        assert_eq!(
+            enum_variants("IMapGame.TaskStatus").map(|v| v[0]),
+            Some("None")
+        );
+        assert_eq!(enum_variants("NoSuchEnum"), None);
+    }
+
+    #[test]
     fn names_enum_parameters() {
         let Some(error) = errors_by_selector()
             .values()
@@ -290,7 +348,8 @@ mod tests {
             .iter()
             .find_map(enum_name)
             .expect("has an enum");
-        assert!(line.contains(&format!("{name}(0)")), "{line}");
+        let first = enum_variants(&name).expect("declared in the sources")[0];
+        assert!(line.contains(&format!("{name}.{first}")), "{line}");
     }
 
     #[test]
