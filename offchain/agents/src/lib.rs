@@ -10,7 +10,9 @@
 //! Every call is simulated before it is sent, so a call that would revert fails with its decoded custom error and
 //! costs nothing; every error is an [`AgentError`], one line a user can act on.
 
+pub mod chain;
 mod client;
+pub mod dao;
 mod error;
 pub mod hub;
 pub mod keys;
@@ -18,7 +20,9 @@ pub mod task;
 pub mod token;
 pub mod units;
 
+pub use chain::{ChainPostSpec, ChainTasks, DisputeInfo, DisputePhase};
 pub use client::{Client, one_line};
+pub use dao::{Action, DaoMember, Proposal, ProposalState, Support};
 pub use error::{AgentError, Result};
 pub use hub::{HubInfo, HubOwner, HubRecord, HubState, Hubs, Miner};
 pub use task::{MapTasks, PostSpec, SolveMode, TaskInfo, TaskStatus};

@@ -67,6 +67,15 @@ enum Cmd {
     /// Hubs: create and run a hub wallet, claim as a miner, rate, list.
     #[command(subcommand)]
     Hub(cmd::hub::HubCmd),
+    /// The DAO: propose privileged actions (trust, suspect, rehab, ban, parameters), vote, queue, execute.
+    #[command(subcommand)]
+    Dao(cmd::dao::DaoCmd),
+    /// Chain tasks: post, claim, commit, show, finalize.
+    #[command(subcommand)]
+    Chain(cmd::chain::ChainCmd),
+    /// Disputes over chain tasks: open, show, play the bisection moves, timeout.
+    #[command(subcommand)]
+    Dispute(cmd::chain::DisputeCmd),
     /// Map tasks: post, claim, solve, commit, show, list, finalize, refund.
     #[command(subcommand)]
     Task(cmd::task::TaskCmd),
@@ -114,6 +123,9 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
         Cmd::Deploy(a) => cmd::deploy::run(&g, a).await,
         Cmd::Token(c) => cmd::token::run(&g, c).await,
         Cmd::Hub(c) => cmd::hub::run(&g, c).await,
+        Cmd::Dao(c) => cmd::dao::run(&g, c).await,
+        Cmd::Chain(c) => cmd::chain::run_chain(&g, c).await,
+        Cmd::Dispute(c) => cmd::chain::run_dispute(&g, c).await,
         Cmd::Task(c) => cmd::task::run(&g, c).await,
     }
 }

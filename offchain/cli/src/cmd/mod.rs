@@ -10,6 +10,8 @@ use sonm_agents::{AgentError, Client};
 
 use crate::{Global, ui};
 
+pub(crate) mod chain;
+pub(crate) mod dao;
 pub(crate) mod deploy;
 pub(crate) mod hub;
 pub(crate) mod merkle;

@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
 mod common;
+mod dao;
+mod dispute;
 mod errors;
 mod hub;
 mod merkle;

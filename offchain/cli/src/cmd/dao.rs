@@ -1,0 +1,271 @@
+//! `sonm dao`: proposals for the privileged actions, votes, queue, execute.
+
+use alloy::primitives::{Address, U256};
+use clap::{Subcommand, ValueEnum};
+use eyre::Result;
+use serde_json::json;
+use sonm_agents::{Action, DaoMember, Support};
+
+use super::{connect, parse_address, parse_amount, snm};
+use crate::Global;
+use crate::ui::{Output, spin};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DaoCmd {
+    /// Propose a privileged action (executed by the timelock once passed and queued).
+    Propose {
+        /// Why: recorded in the proposal.
+        #[arg(long, global = true, default_value = "")]
+        description: String,
+        #[command(subcommand)]
+        action: ProposeAction,
+    },
+    /// Vote on an active proposal with the signer's votes at its snapshot.
+    Vote {
+        /// The proposal id.
+        proposal: U256,
+        /// For, against or abstain.
+        support: SupportArg,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Queue a passed proposal in the timelock.
+    Queue {
+        /// The proposal id.
+        proposal: U256,
+    },
+    /// Execute a queued proposal once the timelock's delay passed.
+    Execute {
+        /// The proposal id.
+        proposal: U256,
+    },
+    /// A proposal's state, votes and calls.
+    Show {
+        /// The proposal id.
+        proposal: U256,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SupportArg {
+    For,
+    Against,
+    Abstain,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProposeAction {
+    /// Mark a hub trusted (or untrusted with --untrust).
+    Trust {
+        #[arg(value_parser = parse_address)]
+        hub: Address,
+        #[arg(long)]
+        untrust: bool,
+    },
+    /// Suspect a registered hub: blocks every fund.
+    Suspect {
+        #[arg(value_parser = parse_address)]
+        hub: Address,
+    },
+    /// Rehabilitate a suspected hub.
+    Rehab {
+        #[arg(value_parser = parse_address)]
+        hub: Address,
+    },
+    /// Ban a suspected hub after the suspicion period.
+    Ban {
+        #[arg(value_parser = parse_address)]
+        hub: Address,
+    },
+    /// New terms for new hub wallets (unset ones keep their current value).
+    HubParams {
+        /// Registration freeze, SNM.
+        #[arg(long, value_parser = parse_amount)]
+        freeze: Option<U256>,
+        #[arg(long)]
+        lock_bps: Option<u16>,
+        #[arg(long)]
+        dao_fee_bps: Option<u16>,
+        /// Seconds.
+        #[arg(long)]
+        payout_period: Option<u32>,
+        /// Seconds.
+        #[arg(long)]
+        suspicion_period: Option<u32>,
+        /// Seconds.
+        #[arg(long)]
+        expropriation_freeze: Option<u32>,
+    },
+    /// New rating terms.
+    RatingParams {
+        /// SNM.
+        #[arg(long, value_parser = parse_amount)]
+        minimum_stake: U256,
+        /// Seconds.
+        #[arg(long)]
+        lock_period: u64,
+    },
+    /// New map game parameters (unset ones keep their current value).
+    MapParams {
+        /// SNM.
+        #[arg(long, value_parser = parse_amount)]
+        min_solver_bond: Option<U256>,
+        /// SNM.
+        #[arg(long, value_parser = parse_amount)]
+        min_challenger_bond: Option<U256>,
+        #[arg(long)]
+        claim_window: Option<u32>,
+        #[arg(long)]
+        challenge_window: Option<u32>,
+        #[arg(long)]
+        response_window: Option<u32>,
+        #[arg(long)]
+        challenger_share_bps: Option<u16>,
+        #[arg(long)]
+        max_gas_per_leaf: Option<u32>,
+    },
+}
+
+fn u96(v: U256) -> Result<alloy::primitives::aliases::U96> {
+    u128::try_from(v)
+        .ok()
+        .and_then(|v| alloy::primitives::aliases::U96::try_from(v).ok())
+        .ok_or_else(|| eyre::eyre!("{} SNM is too large (at most 2^96 wei)", snm(v)))
+}
+
+async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
+    Ok(match a {
+        ProposeAction::Trust { hub, untrust } => Action::Trust {
+            hub,
+            trusted: !untrust,
+        },
+        ProposeAction::Suspect { hub } => Action::Suspect { hub },
+        ProposeAction::Rehab { hub } => Action::Rehab { hub },
+        ProposeAction::Ban { hub } => Action::Ban { hub },
+        ProposeAction::HubParams {
+            freeze,
+            lock_bps,
+            dao_fee_bps,
+            payout_period,
+            suspicion_period,
+            expropriation_freeze,
+        } => {
+            let mut p = member.hub_parameters().await?;
+            if let Some(v) = freeze {
+                p.registrationFreeze = u96(v)?;
+            }
+            p.lockBps = lock_bps.unwrap_or(p.lockBps);
+            p.daoFeeBps = dao_fee_bps.unwrap_or(p.daoFeeBps);
+            p.payoutPeriod = payout_period.unwrap_or(p.payoutPeriod);
+            p.suspicionPeriod = suspicion_period.unwrap_or(p.suspicionPeriod);
+            p.expropriationFreeze = expropriation_freeze.unwrap_or(p.expropriationFreeze);
+            Action::HubParameters(p)
+        }
+        ProposeAction::RatingParams {
+            minimum_stake,
+            lock_period,
+        } => Action::RatingParameters {
+            minimum_stake,
+            lock_period: U256::from(lock_period),
+        },
+        ProposeAction::MapParams {
+            min_solver_bond,
+            min_challenger_bond,
+            claim_window,
+            challenge_window,
+            response_window,
+            challenger_share_bps,
+            max_gas_per_leaf,
+        } => {
+            let mut p = member.map_params().await?;
+            if let Some(v) = min_solver_bond {
+                p.minSolverBond = u96(v)?;
+            }
+            if let Some(v) = min_challenger_bond {
+                p.minChallengerBond = u96(v)?;
+            }
+            p.claimWindow = claim_window.unwrap_or(p.claimWindow);
+            p.challengeWindow = challenge_window.unwrap_or(p.challengeWindow);
+            p.responseWindow = response_window.unwrap_or(p.responseWindow);
+            p.challengerShareBps = challenger_share_bps.unwrap_or(p.challengerShareBps);
+            p.maxGasPerLeaf = max_gas_per_leaf.unwrap_or(p.maxGasPerLeaf);
+            Action::MapParams(p)
+        }
+    })
+}
+
+pub(crate) async fn run(g: &Global, cmd: DaoCmd) -> Result<Output> {
+    let client = connect(g).await?;
+    let member = DaoMember::new(&client)?;
+    match cmd {
+        DaoCmd::Propose {
+            description,
+            action: a,
+        } => {
+            let a = action(&member, a).await?;
+            let (id, tx) = spin("proposing", member.propose(&a, &description)).await?;
+            Ok(Output::new(
+                format!("proposal {id} made: {a} (tx {tx})"),
+                json!({"proposal": id.to_string(), "action": a.to_string(), "tx": tx}),
+            ))
+        }
+        DaoCmd::Vote {
+            proposal,
+            support,
+            reason,
+        } => {
+            let support = match support {
+                SupportArg::For => Support::For,
+                SupportArg::Against => Support::Against,
+                SupportArg::Abstain => Support::Abstain,
+            };
+            let (weight, tx) = spin("voting", member.vote(proposal, support, &reason)).await?;
+            Ok(Output::new(
+                format!(
+                    "voted {support:?} on proposal {proposal} with {} votes (tx {tx})",
+                    snm(weight)
+                ),
+                json!({"proposal": proposal.to_string(), "support": format!("{support:?}"), "weight": weight.to_string(), "tx": tx}),
+            ))
+        }
+        DaoCmd::Queue { proposal } => {
+            let (eta, tx) = spin("queueing", member.queue(proposal)).await?;
+            Ok(Output::new(
+                format!("proposal {proposal} queued; executable from {eta} (unix time) (tx {tx})"),
+                json!({"proposal": proposal.to_string(), "eta": eta, "tx": tx}),
+            ))
+        }
+        DaoCmd::Execute { proposal } => {
+            let tx = spin("executing", member.execute(proposal)).await?;
+            Ok(Output::new(
+                format!("proposal {proposal} executed (tx {tx})"),
+                json!({"proposal": proposal.to_string(), "tx": tx}),
+            ))
+        }
+        DaoCmd::Show { proposal } => {
+            let p = spin("reading the proposal", member.show(proposal)).await?;
+            let text = format!(
+                "proposal  {}\nstate     {}\nproposer  {}\nwhat      {}\nvoting    {} to {}\nvotes     for {}, against {}, abstain {} (quorum {})\neta       {}\ncalls     {}",
+                p.id,
+                p.state,
+                p.proposer,
+                p.description,
+                p.snapshot,
+                p.deadline,
+                snm(p.for_votes),
+                snm(p.against_votes),
+                snm(p.abstain_votes),
+                snm(p.quorum),
+                p.eta,
+                p.targets
+                    .iter()
+                    .zip(&p.calldatas)
+                    .map(|(t, d)| format!("{t} {d}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            Ok(Output::new(text, serde_json::to_value(&p)?))
+        }
+    }
+}
