@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {HubWallet} from "../../../contracts/hub/HubWallet.sol";
 import {HubState} from "../../../contracts/interfaces/IHubWallet.sol";
+import {IWhitelist} from "../../../contracts/interfaces/IWhitelist.sol";
 import {BaseTest} from "../../utils/BaseTest.sol";
 import {HubHandler} from "./handlers/HubHandler.sol";
 
@@ -12,9 +13,9 @@ contract HubEconomyInvariantTest is BaseTest {
 
     function setUp() public override {
         super.setUp();
-        handler = new HubHandler(token, factory, vault, address(timelock), treasury);
+        handler = new HubHandler(token, factory, vault, whitelist, address(timelock), treasury);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = HubHandler.deposit.selector;
         selectors[1] = HubHandler.register.selector;
         selectors[2] = HubHandler.pay.selector;
@@ -26,6 +27,8 @@ contract HubEconomyInvariantTest is BaseTest {
         selectors[8] = HubHandler.ban.selector;
         selectors[9] = HubHandler.warp.selector;
         selectors[10] = HubHandler.release.selector;
+        selectors[11] = HubHandler.rate.selector;
+        selectors[12] = HubHandler.withdrawRating.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -78,10 +81,34 @@ contract HubEconomyInvariantTest is BaseTest {
         assertEq(whitelist.activeHubCount(), registered);
     }
 
+    /// @dev The whitelist holds exactly the live ratings' stakes, and each hub's rating is a weighted average of
+    /// scores from 0 to MAX_SCORE (in hundredths).
+    function invariant_WhitelistHoldsTheLiveStakes() public view {
+        assertEq(token.balanceOf(address(whitelist)), handler.ghostStakes());
+        uint256 staked;
+        for (uint256 i; i < handler.hubCount(); ++i) {
+            IWhitelist.HubRecord memory r = whitelist.record(address(handler.hubs(i)));
+            staked += r.ratingStake;
+            assertLe(r.rating, uint256(whitelist.MAX_SCORE()) * 100);
+        }
+        assertEq(staked, handler.ghostStakes());
+    }
+
     /// @dev Logs how often each action went through (run with -vv), to see that the runs reach every state.
     function afterInvariant() external {
-        string[9] memory actions =
-            ["register", "pay", "claim", "payDay", "withdraw", "suspect", "rehab", "ban", "release"];
+        string[11] memory actions = [
+            "register",
+            "pay",
+            "claim",
+            "payDay",
+            "withdraw",
+            "suspect",
+            "rehab",
+            "ban",
+            "release",
+            "rate",
+            "withdrawRating"
+        ];
         for (uint256 i; i < actions.length; ++i) {
             emit log_named_string(
                 actions[i],

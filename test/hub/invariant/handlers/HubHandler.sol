@@ -6,6 +6,7 @@ import {HubFactory} from "../../../../contracts/hub/HubFactory.sol";
 import {HubWallet} from "../../../../contracts/hub/HubWallet.sol";
 import {IExpropriationVault} from "../../../../contracts/interfaces/IExpropriationVault.sol";
 import {HubState} from "../../../../contracts/interfaces/IHubWallet.sol";
+import {Whitelist} from "../../../../contracts/registry/Whitelist.sol";
 import {SonmToken} from "../../../../contracts/token/SonmToken.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -14,6 +15,7 @@ import {Test} from "forge-std/Test.sol";
 contract HubHandler is Test {
     SonmToken internal immutable token;
     ExpropriationVault internal immutable vault;
+    Whitelist internal immutable whitelist;
     address internal immutable dao;
     address internal immutable treasury;
 
@@ -25,15 +27,25 @@ contract HubHandler is Test {
     uint256 public ghostUnauthorizedTransitions;
     /// @dev Vault releases made before the deposit's freeze ended.
     uint256 public ghostEarlyReleases;
+    /// @dev The SNM staked on live ratings.
+    uint256 public ghostStakes;
     /// @dev SNM sent to each hub after its ban: all it may ever hold.
     mapping(address hub => uint256) public ghostInflowAfterBan;
     /// @dev How often each action ran, and how often it went through.
     mapping(string action => uint256) public calls;
     mapping(string action => uint256) public successes;
 
-    constructor(SonmToken token_, HubFactory factory, ExpropriationVault vault_, address dao_, address treasury_) {
+    constructor(
+        SonmToken token_,
+        HubFactory factory,
+        ExpropriationVault vault_,
+        Whitelist whitelist_,
+        address dao_,
+        address treasury_
+    ) {
         token = token_;
         vault = vault_;
+        whitelist = whitelist_;
         dao = dao_;
         treasury = treasury_;
         for (uint256 i; i < 3; ++i) {
@@ -250,6 +262,43 @@ contract HubHandler is Test {
             ++successes["release"];
             // forge-lint: disable-next-line(block-timestamp)
             if (block.timestamp < d.releaseAt) ++ghostEarlyReleases;
+        } catch {}
+    }
+
+    /// @dev A miner rates a hub, sometimes with less than the minimum stake.
+    function rate(uint256 hubSeed, uint256 raterSeed, uint8 score, uint256 stake) external {
+        HubWallet hub = _hub(hubSeed);
+        address rater = _miner(raterSeed);
+        uint256 minimum = whitelist.minimumStake();
+        stake = bound(stake, minimum - 1, minimum * 100);
+        score = uint8(bound(score, 0, whitelist.MAX_SCORE()));
+        _rate(hub, rater, score, stake);
+    }
+
+    function _rate(HubWallet hub, address rater, uint8 score, uint256 stake) internal watch("rate", rater) {
+        vm.prank(treasury);
+        assertTrue(token.transfer(rater, stake));
+        vm.startPrank(rater);
+        token.approve(address(whitelist), stake);
+        try whitelist.rate(address(hub), score, stake) {
+            ++successes["rate"];
+            ghostStakes += stake;
+        } catch {}
+        vm.stopPrank();
+    }
+
+    function withdrawRating(uint256 hubSeed, uint256 raterSeed) external {
+        HubWallet hub = _hub(hubSeed);
+        address rater = _miner(raterSeed);
+        _withdrawRating(hub, rater);
+    }
+
+    function _withdrawRating(HubWallet hub, address rater) internal watch("withdrawRating", rater) {
+        uint256 stake = whitelist.ratingOf(address(hub), rater).stake;
+        vm.prank(rater);
+        try whitelist.withdrawRating(address(hub)) {
+            ++successes["withdrawRating"];
+            ghostStakes -= stake;
         } catch {}
     }
 }
