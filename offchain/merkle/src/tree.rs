@@ -528,11 +528,10 @@ fn build<V: LeafValue>(values: &[V], options: BuildOptions) -> Result<(Vec<B256>
     }
     let len = 2 * n - 1;
     let parallel = options.parallel && cfg!(feature = "parallel");
-    let mut tree = vec![B256::ZERO; len];
-
     // Leaf `k` lives at node `len - 1 - k`, so the leaf region read backwards
     // is the leaf order. Hash value `i` into leaf `i` first.
-    hash_leaves(values, &mut tree[n - 1..], parallel);
+    let mut tree = Vec::with_capacity(len);
+    hash_leaves(values, &mut tree, parallel);
 
     let tree_indices = if options.sort_leaves {
         sort_leaves(&mut tree, n, parallel)
@@ -544,28 +543,28 @@ fn build<V: LeafValue>(values: &[V], options: BuildOptions) -> Result<(Vec<B256>
     Ok((tree, tree_indices))
 }
 
-/// `region[n - 1 - i] = leaf_hash(values[i])`.
-fn hash_leaves<V: LeafValue>(values: &[V], region: &mut [B256], parallel: bool) {
+/// Fills the empty `tree` with `n - 1` placeholder inner nodes, then the
+/// leaf hashes: node `2n - 2 - i` = `leaf_hash(values[i])`. Extending, rather
+/// than overwriting a zeroed array, writes the 32n bytes of leaves once.
+fn hash_leaves<V: LeafValue>(values: &[V], tree: &mut Vec<B256>, parallel: bool) {
+    let n = values.len();
     #[cfg(feature = "parallel")]
-    if parallel && values.len() >= PAR_MIN_NODES {
+    if parallel && n >= PAR_MIN_NODES {
         use rayon::prelude::*;
-        let n = values.len();
-        const CHUNK: usize = 1 << 10;
-        region.par_chunks_mut(CHUNK).enumerate().for_each_init(
-            || Vec::with_capacity(256),
-            |buf, (c, chunk)| {
-                for (j, slot) in chunk.iter_mut().enumerate() {
-                    *slot = leaf_hash_with(buf, &values[n - 1 - (c * CHUNK + j)]);
-                }
-            },
+        tree.par_extend(rayon::iter::repeat_n(B256::ZERO, n - 1));
+        tree.par_extend(
+            values
+                .par_iter()
+                .rev()
+                .with_min_len(1 << 10)
+                .map_init(|| Vec::with_capacity(256), |buf, v| leaf_hash_with(buf, v)),
         );
         return;
     }
     let _ = parallel;
+    tree.resize(n - 1, B256::ZERO);
     let mut buf = Vec::with_capacity(256);
-    for (slot, v) in region.iter_mut().rev().zip(values) {
-        *slot = leaf_hash_with(&mut buf, v);
-    }
+    tree.extend(values.iter().rev().map(|v| leaf_hash_with(&mut buf, v)));
 }
 
 /// Sorts the leaves by hash, ties in value order (the npm package's stable
