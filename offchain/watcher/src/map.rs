@@ -1,0 +1,491 @@
+//! Map tasks: recompute every commitment, prove a wrong leaf (commit, then reveal), query withheld data, answer the
+//! queries against the bot's own solver, time out unanswered queries.
+
+use std::sync::Arc;
+
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::sol_types::SolValue as _;
+use sonm_bindings::IMapGame;
+use tracing::{info, warn};
+
+use crate::data::{self, LeafData};
+use crate::error::{Result, WatchError};
+use crate::index::{MapCommit, MapTaskEntry};
+use crate::sender::Sent;
+use crate::watcher::{At, Watcher};
+
+/// Task statuses as the contract numbers them.
+const COMMITTED: u8 = 3;
+/// Query status `Open`.
+const QUERY_OPEN: u8 = 1;
+/// Leaves recomputed per batch: a mismatch found early stops the check.
+const BATCH: usize = 1024;
+
+/// What recomputing a commitment found.
+#[derive(Clone, Debug)]
+pub(crate) enum Verdict {
+    /// Every leaf checked matches.
+    Honest,
+    /// A wrong leaf, with everything a proof needs.
+    Cheat(Arc<CheatPlan>),
+    /// The result data is missing, unreadable or not the committed root: the query path.
+    Withheld(String),
+    /// The bot cannot judge (the inputs are unavailable, the executor failed; logged): nothing to do.
+    Unjudgeable,
+}
+
+/// A proof of cheat, ready to commit and reveal.
+#[derive(Debug)]
+pub(crate) struct CheatPlan {
+    pub index: u64,
+    pub input: Bytes,
+    pub input_proof: Vec<B256>,
+    pub output: Bytes,
+    pub result_proof: Vec<B256>,
+}
+
+/// `proofCommitment(challenger, taskId, index, input, output, salt)` as `IMapGame` defines it.
+pub(crate) fn proof_commitment(
+    challenger: Address,
+    task: u64,
+    index: u64,
+    input: &[u8],
+    output: &[u8],
+    salt: B256,
+) -> B256 {
+    keccak256(
+        (
+            challenger,
+            U256::from(task),
+            U256::from(index),
+            keccak256(input),
+            keccak256(output),
+            salt,
+        )
+            .abi_encode(),
+    )
+}
+
+impl Watcher {
+    pub(crate) async fn act_map_task(&mut self, id: u64, at: At) -> Result<()> {
+        let Some(task) = self.index.map_tasks.get(&id).cloned() else {
+            return Ok(());
+        };
+        let Some(c) = task.live.clone() else {
+            return Ok(());
+        };
+        if c.solver == self.me {
+            return self.finalize_own_map(id, &c, at).await;
+        }
+        let verdict = match self.verdicts.get(&(id, c.round)) {
+            Some(v) => v.clone(),
+            None => {
+                let v = self.check_map(id, &task, &c).await?;
+                self.verdicts.insert((id, c.round), v.clone());
+                v
+            }
+        };
+        match verdict {
+            Verdict::Honest | Verdict::Unjudgeable => Ok(()),
+            Verdict::Cheat(plan) => self.prove(id, &c, &plan, at).await,
+            Verdict::Withheld(_) => self.query_withheld(id, &task, &c, at).await,
+        }
+    }
+
+    /// Recomputes a commitment (every leaf, or a random sample).
+    async fn check_map(&mut self, id: u64, task: &MapTaskEntry, c: &MapCommit) -> Result<Verdict> {
+        let inputs = match self.map_inputs(id, task).await {
+            Ok(inputs) => inputs,
+            Err(reason) => {
+                warn!(%reason, uri = task.input_uri, "cannot read the task's inputs: not judged");
+                return Ok(Verdict::Unjudgeable);
+            }
+        };
+        let executor = self.executor(task.computation).await?;
+        self.metrics.checked();
+        let text = match data::fetch(&c.uri, &self.http).await {
+            Ok(text) => text,
+            Err(reason) => {
+                self.metrics.withheld();
+                warn!(round = c.round, %reason, "result data unavailable: query path");
+                return Ok(Verdict::Withheld(reason));
+            }
+        };
+        let (root, leaf_count, gas) = (c.root, task.leaf_count, u64::from(task.gas_per_leaf));
+        let sample = self.cfg.sample;
+        let started = std::time::Instant::now();
+        let outcome =
+            tokio::task::spawn_blocking(move || -> std::result::Result<Verdict, String> {
+                let results = match data::parse_results(&text, root, leaf_count) {
+                    Ok(r) => r,
+                    Err(reason) => return Ok(Verdict::Withheld(reason)),
+                };
+                let indices: Vec<u64> = match sample {
+                    Some(k) if k < leaf_count => {
+                        let mut rng = rand::rng();
+                        let len = usize::try_from(leaf_count).map_err(|e| e.to_string())?;
+                        let amount = usize::try_from(k).map_err(|e| e.to_string())?;
+                        let mut picked: Vec<u64> = rand::seq::index::sample(&mut rng, len, amount)
+                            .into_iter()
+                            .map(|i| i as u64)
+                            .collect();
+                        picked.sort_unstable();
+                        picked
+                    }
+                    _ => (0..leaf_count).collect(),
+                };
+                for batch in indices.chunks(BATCH) {
+                    let batch_inputs: Vec<&Bytes> =
+                        batch.iter().map(|&i| &inputs.data[i as usize]).collect();
+                    let outputs = executor
+                        .leaves(&batch_inputs, gas)
+                        .map_err(|e| e.to_string())?;
+                    for (&i, expected) in batch.iter().zip(outputs) {
+                        let committed = &results.data[i as usize];
+                        if *committed != expected {
+                            return Ok(Verdict::Cheat(Arc::new(CheatPlan {
+                                index: i,
+                                input: inputs.data[i as usize].clone(),
+                                input_proof: inputs.proof(i)?,
+                                output: committed.clone(),
+                                result_proof: results.proof(i)?,
+                            })));
+                        }
+                    }
+                }
+                Ok(Verdict::Honest)
+            })
+            .await
+            .map_err(|e| WatchError::Config(format!("the check of task {id} panicked: {e}")))?;
+        let verdict = match outcome {
+            Ok(v) => v,
+            Err(reason) => {
+                warn!(%reason, "recomputing failed: not judged");
+                Verdict::Unjudgeable
+            }
+        };
+        match &verdict {
+            Verdict::Honest => info!(
+                round = c.round,
+                leaves = leaf_count,
+                ms = started.elapsed().as_millis() as u64,
+                "commitment checked: honest"
+            ),
+            Verdict::Cheat(plan) => {
+                self.metrics.cheat();
+                info!(round = c.round, index = plan.index, solver = %c.solver, "wrong leaf found");
+            }
+            Verdict::Withheld(reason) => {
+                self.metrics.withheld();
+                warn!(round = c.round, %reason, "result data does not match the commitment: query path");
+            }
+            Verdict::Unjudgeable => {}
+        }
+        Ok(verdict)
+    }
+
+    /// The task's inputs, read once from its input URI and checked against its input root.
+    async fn map_inputs(
+        &mut self,
+        id: u64,
+        task: &MapTaskEntry,
+    ) -> std::result::Result<Arc<LeafData>, String> {
+        if let Some(i) = self.inputs.get(&id) {
+            return Ok(i.clone());
+        }
+        let text = data::fetch(&task.input_uri, &self.http).await?;
+        let (root, n) = (task.input_root, task.leaf_count);
+        let inputs = tokio::task::spawn_blocking(move || data::parse_inputs(&text, root, n))
+            .await
+            .map_err(|e| e.to_string())??;
+        let inputs = Arc::new(inputs);
+        self.inputs.insert(id, inputs.clone());
+        Ok(inputs)
+    }
+
+    /// Re-reads the task at the confirmed block: is this commitment still live and open to challenges?
+    async fn live_map_task(&self, id: u64, round: u32, at: At) -> Result<Option<IMapGame::Task>> {
+        let t = self.rpc_result(
+            "getTask",
+            self.map
+                .getTask(U256::from(id))
+                .block(at.safe.into())
+                .call()
+                .await,
+        )?;
+        let live = t.status == COMMITTED
+            && t.round.to::<u32>() == round
+            && at.now < t.deadline.to::<u64>();
+        Ok(live.then_some(t))
+    }
+
+    /// Commit, then (a block later) reveal the proof of a wrong leaf.
+    async fn prove(&mut self, id: u64, c: &MapCommit, plan: &CheatPlan, at: At) -> Result<()> {
+        let reveal_key = format!("map:proveCheat:{id}:{}:{}", c.round, plan.index);
+        if self.sender.sent(&reveal_key) {
+            return Ok(());
+        }
+        if self.live_map_task(id, c.round, at).await?.is_none() {
+            return Ok(());
+        }
+        let game = *self.map.address();
+        let salt = self.salt(game, id, c.round, plan.index);
+        let commitment = proof_commitment(self.me, id, plan.index, &plan.input, &plan.output, salt);
+        let committed_at = self.rpc_result(
+            "proofCommitBlock",
+            self.map.proofCommitBlock(commitment).call().await,
+        )?;
+        if committed_at.is_zero() {
+            let data = self.map.commitProof(commitment).calldata().clone();
+            let key = format!("map:commitProof:{commitment}");
+            if let Sent::New(tx) = self.send(&key, "commitProof", game, data, at.head).await? {
+                info!(index = plan.index, %commitment, %tx, "proof committed");
+            }
+            return Ok(());
+        }
+        let proof = IMapGame::CheatProof {
+            index: U256::from(plan.index),
+            input: plan.input.clone(),
+            inputProof: plan.input_proof.clone(),
+            output: plan.output.clone(),
+            resultProof: plan.result_proof.clone(),
+        };
+        let data = self
+            .map
+            .proveCheat(U256::from(id), proof, salt)
+            .calldata()
+            .clone();
+        if let Sent::New(tx) = self
+            .send(&reveal_key, "proveCheat", game, data, at.head)
+            .await?
+        {
+            self.metrics.proof_sent();
+            info!(index = plan.index, %tx, "proof revealed");
+        }
+        Ok(())
+    }
+
+    /// Withheld or unmatched data: a bonded query at an index only this key can predict.
+    async fn query_withheld(
+        &mut self,
+        id: u64,
+        task: &MapTaskEntry,
+        c: &MapCommit,
+        at: At,
+    ) -> Result<()> {
+        let key = format!("map:openQuery:{id}:{}", c.round);
+        if self.sender.sent(&key) {
+            return Ok(());
+        }
+        let me = self.me;
+        if self
+            .index
+            .queries
+            .values()
+            .any(|q| q.task == id && q.round == c.round && q.challenger == me)
+        {
+            return Ok(());
+        }
+        let Some(t) = self.live_map_task(id, c.round, at).await? else {
+            return Ok(());
+        };
+        let game = *self.map.address();
+        if !self
+            .ensure_allowance(game, U256::from(t.challengerBond), at.head)
+            .await?
+        {
+            return Ok(());
+        }
+        let pick = U256::from_be_bytes(self.salt(game, id, c.round, u64::MAX).0);
+        let index = pick % U256::from(task.leaf_count.max(1));
+        let data = self.map.openQuery(U256::from(id), index).calldata().clone();
+        if let Sent::New(tx) = self.send(&key, "openQuery", game, data, at.head).await? {
+            self.metrics.query_opened();
+            info!(round = c.round, %index, %tx, "query opened");
+        }
+        Ok(())
+    }
+
+    /// A query: the bot's own (time it out, or take the bond back) or against its solver (answer it).
+    pub(crate) async fn act_query(&mut self, qid: u64, at: At) -> Result<()> {
+        let Some(q) = self.index.queries.get(&qid).cloned() else {
+            return Ok(());
+        };
+        let live = self
+            .index
+            .map_tasks
+            .get(&q.task)
+            .and_then(|t| t.live.clone())
+            .filter(|c| c.round == q.round);
+        let ours = q.challenger == self.me;
+        let against_us = live.as_ref().is_some_and(|c| c.solver == self.me);
+        if !ours && !against_us {
+            return Ok(());
+        }
+        let query = self.rpc_result(
+            "getQuery",
+            self.map
+                .getQuery(U256::from(qid))
+                .block(at.safe.into())
+                .call()
+                .await,
+        )?;
+        if query.status != QUERY_OPEN {
+            return Ok(());
+        }
+        let game = *self.map.address();
+        let deadline = query.deadline.to::<u64>();
+        if ours {
+            if live.is_none() {
+                let data = self
+                    .map
+                    .reclaimQueryBond(U256::from(qid))
+                    .calldata()
+                    .clone();
+                self.send(
+                    &format!("map:reclaimQueryBond:{qid}"),
+                    "reclaimQueryBond",
+                    game,
+                    data,
+                    at.head,
+                )
+                .await?;
+            } else if at.now >= deadline {
+                let data = self.map.timeoutQuery(U256::from(qid)).calldata().clone();
+                if let Sent::New(tx) = self
+                    .send(
+                        &format!("map:timeoutQuery:{qid}"),
+                        "timeoutQuery",
+                        game,
+                        data,
+                        at.head,
+                    )
+                    .await?
+                {
+                    info!(task = q.task, %tx, "unanswered query timed out: the solver is slashed");
+                }
+            }
+            return Ok(());
+        }
+        let Some(c) = live else { return Ok(()) };
+        if at.now >= deadline {
+            warn!(
+                task = q.task,
+                "a query against our solver expired unanswered"
+            );
+            return Ok(());
+        }
+        let results = match self.own_results(q.task, &c).await {
+            Ok(r) => r,
+            Err(reason) => {
+                warn!(task = q.task, %reason, "cannot answer a query against our solver: our own result data is unreadable");
+                return Ok(());
+            }
+        };
+        let index = query.index;
+        let (Some(output), Ok(proof)) = (
+            results.data.get(index as usize).cloned(),
+            results.proof(index),
+        ) else {
+            warn!(
+                task = q.task,
+                index, "the query names a leaf our data does not have"
+            );
+            return Ok(());
+        };
+        let data = self
+            .map
+            .answerQuery(U256::from(qid), output, proof)
+            .calldata()
+            .clone();
+        if let Sent::New(tx) = self
+            .send(
+                &format!("map:answerQuery:{qid}"),
+                "answerQuery",
+                game,
+                data,
+                at.head,
+            )
+            .await?
+        {
+            self.metrics.query_answered();
+            info!(task = q.task, index, %tx, "query against our solver answered");
+        }
+        Ok(())
+    }
+
+    /// The bot's own solver's result data (from its result URI), checked against its root.
+    async fn own_results(
+        &mut self,
+        id: u64,
+        c: &MapCommit,
+    ) -> std::result::Result<Arc<LeafData>, String> {
+        if let Some(r) = self.own_results.get(&(id, c.round)) {
+            return Ok(r.clone());
+        }
+        let leaf_count = self
+            .index
+            .map_tasks
+            .get(&id)
+            .map(|t| t.leaf_count)
+            .ok_or("unknown task")?;
+        let text = data::fetch(&c.uri, &self.http).await?;
+        let root = c.root;
+        let r = tokio::task::spawn_blocking(move || data::parse_results(&text, root, leaf_count))
+            .await
+            .map_err(|e| e.to_string())??;
+        let r = Arc::new(r);
+        self.own_results.insert((id, c.round), r.clone());
+        Ok(r)
+    }
+
+    /// Once the challenge window of the bot's own solver's commitment is over with no open query: finalize.
+    async fn finalize_own_map(&mut self, id: u64, c: &MapCommit, at: At) -> Result<()> {
+        if !self.cfg.finalize_own {
+            return Ok(());
+        }
+        let key = format!("map:finalize:{id}:{}", c.round);
+        if self.sender.sent(&key) {
+            return Ok(());
+        }
+        let t = self.rpc_result(
+            "getTask",
+            self.map
+                .getTask(U256::from(id))
+                .block(at.safe.into())
+                .call()
+                .await,
+        )?;
+        if t.status != COMMITTED
+            || t.round.to::<u32>() != c.round
+            || at.now < t.deadline.to::<u64>()
+            || t.openQueries.to::<u32>() != 0
+        {
+            return Ok(());
+        }
+        let data = self.map.finalize(U256::from(id)).calldata().clone();
+        let game = *self.map.address();
+        self.send(&key, "finalize", game, data, at.head).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commitment_binds_every_field() {
+        let a = Address::repeat_byte(1);
+        let base = proof_commitment(a, 1, 2, b"in", b"out", B256::ZERO);
+        assert_ne!(
+            base,
+            proof_commitment(Address::repeat_byte(2), 1, 2, b"in", b"out", B256::ZERO)
+        );
+        assert_ne!(base, proof_commitment(a, 1, 3, b"in", b"out", B256::ZERO));
+        assert_ne!(
+            base,
+            proof_commitment(a, 1, 2, b"in", b"out", B256::repeat_byte(1))
+        );
+    }
+}

@@ -1,0 +1,394 @@
+//! The bot's pass: follow the events under the confirmation depth, follow the transactions in flight, then act on
+//! every live commitment, query and dispute.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use alloy::eips::BlockNumberOrTag;
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::providers::{DynProvider, Provider as _, ProviderBuilder};
+use alloy::rpc::types::Filter;
+use alloy::transports::http::reqwest;
+use sonm_bindings::{ChainGame, Contract, Deployment, MapGame, SonmToken};
+use sonm_executor::{ChainRun, Executor};
+use tracing::{debug, info, warn};
+
+use crate::WatcherConfig;
+use crate::data::LeafData;
+use crate::error::{Result, WatchError, rpc};
+use crate::index::{Applied, Index};
+use crate::journal::Journal;
+use crate::logs::{LogsFailure, fetch_split};
+use crate::map::Verdict;
+use crate::metrics::Metrics;
+use crate::sender::{Sender, Sent};
+
+/// What one pass did.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct PassReport {
+    /// The head when the pass started.
+    pub head: u64,
+    /// The last block whose events were acted on.
+    pub safe: u64,
+    /// The actions sent in this pass (their journal keys, e.g. `map:proveCheat:3:1:0`).
+    pub sent: Vec<String>,
+    /// Calls skipped because they would revert: `key: decoded reason`.
+    pub skipped: Vec<String>,
+    /// Transactions still waiting for a block.
+    pub pending: usize,
+}
+
+/// The watcher/challenger bot: connect, then call [`Watcher::pass`] (or let [`crate::run`] do it).
+#[derive(Debug)]
+pub struct Watcher {
+    pub(crate) cfg: WatcherConfig,
+    pub(crate) provider: DynProvider,
+    pub(crate) me: Address,
+    pub(crate) chain_id: u64,
+    pub(crate) deployment: Deployment,
+    pub(crate) map: MapGame::MapGameInstance<DynProvider>,
+    pub(crate) chain: ChainGame::ChainGameInstance<DynProvider>,
+    pub(crate) token: SonmToken::SonmTokenInstance<DynProvider>,
+    pub(crate) judge: Address,
+    pub(crate) http: reqwest::Client,
+    pub(crate) sender: Sender,
+    pub(crate) metrics: Arc<Metrics>,
+    /// Derived from the key: the root of every salt, never stored.
+    pub(crate) salt_base: B256,
+    pub(crate) index: Index,
+    /// The next block to scan; the hash of the last block scanned, to notice a reorg deeper than the depth.
+    cursor: u64,
+    scanned: Option<(u64, B256)>,
+    log_chunk: u64,
+    pub(crate) executors: HashMap<Address, Executor>,
+    pub(crate) inputs: HashMap<u64, Arc<LeafData>>,
+    pub(crate) own_results: HashMap<(u64, u32), Arc<LeafData>>,
+    pub(crate) verdicts: HashMap<(u64, u32), Verdict>,
+    pub(crate) chain_runs: HashMap<u64, Arc<ChainRun>>,
+    pub(crate) chain_checked: HashSet<(u64, B256)>,
+    /// The current pass's report.
+    pub(crate) report: PassReport,
+}
+
+/// The state a pass acts at.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct At {
+    pub head: u64,
+    pub safe: u64,
+    /// The safe block's timestamp.
+    pub now: u64,
+}
+
+impl Watcher {
+    /// Connects to the node, reads the deployment and opens the state file.
+    pub async fn connect(cfg: WatcherConfig) -> Result<Self> {
+        let url = cfg
+            .rpc_url
+            .parse::<reqwest::Url>()
+            .map_err(|e| WatchError::BadRpcUrl {
+                url: cfg.rpc_url.clone(),
+                reason: e.to_string(),
+            })?;
+        let provider = ProviderBuilder::new().connect_http(url).erased();
+        let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+        let deployment = Deployment::load(&cfg.deployments_dir, chain_id)?;
+        let map = MapGame::new(deployment.address(Contract::MapGame)?, provider.clone());
+        let chain = ChainGame::new(deployment.address(Contract::ChainGame)?, provider.clone());
+        let token = SonmToken::new(deployment.address(Contract::SonmToken)?, provider.clone());
+        let judge = deployment.address(Contract::JudgeHarness)?;
+        let me = cfg.signer.address();
+        let metrics = Arc::new(Metrics::default());
+        metrics.least_clock_remaining.store(-1, Ordering::Relaxed);
+        let journal = Journal::open(cfg.state_path.as_deref(), chain_id, me)?;
+        let sender = Sender::new(
+            provider.clone(),
+            EthereumWallet::from(cfg.signer.clone()),
+            me,
+            chain_id,
+            journal,
+            cfg.max_pending,
+            cfg.bump_after_blocks,
+            metrics.clone(),
+        );
+        let mut seed = b"sonm-watcher/salt".to_vec();
+        seed.extend_from_slice(&cfg.signer.to_bytes()[..]);
+        let salt_base = keccak256(&seed);
+        let cursor = cfg.from_block.unwrap_or(deployment.start_block);
+        info!(%me, chain_id, from_block = cursor, confirmations = cfg.confirmations, "watching");
+        Ok(Self {
+            log_chunk: cfg.max_log_range.max(1),
+            cfg,
+            provider,
+            me,
+            chain_id,
+            deployment,
+            map,
+            chain,
+            token,
+            judge,
+            http: reqwest::Client::new(),
+            sender,
+            metrics,
+            salt_base,
+            index: Index::default(),
+            cursor,
+            scanned: None,
+            executors: HashMap::new(),
+            inputs: HashMap::new(),
+            own_results: HashMap::new(),
+            verdicts: HashMap::new(),
+            chain_runs: HashMap::new(),
+            chain_checked: HashSet::new(),
+            report: PassReport::default(),
+        })
+    }
+
+    /// The bot's metrics (shared with the `/metrics` endpoint).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// The bot's address.
+    pub fn address(&self) -> Address {
+        self.me
+    }
+
+    /// One pass: read the newly confirmed events, follow the transactions in flight, act on everything live.
+    pub async fn pass(&mut self) -> Result<PassReport> {
+        self.metrics.pass();
+        self.report = PassReport::default();
+        let head = self.rpc_result("eth_blockNumber", self.provider.get_block_number().await)?;
+        let safe = head.saturating_sub(self.cfg.confirmations);
+        self.follow_events(safe).await?;
+        let block = self
+            .rpc_result(
+                "eth_getBlockByNumber",
+                self.provider
+                    .get_block_by_number(BlockNumberOrTag::Number(safe))
+                    .await,
+            )?
+            .ok_or_else(|| WatchError::Rpc {
+                what: "eth_getBlockByNumber".into(),
+                reason: format!("no block {safe}"),
+            })?;
+        let at = At {
+            head,
+            safe,
+            now: block.header.timestamp,
+        };
+        self.metrics.safe_block.store(safe, Ordering::Relaxed);
+        self.sender.poll(head, safe).await?;
+
+        let map_tasks: Vec<u64> = self
+            .index
+            .map_tasks
+            .iter()
+            .filter(|(_, t)| t.live.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in map_tasks {
+            let span = tracing::info_span!("map_task", task = id);
+            let _e = span.enter();
+            if let Err(e) = self.act_map_task(id, at).await {
+                self.note_error(&e);
+                warn!(task = id, error = %e, "map task: will retry next pass");
+            }
+        }
+        let queries: Vec<u64> = self
+            .index
+            .queries
+            .iter()
+            .filter(|(_, q)| q.open)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in queries {
+            let span = tracing::info_span!("query", query = id);
+            let _e = span.enter();
+            if let Err(e) = self.act_query(id, at).await {
+                self.note_error(&e);
+                warn!(query = id, error = %e, "query: will retry next pass");
+            }
+        }
+        let chain_tasks: Vec<u64> = self
+            .index
+            .chain_tasks
+            .iter()
+            .filter(|(_, t)| t.live.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in chain_tasks {
+            let span = tracing::info_span!("chain_task", task = id);
+            let _e = span.enter();
+            if let Err(e) = self.act_chain_task(id, at).await {
+                self.note_error(&e);
+                warn!(task = id, error = %e, "chain task: will retry next pass");
+            }
+        }
+        self.act_disputes(at).await;
+        self.report.head = head;
+        self.report.safe = safe;
+        self.report.pending = self.sender.pending();
+        Ok(self.report.clone())
+    }
+
+    fn note_error(&self, e: &WatchError) {
+        if matches!(e, WatchError::Rpc { .. }) {
+            self.metrics.rpc_error();
+        }
+    }
+
+    /// Counts an RPC call and maps its error.
+    pub(crate) fn rpc_result<T, E: std::error::Error + 'static>(
+        &self,
+        what: &str,
+        r: std::result::Result<T, E>,
+    ) -> Result<T> {
+        self.metrics.rpc();
+        r.map_err(|e| {
+            self.metrics.rpc_error();
+            rpc(what)(e)
+        })
+    }
+
+    /// Reads the events of `[cursor, safe]`. If the last block scanned is no longer on the chain (a reorg deeper than
+    /// the confirmation depth), everything is forgotten and read again from the start.
+    async fn follow_events(&mut self, safe: u64) -> Result<()> {
+        if let Some((number, hash)) = self.scanned {
+            let now = self.rpc_result(
+                "eth_getBlockByNumber",
+                self.provider
+                    .get_block_by_number(BlockNumberOrTag::Number(number))
+                    .await,
+            )?;
+            if now.map(|b| b.header.hash) != Some(hash) {
+                warn!(
+                    block = number,
+                    "a reorg deeper than the confirmation depth: reading the events again"
+                );
+                self.index = Index::default();
+                self.verdicts.clear();
+                self.chain_checked.clear();
+                self.cursor = self.cfg.from_block.unwrap_or(self.deployment.start_block);
+                self.scanned = None;
+            }
+        }
+        if self.cursor > safe {
+            return Ok(());
+        }
+        let addresses = vec![*self.map.address(), *self.chain.address()];
+        let provider = self.provider.clone();
+        let metrics = self.metrics.clone();
+        let logs = fetch_split(self.cursor, safe, &mut self.log_chunk, |lo, hi| {
+            let filter = Filter::new()
+                .address(addresses.clone())
+                .from_block(lo)
+                .to_block(hi);
+            let provider = provider.clone();
+            let metrics = metrics.clone();
+            async move {
+                metrics.rpc();
+                provider.get_logs(&filter).await.map_err(|e| {
+                    metrics.rpc_error();
+                    LogsFailure::from_rpc(&e)
+                })
+            }
+        })
+        .await?;
+        let (map, chain) = (*self.map.address(), *self.chain.address());
+        for log in &logs {
+            if log.removed {
+                continue;
+            }
+            if self.index.apply(log, map, chain) == Applied::TaskPosted {
+                self.metrics.task_seen();
+            }
+        }
+        let block = self.rpc_result(
+            "eth_getBlockByNumber",
+            self.provider
+                .get_block_by_number(BlockNumberOrTag::Number(safe))
+                .await,
+        )?;
+        if let Some(b) = block {
+            self.scanned = Some((safe, b.header.hash));
+        }
+        debug!(
+            from = self.cursor,
+            to = safe,
+            logs = logs.len(),
+            "events read"
+        );
+        self.cursor = safe + 1;
+        Ok(())
+    }
+
+    /// The executor of a computation (its code and the judge's read from the chain once).
+    pub(crate) async fn executor(&mut self, computation: Address) -> Result<Executor> {
+        if let Some(e) = self.executors.get(&computation) {
+            return Ok(e.clone());
+        }
+        self.metrics.rpc();
+        self.metrics.rpc();
+        let e = Executor::from_chain(&self.provider, self.judge, computation).await?;
+        self.executors.insert(computation, e.clone());
+        Ok(e)
+    }
+
+    /// A salt only this key can know, for one proof: revealing it later needs nothing stored.
+    pub(crate) fn salt(&self, game: Address, task: u64, round: u32, index: u64) -> B256 {
+        let mut seed = self.salt_base.to_vec();
+        seed.extend_from_slice(&self.chain_id.to_be_bytes());
+        seed.extend_from_slice(game.as_slice());
+        seed.extend_from_slice(&task.to_be_bytes());
+        seed.extend_from_slice(&round.to_be_bytes());
+        seed.extend_from_slice(&index.to_be_bytes());
+        keccak256(&seed)
+    }
+
+    /// Sends an action through the nonce manager and records it in the pass's report.
+    pub(crate) async fn send(
+        &mut self,
+        key: &str,
+        what: &str,
+        to: Address,
+        data: Bytes,
+        head: u64,
+    ) -> Result<Sent> {
+        let sent = self.sender.send(key, what, to, data, head).await?;
+        match &sent {
+            Sent::New(_) => self.report.sent.push(key.to_owned()),
+            Sent::Skipped(reason) => {
+                self.metrics.tx_skipped();
+                self.report.skipped.push(format!("{key}: {reason}"));
+            }
+            Sent::Already | Sent::Deferred => {}
+        }
+        Ok(sent)
+    }
+
+    /// Makes sure the game `spender` may take `amount` of the bot's SNM for a bond. A bot posts bonds again and again,
+    /// and exact approvals of concurrent bonds would overwrite each other, so the game is approved once for good (the
+    /// token does not spend down an unlimited allowance). True once the allowance covers `amount`.
+    pub(crate) async fn ensure_allowance(
+        &mut self,
+        spender: Address,
+        amount: U256,
+        head: u64,
+    ) -> Result<bool> {
+        let allowance = self.rpc_result(
+            "allowance",
+            self.token.allowance(self.me, spender).call().await,
+        )?;
+        if allowance >= amount {
+            return Ok(true);
+        }
+        let data = self.token.approve(spender, U256::MAX).calldata().clone();
+        let token = *self.token.address();
+        self.send(&format!("approve:{spender}"), "approve", token, data, head)
+            .await?;
+        Ok(false)
+    }
+}
