@@ -27,8 +27,11 @@ pub const JUDGE_ADDRESS: Address = address!("0x000000000000000000000000000000000
 pub const COMPUTATION_ADDRESS: Address = address!("0x00000000000000000000000000000000000c0de0");
 /// The account that calls the judge. It pays nothing: the gas price is zero.
 const CALLER: Address = address!("0x000000000000000000000000000000000000ca11");
-/// The hardfork anvil runs by default and `foundry.toml` compiles for (`evm_version = "prague"`).
-pub const SPEC: SpecId = SpecId::PRAGUE;
+/// The hardfork an executor runs unless told otherwise ([`Executor::with_spec`]): Osaka, the rules of anvil's
+/// default (`anvil_nodeInfo` says `Bpo1`, Osaka with other blob parameters) and of mainnet. Code compiled for
+/// `foundry.toml`'s `evm_version = "prague"` runs the same under both except where Osaka repriced or added
+/// something (MODEXP's gas, the P-256 precompile, `CLZ`), so the chain's hardfork is what must match.
+pub const DEFAULT_SPEC: SpecId = SpecId::OSAKA;
 /// Gas for the call into the judge. Only the judge's own bookkeeping spends it: the computation gets exactly the
 /// task's gas limit (the judge forwards that and not a unit more), and what the judge does around it (copying input
 /// and output) is bounded by what the computation could do with its limit. So "ample" is safe, and it never makes
@@ -68,7 +71,9 @@ pub struct Executor {
 }
 
 /// What an executor runs. Everything in it is `Send + Sync`; the EVMs are built from it.
+#[derive(Clone)]
 struct Code {
+    spec: SpecId,
     judge: Address,
     judge_code: Bytecode,
     computation: Address,
@@ -79,6 +84,7 @@ struct Code {
 impl fmt::Debug for Executor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Executor")
+            .field("spec", &self.code.spec)
             .field("judge", &self.code.judge)
             .field("computation", &self.code.computation)
             .field("computation_code_hash", &self.code.computation_code_hash)
@@ -107,6 +113,7 @@ impl Executor {
     ) -> Result<Self> {
         let computation_code_hash = keccak256(&computation_code);
         let code = Code {
+            spec: DEFAULT_SPEC,
             judge,
             judge_code: bytecode("judge", judge, judge_code)?,
             computation,
@@ -149,6 +156,23 @@ impl Executor {
     ) -> Result<Self> {
         let judge = deployment.address(Contract::JudgeHarness)?;
         Self::from_chain(provider, judge, computation).await
+    }
+
+    /// The same executor under another hardfork (the chain's, if it is not [`DEFAULT_SPEC`]).
+    pub fn with_spec(self, spec: SpecId) -> Self {
+        let code = Code {
+            spec,
+            ..(*self.code).clone()
+        };
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            code: Arc::new(code),
+        }
+    }
+
+    /// The hardfork this executor runs.
+    pub fn spec(&self) -> SpecId {
+        self.code.spec
     }
 
     /// The computation's address in this executor.
@@ -271,11 +295,15 @@ impl Code {
             };
             db.insert_account_info(address, info);
         }
-        let mut ctx: MainnetContext<Db> = Context::new(db, SPEC);
+        let spec = self.spec;
+        let mut ctx: MainnetContext<Db> = Context::new(db, spec);
         ctx.modify_cfg(|cfg| {
-            cfg.set_spec_and_mainnet_gas_params(SPEC);
+            cfg.set_spec_and_mainnet_gas_params(spec);
             // The caller's nonce never advances: calls are never committed.
             cfg.disable_nonce_check = true;
+            // Osaka caps a transaction's gas (EIP-7825); the call into the judge needs more than that to give any
+            // gas limit a chain could judge, and what it spends itself does not change the computation's result.
+            cfg.tx_gas_limit_cap = Some(u64::MAX);
         });
         ctx.modify_block(|block| {
             *block = BlockEnv {
@@ -320,6 +348,12 @@ mod tests {
     fn bytes(b: impl AsRef<[u8]>) -> Bytes {
         Bytes::copy_from_slice(b.as_ref())
     }
+
+    /// `CLZ(1)`, then returns `abi.encode(bytes(hex"ab"))`: valid from Osaka on, an invalid opcode before.
+    const CLZ_THEN_AB: &[u8] = &[
+        0x60, 0x01, 0x1e, 0x50, 0x60, 0x20, 0x5f, 0x52, 0x60, 0x01, 0x60, 0x20, 0x52, 0x60, 0xab,
+        0x60, 0x40, 0x53, 0x60, 0x60, 0x5f, 0xf3,
+    ];
 
     fn keccak_chain() -> Executor {
         Executor::new(KeccakChain::DEPLOYED_BYTECODE.clone()).expect("artifact")
@@ -426,6 +460,28 @@ mod tests {
         assert!(
             line.starts_with("JudgeInsufficientGas(gasLimit: 18446744073709551615, available: "),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn the_hardfork_is_osaka_unless_told_otherwise() {
+        let osaka = Executor::new(Bytes::from_static(CLZ_THEN_AB)).expect("code");
+        assert_eq!(osaka.spec(), DEFAULT_SPEC);
+        assert_eq!(
+            osaka.leaf(b"", 10_000).expect("leaf"),
+            Bytes::from_static(&[0xab])
+        );
+        let prague = osaka.clone().with_spec(SpecId::PRAGUE);
+        assert_eq!(prague.spec(), SpecId::PRAGUE);
+        assert_eq!(
+            prague.leaf(b"", 10_000).expect("leaf"),
+            Bytes::new(),
+            "CLZ is invalid before Osaka"
+        );
+        assert_eq!(
+            osaka.leaf(b"", 10_000).expect("leaf"),
+            Bytes::from_static(&[0xab]),
+            "unchanged"
         );
     }
 

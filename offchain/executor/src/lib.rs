@@ -4,8 +4,8 @@
 //! `Judge` library the games judge with) in revm, with the computation's deployed bytecode beside it, and calls
 //! `leaf(computation, input, gasLimit)` / `step(computation, state, gasLimit)`. So the computation gets exactly
 //! the task's gas, and a leaf that reverts, runs out of gas or returns malformed data outputs `""` while such a
-//! chain step halts (returns its input), byte for byte as on-chain. The hardfork is Prague, as anvil's default and
-//! `foundry.toml`'s `evm_version`.
+//! chain step halts (returns its input), byte for byte as on-chain. The hardfork is the chain's: Osaka by
+//! default, as anvil runs ([`DEFAULT_SPEC`], [`Executor::with_spec`]).
 //!
 //! ```no_run
 //! use sonm_executor::{ChainSpec, Executor};
@@ -24,4 +24,6 @@ mod executor;
 
 pub use chain::{ChainRun, ChainSpec, DEFAULT_CHECKPOINT_INTERVAL};
 pub use error::{ExecutorError, Result};
-pub use executor::{COMPUTATION_ADDRESS, Executor, JUDGE_ADDRESS, SPEC};
+pub use executor::{COMPUTATION_ADDRESS, DEFAULT_SPEC, Executor, JUDGE_ADDRESS};
+/// revm's hardfork identifier, for [`Executor::with_spec`].
+pub use revm::primitives::hardfork::SpecId;

@@ -317,3 +317,30 @@ async fn a_gas_limit_the_judge_cannot_forward_is_an_error_not_an_output() {
         .await
         .expect("anvil still up");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_executor_runs_anvils_hardfork() {
+    // CLZ(1), then returns abi.encode(bytes(hex"ab")): an invalid opcode before Osaka.
+    const CLZ_THEN_AB: &[u8] = &[
+        0x60, 0x01, 0x1e, 0x50, 0x60, 0x20, 0x5f, 0x52, 0x60, 0x01, 0x60, 0x20, 0x52, 0x60, 0xab,
+        0x60, 0x40, 0x53, 0x60, 0x60, 0x5f, 0xf3,
+    ];
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let computation = Address::repeat_byte(0xc1);
+    let _: () = provider
+        .raw_request(
+            "anvil_setCode".into(),
+            (computation, Bytes::from_static(CLZ_THEN_AB)),
+        )
+        .await
+        .expect("anvil_setCode");
+    let exec = judges.executor(computation).await;
+    let on_chain = judges.leaf(computation, &Bytes::new(), 10_000).await;
+    assert_eq!(
+        on_chain,
+        Bytes::from_static(&[0xab]),
+        "anvil's default hardfork has CLZ"
+    );
+    assert_eq!(exec.leaf(b"", 10_000).expect("leaf"), on_chain);
+}
