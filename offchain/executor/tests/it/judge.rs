@@ -301,15 +301,34 @@ async fn a_gas_limit_the_judge_cannot_forward_is_an_error_not_an_output() {
         .step(keccak, Bytes::from_static(b"x"), U256::from(1u64 << 63))
         .call()
         .await;
-    let reason = eth_call
-        .expect_err("reverts")
-        .as_decoded_interface_error::<JudgeHarness::JudgeHarnessErrors>();
+    let eth_call = eth_call.expect_err("reverts");
+    let reason = eth_call.as_decoded_interface_error::<JudgeHarness::JudgeHarnessErrors>();
     assert!(
         matches!(
             reason,
             Some(JudgeHarness::JudgeHarnessErrors::JudgeInsufficientGas(_))
         ),
         "{reason:?}"
+    );
+    // The line a CLI prints, from the bindings: for a call...
+    let line = sonm_bindings::describe_error(&eth_call);
+    assert!(
+        line.starts_with(
+            "reverted: JudgeInsufficientGas(gasLimit: 9223372036854775808, available: "
+        ),
+        "{line}"
+    );
+    // ...and for a transaction, whose gas estimate reverts.
+    let sent = judges
+        .recorder
+        .judgeStep(keccak, Bytes::from_static(b"x"), U256::from(1u64 << 63))
+        .send()
+        .await
+        .expect_err("the estimate reverts");
+    let line = sonm_bindings::describe_error(&sent);
+    assert!(
+        line.starts_with("reverted: JudgeInsufficientGas(gasLimit: 9223372036854775808, "),
+        "{line}"
     );
     let _ = judges
         .provider
