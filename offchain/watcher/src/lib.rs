@@ -44,6 +44,10 @@ pub use error::{Result, WatchError};
 pub use metrics::Metrics;
 pub use watcher::{PassReport, Watcher};
 
+/// The longest pause between two attempts while the node does not answer: short, so the bot is back soon after
+/// the node is.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
 /// Everything the bot needs. [`WatcherConfig::new`] gives the defaults; `sonm watch`'s flags
 /// ([`cli::WatchArgs`]) set the rest.
 #[derive(Clone, Debug)]
@@ -134,7 +138,7 @@ pub async fn run(config: WatcherConfig, shutdown: impl Future<Output = ()>) -> R
             Err(e) => {
                 warn!(error = %e, retry_in = ?backoff, "pass failed");
                 let pause = backoff;
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                backoff = (backoff * 2).min(MAX_BACKOFF.max(config.poll_interval));
                 pause
             }
         };
@@ -159,7 +163,7 @@ async fn connect_retrying(config: &WatcherConfig) -> Result<Watcher> {
             Err(WatchError::Rpc { what, reason }) => {
                 warn!(%what, %reason, retry_in = ?backoff, "node unreachable");
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                backoff = (backoff * 2).min(MAX_BACKOFF.max(config.poll_interval));
             }
             Err(e) => return Err(e),
         }

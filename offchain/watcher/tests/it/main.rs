@@ -1,1 +1,9 @@
-//! Integration tests.
+//! Integration tests of the watcher against real anvil nodes: one deployment per run (the deploy script), a fresh
+//! anvil per test loaded from it.
+
+#![allow(clippy::unwrap_used, unreachable_pub, missing_debug_implementations)]
+
+mod chain;
+mod common;
+mod map;
+mod resilience;

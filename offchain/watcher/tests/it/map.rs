@@ -1,0 +1,180 @@
+//! Map tasks: honest solvers are left alone, wrong leaves are proven, withheld data is queried, the bot's own
+//! solver is defended.
+
+use std::sync::atomic::Ordering;
+
+use alloy::primitives::U256;
+
+use crate::common::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_honest_solver_is_never_challenged() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(16);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[], false).await;
+    let mut bot = chain.watcher().await;
+    let sent = drive(&mut bot, 5).await;
+    assert!(sent.is_empty(), "the bot sent {sent:?}");
+    let m = bot.metrics();
+    assert_eq!(m.tasks_seen.load(Ordering::Relaxed), 1);
+    assert_eq!(m.commitments_checked.load(Ordering::Relaxed), 1);
+    assert_eq!(m.cheats_found.load(Ordering::Relaxed), 0);
+    // Through the whole window, and after it.
+    chain.travel(601).await;
+    assert!(drive(&mut bot, 3).await.is_empty());
+    assert_eq!(
+        chain.nonce(BOT).await,
+        0,
+        "not one transaction from the bot"
+    );
+    assert_eq!(
+        chain.map_task(task).await.status,
+        3,
+        "still Committed, never slashed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_leaf_first_last_or_anywhere_is_proven_and_the_bot_paid() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let n = 16u64;
+    let random = 1 + u64::from(std::process::id()) % (n - 2);
+    let mut tasks = Vec::new();
+    for (k, cheat) in [0, n - 1, random].into_iter().enumerate() {
+        let inputs = Chain::mc_inputs(n)
+            .into_iter()
+            .map(|b| {
+                // Distinct inputs per task.
+                let mut v = b.to_vec();
+                v[0] ^= k as u8;
+                v.into()
+            })
+            .collect::<Vec<_>>();
+        let task = chain.post_map(&inputs).await;
+        chain.solve_map(task, &inputs, &[cheat], false).await;
+        tasks.push((task, cheat));
+    }
+    let before = chain.balance(BOT).await;
+    let mut bot = chain.watcher().await;
+    let sent = drive(&mut bot, 10).await;
+    for (task, cheat) in &tasks {
+        let commits = sent
+            .iter()
+            .filter(|k| k.starts_with("map:commitProof:"))
+            .count();
+        assert_eq!(commits, 3, "{sent:?}");
+        assert!(
+            sent.contains(&format!("map:proveCheat:{task}:1:{cheat}")),
+            "task {task} leaf {cheat}: {sent:?}"
+        );
+        assert_eq!(
+            chain.map_task(*task).await.status,
+            1,
+            "task {task} reopened"
+        );
+    }
+    let slashes = chain.map_slashes().await;
+    assert_eq!(slashes.len(), 3);
+    assert!(slashes.iter().all(|(_, c)| *c == chain.address(BOT)));
+    // Half of each 10 SNM bond goes to the bot; it paid no bond of its own.
+    assert_eq!(
+        chain.balance(BOT).await - before,
+        U256::from(15u64) * ether()
+    );
+    let m = bot.metrics();
+    assert_eq!(m.cheats_found.load(Ordering::Relaxed), 3);
+    assert_eq!(m.proofs_sent.load(Ordering::Relaxed), 3);
+    // Exactly the six transactions: three commits, three reveals.
+    assert_eq!(chain.nonce(BOT).await, 6);
+    assert!(drive(&mut bot, 3).await.is_empty(), "nothing more to do");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sample_of_leaves_still_catches_a_solver_that_cheats_everywhere() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(32);
+    let task = chain.post_map(&inputs).await;
+    let all: Vec<u64> = (0..32).collect();
+    chain.solve_map(task, &inputs, &all, false).await;
+    let mut config = chain.config(BOT);
+    config.sample = Some(4);
+    let mut bot = sonm_watcher::Watcher::connect(config).await.unwrap();
+    let sent = drive(&mut bot, 6).await;
+    assert!(
+        sent.iter()
+            .any(|k| k.starts_with(&format!("map:proveCheat:{task}:1:"))),
+        "{sent:?}"
+    );
+    assert_eq!(chain.map_task(task).await.status, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn withheld_data_is_queried_and_the_silent_solver_slashed() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[], true).await;
+    let before = chain.balance(BOT).await;
+    let mut bot = chain.watcher().await;
+    let sent = drive(&mut bot, 5).await;
+    assert_eq!(
+        sent,
+        vec![
+            format!("approve:{}", chain.deployment.contracts.map_game),
+            format!("map:openQuery:{task}:1")
+        ]
+    );
+    assert_eq!(bot.metrics().data_withheld.load(Ordering::Relaxed), 1);
+    // Not answered within the response window (10 minutes on the local profile).
+    chain.travel(601).await;
+    let sent = drive(&mut bot, 5).await;
+    assert_eq!(sent, vec!["map:timeoutQuery:1".to_owned()]);
+    assert_eq!(chain.map_task(task).await.status, 1, "slashed and reopened");
+    // The bond back plus half the solver's.
+    assert_eq!(
+        chain.balance(BOT).await - before,
+        U256::from(5u64) * ether()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bot_answers_queries_against_its_own_solver() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[], false).await;
+    // A challenger (the bot's key) queries the solver; the solver runs its own bot, which answers.
+    let mut challenger = chain.watcher().await;
+    let game = chain.deployment.contracts.map_game;
+    send(
+        sonm_bindings::SonmToken::new(chain.deployment.contracts.sonm_token, chain.wallet(BOT))
+            .approve(game, ether()),
+    )
+    .await;
+    send(chain.map(BOT).openQuery(U256::from(task), U256::from(5u64))).await;
+    let mut defender = sonm_watcher::Watcher::connect(chain.config(SOLVER))
+        .await
+        .unwrap();
+    let sent = drive(&mut defender, 5).await;
+    assert_eq!(sent, vec!["map:answerQuery:1".to_owned()]);
+    let q = chain
+        .map(BUYER)
+        .getQuery(U256::from(1u64))
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(q.status, 2, "answered");
+    // The challenger's bot sees an honest, answered commitment: nothing to do.
+    assert!(drive(&mut challenger, 3).await.is_empty());
+    // After the window the defender finalizes its solver's task.
+    chain.travel(601).await;
+    let sent = drive(&mut defender, 5).await;
+    assert_eq!(sent, vec![format!("map:finalize:{task}:1")]);
+    assert_eq!(chain.map_task(task).await.status, 4, "finalized");
+}

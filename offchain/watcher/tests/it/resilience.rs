@@ -1,0 +1,226 @@
+//! Restarts, an RPC outage and reorgs.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use crate::common::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_between_commit_and_reveal_the_bot_reveals_once_after_restart() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[3], false).await;
+    let state = chain.dir.join("bot-state.json");
+    let mut config = chain.config(BOT);
+    config.state_path = Some(state.clone());
+
+    // First life: one pass commits the proof, then the process dies (nothing is shut down gracefully).
+    let mut first = sonm_watcher::Watcher::connect(config.clone())
+        .await
+        .unwrap();
+    let r = first.pass().await.unwrap();
+    assert_eq!(r.sent.len(), 1, "{:?}", r.sent);
+    assert!(r.sent[0].starts_with("map:commitProof:"));
+    drop(first);
+    assert_eq!(chain.nonce(BOT).await, 1);
+
+    // Second life: the salt is derived from the key and the journal says the commit was sent: it reveals.
+    let mut second = sonm_watcher::Watcher::connect(config.clone())
+        .await
+        .unwrap();
+    let sent = drive(&mut second, 5).await;
+    assert_eq!(sent, vec![format!("map:proveCheat:{task}:1:3")]);
+    assert_eq!(chain.map_task(task).await.status, 1, "slashed");
+    drop(second);
+
+    // A third life finds nothing to do and sends nothing.
+    let mut third = sonm_watcher::Watcher::connect(config).await.unwrap();
+    assert!(drive(&mut third, 3).await.is_empty());
+    assert_eq!(
+        chain.nonce(BOT).await,
+        2,
+        "exactly one commit and one reveal"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commit_signed_but_never_broadcast_is_rebroadcast_not_resigned() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[5], false).await;
+    let state = chain.dir.join("bot-state.json");
+    let mut config = chain.config(BOT);
+    config.state_path = Some(state.clone());
+    // The node stops mining and forgets its pool: the commit is journaled, broadcast, and then lost, as if the bot
+    // died right after writing its journal.
+    chain
+        .rpc("evm_setAutomine", serde_json::json!([false]))
+        .await;
+    let mut first = sonm_watcher::Watcher::connect(config.clone())
+        .await
+        .unwrap();
+    let r = first.pass().await.unwrap();
+    assert_eq!(r.sent.len(), 1);
+    drop(first);
+    let journal = std::fs::read_to_string(&state).unwrap();
+    assert!(journal.contains("commitProof"), "{journal}");
+    chain
+        .rpc("anvil_dropAllTransactions", serde_json::json!([]))
+        .await;
+    chain
+        .rpc("evm_setAutomine", serde_json::json!([true]))
+        .await;
+    chain.mine(1).await;
+    assert_eq!(
+        chain.nonce(BOT).await,
+        0,
+        "the commit is gone from the node"
+    );
+
+    let mut second = sonm_watcher::Watcher::connect(config).await.unwrap();
+    // Pass 1 rebroadcasts the same bytes (a block has passed); then the reveal.
+    let mut sent = Vec::new();
+    for _ in 0..6 {
+        sent.extend(second.pass().await.unwrap().sent);
+        chain.mine(1).await;
+    }
+    assert_eq!(
+        sent,
+        vec![format!("map:proveCheat:{task}:1:5")],
+        "nothing signed twice"
+    );
+    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.nonce(BOT).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bot_rides_out_an_rpc_outage() {
+    init_tracing();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let chain = Chain::with_anvil(spawn_anvil(Some(port))).await;
+    let mut config = chain.config(BOT);
+    config.poll_interval = Duration::from_millis(250);
+    let metrics_addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    config.metrics_addr = Some(metrics_addr);
+    let deployments = chain.deployments.clone();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let bot = tokio::spawn(sonm_watcher::run(config, async {
+        let _ = stop_rx.await;
+    }));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // The node goes away for 20 seconds, and comes back with its state.
+    let state: String = chain
+        .rpc("anvil_dumpState", serde_json::json!([]))
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dump = chain.dir.join("anvil-state.hex");
+    std::fs::write(&dump, &state).unwrap();
+    let Chain {
+        anvil,
+        dir,
+        deployment,
+        ..
+    } = chain;
+    drop(anvil);
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let anvil = spawn_anvil(Some(port));
+    let back = Chain {
+        anvil,
+        deployments,
+        deployment,
+        dir,
+    };
+    let loaded: serde_json::Value = back
+        .rpc("anvil_loadState", serde_json::json!([state]))
+        .await;
+    assert_eq!(loaded, serde_json::json!(true));
+
+    // A cheat after the outage is still caught.
+    let inputs = Chain::mc_inputs(8);
+    let task = back.post_map(&inputs).await;
+    back.solve_map(task, &inputs, &[2], false).await;
+    let mut slashed = false;
+    for _ in 0..160 {
+        if back.map_task(task).await.status == 1 {
+            slashed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let scraped = scrape(metrics_addr).await;
+    let _ = stop_tx.send(());
+    bot.await.unwrap().unwrap();
+    assert!(slashed, "the bot did not recover");
+    assert_eq!(back.map_slashes().await, vec![(task, back.address(BOT))]);
+    let value = |name: &str| -> u64 {
+        scraped
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {scraped}"))
+    };
+    assert!(
+        value("sonm_watcher_rpc_errors_total") > 0,
+        "the outage was counted"
+    );
+    assert_eq!(value("sonm_watcher_proofs_sent_total"), 1);
+    assert_eq!(value("sonm_watcher_cheats_found_total"), 1);
+}
+
+/// `GET /metrics`.
+async fn scrape(addr: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reorg_under_the_confirmation_depth_makes_no_wrong_move() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    let mut config = chain.config(BOT);
+    config.confirmations = 3;
+    let mut bot = sonm_watcher::Watcher::connect(config).await.unwrap();
+    assert!(bot.pass().await.unwrap().sent.is_empty());
+
+    // A cheating commitment lands, the bot sees it under its depth, then the blocks holding it are replaced.
+    let snapshot = chain.rpc("evm_snapshot", serde_json::json!([])).await;
+    chain.solve_map(task, &inputs, &[1], false).await;
+    let r = bot.pass().await.unwrap();
+    assert!(
+        r.sent.is_empty(),
+        "acted under the confirmation depth: {:?}",
+        r.sent
+    );
+    chain.rpc("evm_revert", serde_json::json!([snapshot])).await;
+    // On the new branch the same solver commits honestly, and the chain grows past the depth.
+    chain.solve_map(task, &inputs, &[], false).await;
+    chain.mine(5).await;
+    let sent = drive(&mut bot, 4).await;
+    assert!(sent.is_empty(), "a move on a block that is gone: {sent:?}");
+    let m = bot.metrics();
+    assert_eq!(m.cheats_found.load(Ordering::Relaxed), 0);
+    assert_eq!(m.commitments_checked.load(Ordering::Relaxed), 1);
+    assert_eq!(chain.nonce(BOT).await, 0);
+    assert_eq!(chain.map_task(task).await.status, 3);
+}
