@@ -22,6 +22,8 @@ mod native;
 use native::View;
 
 const RUNS: usize = 3;
+/// anvil's startup deadline: generous, a loaded CI machine can take more than alloy's default 10 s.
+const STARTUP_MS: u64 = 60_000;
 /// Gas per keccak step: far more than the ~1,100 it needs.
 const KECCAK_GAS: u64 = 50_000;
 
@@ -44,9 +46,10 @@ fn anvil() -> Anvil {
     let on_path = std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("anvil").is_file()));
     if on_path {
-        Anvil::new()
+        Anvil::new().timeout(STARTUP_MS)
     } else {
         Anvil::at(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/anvil"))
+            .timeout(STARTUP_MS)
     }
 }
 

@@ -48,12 +48,15 @@ pub(crate) mod mocks {
     );
 }
 
+/// anvil's startup deadline: generous, a loaded CI machine can take more than alloy's default 10 s.
+const STARTUP_MS: u64 = 60_000;
+
 /// anvil from PATH, else the one the repository pins (`node_modules/.bin/anvil`, what `make` puts on PATH).
 pub(crate) fn anvil() -> Anvil {
     let on_path = std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("anvil").is_file()));
     if on_path {
-        return Anvil::new();
+        return Anvil::new().timeout(STARTUP_MS);
     }
     let pinned = repo_root().join("node_modules/.bin/anvil");
     assert!(
@@ -61,7 +64,7 @@ pub(crate) fn anvil() -> Anvil {
         "anvil not found on PATH nor at {}: run `make toolchain`",
         pinned.display()
     );
-    Anvil::at(pinned)
+    Anvil::at(pinned).timeout(STARTUP_MS)
 }
 
 fn repo_root() -> PathBuf {
