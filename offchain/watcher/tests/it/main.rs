@@ -7,3 +7,4 @@ mod chain;
 mod common;
 mod map;
 mod resilience;
+mod sending;

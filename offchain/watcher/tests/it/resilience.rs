@@ -224,3 +224,131 @@ async fn a_reorg_under_the_confirmation_depth_makes_no_wrong_move() {
     assert_eq!(chain.nonce(BOT).await, 0);
     assert_eq!(chain.map_task(task).await.status, 3);
 }
+
+/// The watcher as a process of its own, for the SIGKILL test: this test binary, run with `SONM_WATCHER_CHILD`
+/// (`rpc|deployments|key|state`) and only this test.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "the process killed_with_sigkill_at_any_point_the_bot_finishes_exactly_once starts and kills"]
+async fn child_watcher() {
+    let Ok(spec) = std::env::var("SONM_WATCHER_CHILD") else {
+        return;
+    };
+    init_tracing();
+    let parts: Vec<&str> = spec.split('|').collect();
+    let signer: alloy::signers::local::PrivateKeySigner = parts[2].parse().unwrap();
+    let mut config = sonm_watcher::WatcherConfig::new(parts[0], parts[1].into(), signer);
+    config.state_path = Some(parts[3].into());
+    config.confirmations = 0;
+    config.poll_interval = Duration::from_millis(100);
+    sonm_watcher::run(config, std::future::pending())
+        .await
+        .unwrap();
+}
+
+struct Child(std::process::Child);
+
+impl Child {
+    fn start(chain: &Chain, state: &std::path::Path) -> Self {
+        let key = alloy::hex::encode_prefixed(chain.signer(BOT).to_bytes());
+        let spec = format!(
+            "{}|{}|{key}|{}",
+            chain.anvil.endpoint(),
+            chain.deployments.display(),
+            state.display()
+        );
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                "resilience::child_watcher",
+                "--nocapture",
+            ])
+            .env("SONM_WATCHER_CHILD", spec)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self(child)
+    }
+
+    /// SIGKILL: no destructor, no flush, no goodbye.
+    fn kill(mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    for _ in 0..300 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_with_sigkill_at_any_point_the_bot_finishes_exactly_once() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[6], false).await;
+    let state = chain.dir.join("bot-state.json");
+    let journal = || std::fs::read_to_string(&state).unwrap_or_default();
+
+    // Blocks only when the test says: the bot's transactions wait in the pool.
+    chain
+        .rpc("evm_setAutomine", serde_json::json!([false]))
+        .await;
+    // Life 1: killed with its proof commitment signed and in the pool, not mined.
+    let child = Child::start(&chain, &state);
+    wait_for("the commit", async || journal().contains("commitProof")).await;
+    child.kill();
+    chain.mine(1).await;
+    assert_eq!(chain.nonce(BOT).await, 1, "the commit is mined");
+
+    // Life 2: killed with its reveal signed and in the pool, not mined.
+    let child = Child::start(&chain, &state);
+    wait_for("the reveal", async || journal().contains("proveCheat")).await;
+    child.kill();
+    // The node loses its pool too: only the journal still has the reveal.
+    chain
+        .rpc("anvil_dropAllTransactions", serde_json::json!([]))
+        .await;
+    chain.mine(1).await;
+    assert_eq!(
+        chain.nonce(BOT).await,
+        1,
+        "the reveal is lost from the node"
+    );
+
+    // Life 3: rebroadcasts the journaled reveal (same nonce, same bytes) instead of deciding anew.
+    chain
+        .rpc("evm_setAutomine", serde_json::json!([true]))
+        .await;
+    let child = Child::start(&chain, &state);
+    wait_for("the slash", async || {
+        chain.mine(1).await;
+        chain.map_task(task).await.status == 1
+    })
+    .await;
+    // Let it settle, then check nothing more was sent.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    child.kill();
+    assert_eq!(
+        chain.nonce(BOT).await,
+        2,
+        "one commit and one reveal, each sent once"
+    );
+    assert_eq!(chain.map_slashes().await, vec![(task, chain.address(BOT))]);
+    let text = journal();
+    assert_eq!(text.matches("\"hashes\"").count(), 2, "{text}");
+}
