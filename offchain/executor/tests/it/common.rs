@@ -81,3 +81,12 @@ pub(crate) fn spawn() -> (AnvilInstance, DynProvider) {
         .erased();
     (anvil, provider)
 }
+
+/// A provider for anvil's `index`th account.
+pub(crate) fn provider_for(anvil: &AnvilInstance, index: usize) -> DynProvider {
+    let signer: PrivateKeySigner = anvil.keys()[index].clone().into();
+    ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(anvil.endpoint_url())
+        .erased()
+}

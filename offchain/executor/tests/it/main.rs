@@ -2,5 +2,6 @@
 
 mod common;
 mod computations;
+mod game;
 mod judge;
 mod native;

@@ -1,0 +1,223 @@
+//! The real on-chain judge: a chain task on `ChainGame`, the solver's hashes from the executor's checkpoints, a
+//! challenger with a wrong final hash answering at random, and `judgeStep` deciding whichever step the bisection
+//! narrows down to. The solver wins every time only if the game's judge agrees with the executor on that step.
+
+use alloy::contract::{CallBuilder, CallDecoder};
+use alloy::primitives::aliases::{U40, U96};
+use alloy::primitives::{B256, Bytes, U256};
+use alloy::providers::Provider;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sonm_bindings::{ChainGame, IChainGame, JudgeHarness, KeccakChain, SonmToken, enum_variants};
+use sonm_executor::{ChainSpec, Executor};
+
+use crate::common::mocks::MockChainHaltsLater;
+use crate::common::{provider_for, spawn};
+
+/// Sends a transaction and waits for it to succeed; a revert fails the test with the decoded custom error.
+async fn send<P: Provider, D: CallDecoder>(call: CallBuilder<P, D>) {
+    let receipt = call
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", sonm_bindings::describe_error(&e)))
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(receipt.status());
+}
+
+fn phase_name(phase: u8) -> &'static str {
+    enum_variants("IChainGame.DisputePhase")
+        .and_then(|names| names.get(usize::from(phase)))
+        .copied()
+        .unwrap_or("?")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chain_games_judge_decides_every_step_as_the_executor_does() {
+    let (anvil, solver) = spawn();
+    let challenger = provider_for(&anvil, 1);
+    let me = anvil.addresses()[0];
+    let them = anvil.addresses()[1];
+    let supply = U256::from(10).pow(U256::from(27));
+    let token = SonmToken::deploy(solver.clone(), me, supply)
+        .await
+        .expect("deploy SonmToken");
+    let parameters = IChainGame::Parameters {
+        minSolverBond: U96::from(1),
+        minChallengerBond: U96::from(1),
+        minClock: 3_600,
+        minClaimWindow: 300,
+        minChallengeWindow: 600,
+        maxGasPerStep: 30_000_000,
+        challengerShareBps: 5_000,
+    };
+    let game = ChainGame::deploy(solver.clone(), *token.address(), me, parameters)
+        .await
+        .expect("deploy ChainGame");
+    let harness = JudgeHarness::deploy(solver.clone()).await.expect("deploy");
+    let keccak = *KeccakChain::deploy(solver.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let halts = *MockChainHaltsLater::deploy(solver.clone())
+        .await
+        .expect("deploy")
+        .address();
+
+    send(token.transfer(them, supply / U256::from(2))).await;
+    send(token.approve(*game.address(), U256::MAX)).await;
+    let token_as_challenger = SonmToken::new(*token.address(), challenger.clone());
+    send(token_as_challenger.approve(*game.address(), U256::MAX)).await;
+    let game_as_challenger = ChainGame::new(*game.address(), challenger.clone());
+
+    // The least gas a keccak step of a one-word state needs: one unit less and every step halts.
+    let exec = Executor::from_chain(&solver, *harness.address(), keccak)
+        .await
+        .expect("code");
+    let (mut lo, mut hi) = (0u64, 100_000u64);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if exec.step(&[7u8; 32], mid).expect("step").as_ref() == [7u8; 32] {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    let cases = [
+        (keccak, 16u64, 50_000u32),
+        (keccak, 9, hi as u32),
+        (keccak, 9, (hi - 1) as u32),
+        (halts, 40, 1_000_000),
+    ];
+
+    let mut rng = StdRng::seed_from_u64(11);
+    for (computation, steps, gas) in cases {
+        for _ in 0..2 {
+            let exec = Executor::from_chain(&solver, *harness.address(), computation)
+                .await
+                .expect("code");
+            let seed = Bytes::from(rng.random::<[u8; 32]>().to_vec());
+            let spec = ChainSpec::new(steps, u64::from(gas)).with_checkpoint_interval(3);
+            let run = exec.run_chain(&seed, spec).expect("run");
+
+            let now = solver
+                .get_block_by_number(Default::default())
+                .await
+                .expect("block")
+                .expect("latest")
+                .header
+                .timestamp;
+            let task_spec = IChainGame::TaskSpec {
+                computation,
+                steps,
+                gasPerStep: gas,
+                reward: U96::from(10),
+                solverBond: U96::from(5),
+                challengerBond: U96::from(5),
+                clock: 3_600,
+                claimWindow: 300,
+                challengeWindow: 600,
+                commitDeadline: U40::from(now + 100_000),
+            };
+            send(game.post(task_spec, seed.clone())).await;
+            let task = game.taskCount().call().await.expect("taskCount");
+            send(game.claim(task)).await;
+            send(game.commit(task, run.final_hash())).await;
+            send(game_as_challenger.challenge(task, run.final_hash() ^ B256::with_last_byte(1)))
+                .await;
+            let dispute = game.disputeCount().call().await.expect("disputeCount");
+
+            let judged = loop {
+                let info = game.dispute(dispute).call().await.expect("dispute");
+                match phase_name(info.phase) {
+                    "Reveal" => {
+                        send(game.reveal(dispute, run.hash_at(&exec, info.mid).expect("hash")))
+                            .await
+                    }
+                    "Answer" => {
+                        send(game_as_challenger.answer(dispute, rng.random_bool(0.5))).await
+                    }
+                    "Step" => {
+                        let preimage = run.state_at(&exec, info.lo).expect("preimage");
+                        send(game.judgeStep(dispute, preimage)).await;
+                        break info.lo;
+                    }
+                    other => panic!("unexpected phase {other}"),
+                }
+            };
+            let info = game.dispute(dispute).call().await.expect("dispute");
+            assert_eq!(
+                phase_name(info.phase),
+                "SolverWon",
+                "{computation}, {steps} steps at {gas} gas: the judge disagreed on step {judged}"
+            );
+            eprintln!(
+                "{computation}, {steps} steps at {gas} gas: step {judged} judged as predicted"
+            );
+        }
+    }
+
+    // A solver one unit of gas off: its chain runs where the task's halts. An honest challenger, answering from
+    // its own run, drives the bisection to the first step where they differ, and the judge takes its side.
+    let honest = Executor::from_chain(&solver, *harness.address(), keccak)
+        .await
+        .expect("code");
+    let seed = Bytes::from(vec![0x42; 32]);
+    let task_gas = hi - 1;
+    let truth = honest
+        .run_chain(&seed, ChainSpec::new(9, task_gas))
+        .expect("run");
+    let cheat = honest.run_chain(&seed, ChainSpec::new(9, hi)).expect("run");
+    assert_ne!(truth.final_hash(), cheat.final_hash());
+    let now = solver
+        .get_block_by_number(Default::default())
+        .await
+        .expect("block")
+        .expect("latest")
+        .header
+        .timestamp;
+    let task_spec = IChainGame::TaskSpec {
+        computation: keccak,
+        steps: 9,
+        gasPerStep: task_gas as u32,
+        reward: U96::from(10),
+        solverBond: U96::from(5),
+        challengerBond: U96::from(5),
+        clock: 3_600,
+        claimWindow: 300,
+        challengeWindow: 600,
+        commitDeadline: U40::from(now + 100_000),
+    };
+    send(game.post(task_spec, seed.clone())).await;
+    let task = game.taskCount().call().await.expect("taskCount");
+    send(game.claim(task)).await;
+    send(game.commit(task, cheat.final_hash())).await;
+    send(game_as_challenger.challenge(task, truth.final_hash())).await;
+    let dispute = game.disputeCount().call().await.expect("disputeCount");
+    loop {
+        let info = game.dispute(dispute).call().await.expect("dispute");
+        match phase_name(info.phase) {
+            "Reveal" => {
+                send(game.reveal(dispute, cheat.hash_at(&honest, info.mid).expect("hash"))).await
+            }
+            "Answer" => {
+                let agree = info.midHash == truth.hash_at(&honest, info.mid).expect("hash");
+                send(game_as_challenger.answer(dispute, agree)).await;
+            }
+            "Step" => {
+                let preimage = truth.state_at(&honest, info.lo).expect("preimage");
+                send(game_as_challenger.judgeStep(dispute, preimage)).await;
+                break;
+            }
+            other => panic!("unexpected phase {other}"),
+        }
+    }
+    let info = game.dispute(dispute).call().await.expect("dispute");
+    assert_eq!(
+        phase_name(info.phase),
+        "ChallengerWon",
+        "step {} at {task_gas} gas",
+        info.lo
+    );
+}
