@@ -1,6 +1,10 @@
-//! The real on-chain judge: a chain task on `ChainGame`, the solver's hashes from the executor's checkpoints, a
-//! challenger with a wrong final hash answering at random, and `judgeStep` deciding whichever step the bisection
-//! narrows down to. The solver wins every time only if the game's judge agrees with the executor on that step.
+//! The real on-chain judges.
+//!
+//! - A chain task on `ChainGame`: the solver's hashes from the executor's checkpoints, a challenger with a wrong
+//!   final hash answering at random, and `judgeStep` deciding whichever step the bisection narrows down to. The
+//!   solver wins every time only if the game's judge agrees with the executor on that step.
+//! - A map task on `MapGame`: results committed from the executor; a proof of cheat against every leaf is refused
+//!   (`MapGameNoCheat`: the judge computed the same output) and one against a forged leaf slashes the solver.
 
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::primitives::aliases::{U40, U96};
@@ -8,11 +12,16 @@ use alloy::primitives::{B256, Bytes, U256};
 use alloy::providers::Provider;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sonm_bindings::{ChainGame, IChainGame, JudgeHarness, KeccakChain, SonmToken, enum_variants};
+use sonm_bindings::{
+    ChainGame, IChainGame, IMapGame, JudgeHarness, KeccakChain, MandelbrotRow, MapGame, SonmToken,
+    decode_revert, enum_variants, revert_data,
+};
 use sonm_executor::{ChainSpec, Executor};
+use sonm_merkle::{BuildOptions, IndexedTree};
 
-use crate::common::mocks::MockChainHaltsLater;
+use crate::common::mocks::{MockChainHaltsLater, MockHashRepeat};
 use crate::common::{provider_for, spawn};
+use crate::native::View;
 
 /// Sends a transaction and waits for it to succeed; a revert fails the test with the decoded custom error.
 async fn send<P: Provider, D: CallDecoder>(call: CallBuilder<P, D>) {
@@ -220,4 +229,155 @@ async fn the_chain_games_judge_decides_every_step_as_the_executor_does() {
         "step {} at {task_gas} gas",
         info.lo
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
+    let (anvil, solver) = spawn();
+    let challenger = provider_for(&anvil, 1);
+    let me = anvil.addresses()[0];
+    let them = anvil.addresses()[1];
+    let supply = U256::from(10).pow(U256::from(27));
+    let token = SonmToken::deploy(solver.clone(), me, supply)
+        .await
+        .expect("deploy SonmToken");
+    let params = IMapGame::Params {
+        minSolverBond: U96::from(1),
+        minChallengerBond: U96::from(1),
+        claimWindow: 600,
+        challengeWindow: 3_600,
+        responseWindow: 600,
+        challengerShareBps: 5_000,
+        maxGasPerLeaf: 15_000_000,
+    };
+    let game = MapGame::deploy(solver.clone(), *token.address(), me, params)
+        .await
+        .expect("deploy MapGame");
+    let harness = JudgeHarness::deploy(solver.clone()).await.expect("deploy");
+    send(token.transfer(them, supply / U256::from(2))).await;
+    send(token.approve(*game.address(), U256::MAX)).await;
+    send(SonmToken::new(*token.address(), challenger.clone()).approve(*game.address(), U256::MAX))
+        .await;
+    let game_as_challenger = MapGame::new(*game.address(), challenger.clone());
+
+    let mandelbrot = *MandelbrotRow::deploy(solver.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let repeat = *MockHashRepeat::deploy(solver.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let view = View::whole(48, 12, 60);
+    let mut rng = StdRng::seed_from_u64(5);
+    let random: Vec<Vec<u8>> = (0..12)
+        .map(|_| {
+            (0..rng.random_range(1..40))
+                .map(|_| rng.random::<u8>())
+                .collect()
+        })
+        .collect();
+    let rows: Vec<Vec<u8>> = (0..view.height).map(|row| view.input(row)).collect();
+    // (computation, inputs, gas per leaf, the leaf a cheating solver forges)
+    let cases = [
+        (mandelbrot, rows.clone(), 2_000_000u32, None::<usize>),
+        // Tight: the costly rows run out of gas and output nothing, on both sides.
+        (mandelbrot, rows.clone(), 40_000, None),
+        (repeat, random.clone(), 150_000, None),
+        (repeat, random, 150_000, Some(3)),
+    ];
+
+    for (computation, inputs, gas, forged) in cases {
+        let exec = Executor::from_chain(&solver, *harness.address(), computation)
+            .await
+            .expect("code");
+        let mut outputs = exec.leaves(&inputs, u64::from(gas)).expect("leaves");
+        if let Some(i) = forged {
+            outputs[i] = Bytes::from_static(b"forged");
+        }
+        let empty = outputs.iter().filter(|o| o.is_empty()).count();
+        let input_tree =
+            IndexedTree::from_data(inputs.clone(), BuildOptions::default()).expect("tree");
+        let result_tree =
+            IndexedTree::from_data(outputs.clone(), BuildOptions::default()).expect("tree");
+
+        let now = solver
+            .get_block_by_number(Default::default())
+            .await
+            .expect("block")
+            .expect("latest")
+            .header
+            .timestamp;
+        let spec = IMapGame::TaskSpec {
+            computation,
+            inputRoot: input_tree.root(),
+            leafCount: inputs.len() as u64,
+            gasPerLeaf: gas,
+            reward: U96::from(10),
+            solverBond: U96::from(5),
+            challengerBond: U96::from(5),
+            commitDeadline: U40::from(now + 100_000),
+        };
+        send(game.post(spec, "ipfs://inputs".into())).await;
+        let task = game.taskCount().call().await.expect("taskCount");
+        send(game.claim(task)).await;
+        send(game.commit(task, result_tree.root(), "ipfs://results".into())).await;
+
+        let proof = |index: usize, output: Bytes| IMapGame::CheatProof {
+            index: U256::from(index),
+            input: inputs[index].clone().into(),
+            inputProof: input_tree.proof(index).expect("proof"),
+            output,
+            resultProof: result_tree.proof(index).expect("proof"),
+        };
+        for (index, output) in outputs.iter().enumerate() {
+            let salt = B256::with_last_byte(index as u8);
+            let commitment = game
+                .proofCommitment(
+                    them,
+                    task,
+                    U256::from(index),
+                    inputs[index].clone().into(),
+                    output.clone(),
+                    salt,
+                )
+                .call()
+                .await
+                .expect("proofCommitment");
+            send(game_as_challenger.commitProof(commitment)).await;
+            send(token.transfer(me, U256::from(1))).await; // one more block: a reveal must come later
+            let reveal = game_as_challenger.proveCheat(task, proof(index, output.clone()), salt);
+            if forged == Some(index) {
+                // The judge disagrees with the forged output: the solver is slashed, the task reopens, and the
+                // leaves after it cannot be challenged any more (the same inputs passed in the case before).
+                send(reveal).await;
+                break;
+            }
+            let refused = reveal
+                .call()
+                .await
+                .expect_err("the judge agrees with the executor");
+            let line = decode_revert(&revert_data(&refused).expect("a revert"));
+            assert!(
+                line.starts_with("MapGameNoCheat("),
+                "{computation} leaf {index} at {gas} gas: {line}"
+            );
+        }
+        if forged.is_some() {
+            // Proven: the solver was slashed and the task reopened.
+            let status = game.getTask(task).call().await.expect("task").status;
+            let status =
+                enum_variants("IMapGame.TaskStatus").expect("declared")[usize::from(status)];
+            assert_eq!(status, "Open");
+        }
+        match forged {
+            Some(i) => {
+                eprintln!("{computation} at {gas} gas: the forged leaf {i} was proven a cheat")
+            }
+            None => eprintln!(
+                "{computation} at {gas} gas: {} leaves ({empty} empty), no cheat",
+                outputs.len()
+            ),
+        }
+    }
 }
