@@ -84,9 +84,9 @@ fn main() -> ExitCode {
     match generate() {
         Ok(()) => ExitCode::SUCCESS,
         Err(line) => {
-            // Cargo prints a build script's stderr; one line is all a user needs.
-            eprintln!("{line}");
-            ExitCode::FAILURE
+            // `cargo::error` makes cargo print the line as the build's error, without the script's output.
+            println!("cargo::error={line}");
+            ExitCode::SUCCESS
         }
     }
 }
@@ -100,6 +100,17 @@ fn generate() -> Result<(), String> {
         )
     })?;
     let out_dir = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    // Checked before anything is printed, so that a missing artifact is all cargo shows. A failed script always
+    // reruns, so no rerun-if-changed is needed for the artifact that is not there yet.
+    if let Some(contract) = CONTRACTS
+        .iter()
+        .map(|(contract, _)| contract)
+        .find(|c| !root.join(format!("out/{c}.sol/{c}.json")).is_file())
+    {
+        return Err(format!(
+            "missing Foundry artifact out/{contract}.sol/{contract}.json: {HINT}"
+        ));
+    }
     println!("cargo:rerun-if-changed=build.rs");
 
     let generated = out_dir.join("artifacts");
@@ -112,11 +123,7 @@ fn generate() -> Result<(), String> {
     for (contract, doc) in CONTRACTS {
         let relative = format!("out/{contract}.sol/{contract}.json");
         let artifact = root.join(&relative);
-        // Emitted before the existence check: cargo then reruns this script once the artifact appears.
         println!("cargo:rerun-if-changed={}", artifact.display());
-        if !artifact.is_file() {
-            return Err(format!("missing Foundry artifact {relative}: {HINT}"));
-        }
         let text =
             fs::read_to_string(&artifact).map_err(|e| format!("cannot read {relative}: {e}"))?;
         let json: Value = serde_json::from_str(&text)
