@@ -223,10 +223,25 @@ impl Executor {
         inputs: &[I],
         gas_limit: u64,
     ) -> Result<Vec<Bytes>> {
+        self.leaves_with_progress(inputs, gas_limit, || {})
+    }
+
+    /// [`Executor::leaves`], calling `on_leaf()` (from any worker thread) as each leaf is done, for a progress bar.
+    #[cfg(feature = "parallel")]
+    pub fn leaves_with_progress<I: AsRef<[u8]> + Sync>(
+        &self,
+        inputs: &[I],
+        gas_limit: u64,
+        on_leaf: impl Fn() + Sync,
+    ) -> Result<Vec<Bytes>> {
         use rayon::prelude::*;
         inputs
             .par_iter()
-            .map(|input| self.leaf(input.as_ref(), gas_limit))
+            .map(|input| {
+                let output = self.leaf(input.as_ref(), gas_limit);
+                on_leaf();
+                output
+            })
             .collect()
     }
 
@@ -502,7 +517,13 @@ mod tests {
         let exec = keccak_chain();
         let inputs: Vec<Vec<u8>> = (0..64u8).map(|i| vec![i; usize::from(i)]).collect();
         // KeccakChain is no map computation: `compute` is an unknown selector, the call reverts, leaves are empty.
-        let outputs = exec.leaves(&inputs, 50_000).expect("leaves");
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let outputs = exec
+            .leaves_with_progress(&inputs, 50_000, || {
+                done.fetch_add(1, Ordering::Relaxed);
+            })
+            .expect("leaves");
+        assert_eq!(done.into_inner(), 64);
         assert_eq!(outputs, vec![Bytes::new(); 64]);
         let a = exec.clone();
         let b = exec;
