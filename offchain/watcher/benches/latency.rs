@@ -1,1 +1,168 @@
-fn main() {}
+//! The watcher under load, against a real anvil mining a block a second (`cargo bench -p sonm-watcher`):
+//!
+//! 1. latency: a 2^16-leaf Monte-Carlo task whose solver falsifies one random leaf; blocks from the block holding
+//!    the commitment to the block holding the revealed proof (`CheatProven`), with the bot's own timings;
+//! 2. load: 1,000 open (committed, honest) tasks; the catch-up pass, then RPC calls and CPU time per block while
+//!    the bot keeps up.
+//!
+//! Not a timed test: it prints figures. `SONM_BENCH_LEAVES` and `SONM_BENCH_TASKS` change the sizes.
+
+#![allow(unreachable_pub, missing_debug_implementations, clippy::unwrap_used)]
+
+#[allow(dead_code)]
+#[path = "../tests/it/common.rs"]
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use alloy::primitives::U256;
+use alloy::providers::Provider as _;
+use common::*;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// This process's CPU time (user + system), from /proc (Linux).
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    // USER_HZ is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        init_tracing();
+        latency(env_u64("SONM_BENCH_LEAVES", 1 << 16)).await;
+        load(env_u64("SONM_BENCH_TASKS", 1_000)).await;
+    });
+}
+
+async fn latency(leaves: u64) {
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(leaves);
+    let started = Instant::now();
+    let task = chain.post_map(&inputs).await;
+    let cheat = u64::from(std::process::id()) % leaves;
+    // Solve before the clock starts: only the bot's part is measured.
+    let mut config = chain.config(BOT);
+    config.poll_interval = Duration::from_millis(100);
+    let mut bot = sonm_watcher::Watcher::connect(config).await.unwrap();
+    bot.pass().await.unwrap();
+    chain
+        .rpc("evm_setIntervalMining", serde_json::json!([1]))
+        .await;
+    chain.solve_map(task, &inputs, &[cheat], false).await;
+    println!(
+        "latency: {leaves}-leaf task posted and solved in {:.1}s (the solver's part, not measured)",
+        started.elapsed().as_secs_f64()
+    );
+    let provider = chain.provider();
+    let commit_block = provider.get_block_number().await.unwrap();
+    let t0 = Instant::now();
+    let mut proven_block = None;
+    while t0.elapsed() < Duration::from_secs(300) {
+        let r = bot.pass().await.unwrap();
+        if r.sent.iter().any(|k| k.starts_with("map:proveCheat:")) {
+            // Mined in the next block at the latest.
+            while chain.map_task(task).await.status != 1 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            proven_block = Some(provider.get_block_number().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Some(proven) = proven_block else {
+        println!("latency: the proof was not revealed within 300 s");
+        return;
+    };
+    println!(
+        "latency: cheat at leaf {cheat}; commitment in block {commit_block}, proof revealed in block {proven}: {} blocks at 1 s blocks ({:.1} s wall)",
+        proven - commit_block,
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+async fn load(tasks: u64) {
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let t0 = Instant::now();
+    let mut ids = Vec::new();
+    // One input file and one result dump serve every task (same inputs, same outputs).
+    let first = chain.post_map(&inputs).await;
+    chain.solve_map(first, &inputs, &[], false).await;
+    ids.push(first);
+    for _ in 1..tasks {
+        let id = chain.post_map(&inputs).await;
+        chain.solve_map(id, &inputs, &[], false).await;
+        ids.push(id);
+    }
+    println!(
+        "load: {tasks} committed tasks set up in {:.0}s",
+        t0.elapsed().as_secs_f64()
+    );
+
+    let mut config = chain.config(BOT);
+    config.confirmations = 1;
+    let mut bot = sonm_watcher::Watcher::connect(config).await.unwrap();
+    let m = bot.metrics();
+    let (cpu0, wall0) = (cpu_time(), Instant::now());
+    bot.pass().await.unwrap();
+    println!(
+        "load: catch-up pass over {} tasks: {:.2}s wall, {:.2}s CPU, {} RPC calls, {} commitments checked",
+        m.tasks_seen.load(Ordering::Relaxed),
+        wall0.elapsed().as_secs_f64(),
+        (cpu_time() - cpu0).as_secs_f64(),
+        m.rpc_calls.load(Ordering::Relaxed),
+        m.commitments_checked.load(Ordering::Relaxed),
+    );
+
+    chain
+        .rpc("evm_setIntervalMining", serde_json::json!([1]))
+        .await;
+    let provider = chain.provider();
+    let b0 = provider.get_block_number().await.unwrap();
+    let (calls0, cpu0) = (m.rpc_calls.load(Ordering::Relaxed), cpu_time());
+    let wall0 = Instant::now();
+    let mut pass_time = Duration::ZERO;
+    let mut passes = 0u32;
+    while wall0.elapsed() < Duration::from_secs(20) {
+        let p = Instant::now();
+        bot.pass().await.unwrap();
+        pass_time += p.elapsed();
+        passes += 1;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+    let blocks = provider
+        .get_block_number()
+        .await
+        .unwrap()
+        .saturating_sub(b0)
+        .max(1);
+    let calls = m.rpc_calls.load(Ordering::Relaxed) - calls0;
+    let cpu = cpu_time() - cpu0;
+    println!(
+        "load: {tasks} open tasks, {blocks} blocks, {passes} passes: {:.1} RPC calls per block, {:.1} ms CPU per block, {:.1} ms per pass, behind by {} blocks",
+        calls as f64 / blocks as f64,
+        cpu.as_secs_f64() * 1000.0 / blocks as f64,
+        pass_time.as_secs_f64() * 1000.0 / f64::from(passes.max(1)),
+        provider.get_block_number().await.unwrap() - m.safe_block.load(Ordering::Relaxed),
+    );
+    let _ = U256::ZERO;
+}
