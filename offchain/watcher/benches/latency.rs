@@ -48,7 +48,9 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         init_tracing();
-        latency(env_u64("SONM_BENCH_LEAVES", 1 << 16)).await;
+        if std::env::var_os("SONM_BENCH_SKIP_LATENCY").is_none() {
+            latency(env_u64("SONM_BENCH_LEAVES", 1 << 16)).await;
+        }
         load(env_u64("SONM_BENCH_TASKS", 1_000)).await;
     });
 }
@@ -102,6 +104,12 @@ async fn latency(leaves: u64) {
 async fn load(tasks: u64) {
     let chain = Chain::new().await;
     let inputs = Chain::mc_inputs(8);
+    // A 10 SNM bond per task.
+    send(
+        sonm_bindings::SonmToken::new(chain.deployment.contracts.sonm_token, chain.wallet(BUYER))
+            .transfer(chain.address(SOLVER), U256::from(tasks * 10) * ether()),
+    )
+    .await;
     let t0 = Instant::now();
     let mut ids = Vec::new();
     // One input file and one result dump serve every task (same inputs, same outputs).
@@ -164,5 +172,4 @@ async fn load(tasks: u64) {
         pass_time.as_secs_f64() * 1000.0 / f64::from(passes.max(1)),
         provider.get_block_number().await.unwrap() - m.safe_block.load(Ordering::Relaxed),
     );
-    let _ = U256::ZERO;
 }

@@ -36,6 +36,15 @@ pub(crate) struct QueryEntry {
     pub round: u32,
     pub challenger: Address,
     pub open: bool,
+    /// The answer, once given: the leaf's output and the answering transaction (whose calldata holds the proof).
+    pub answer: Option<Answer>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Answer {
+    pub index: u64,
+    pub output: Bytes,
+    pub tx: Option<B256>,
 }
 
 /// A chain task as posted, and its live commitment.
@@ -160,6 +169,7 @@ impl Index {
                             round: e.round.to::<u32>(),
                             challenger: e.challenger,
                             open: true,
+                            answer: None,
                         },
                     );
                 }
@@ -167,6 +177,15 @@ impl Index {
             t if t == M::QueryAnswered::SIGNATURE_HASH => {
                 if let Some(e) = decode::<M::QueryAnswered>(log) {
                     self.close_query(e.queryId);
+                    if let Some(q) = u64_of(e.queryId).and_then(|id| self.queries.get_mut(&id))
+                        && let Some(index) = u64_of(e.index)
+                    {
+                        q.answer = Some(Answer {
+                            index,
+                            output: e.output,
+                            tx: log.transaction_hash,
+                        });
+                    }
                 }
             }
             t if t == M::QueryTimedOut::SIGNATURE_HASH => {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::providers::Provider as _;
 use alloy::sol_types::SolValue as _;
 use sonm_bindings::IMapGame;
 use tracing::{info, warn};
@@ -411,6 +412,94 @@ impl Watcher {
             self.metrics.query_answered();
             info!(task = q.task, index, %tx, "query against our solver answered");
         }
+        Ok(())
+    }
+
+    /// An answer to one of the bot's queries shows one result leaf: recompute it, and if it is wrong, prove it (the
+    /// result proof is in the answering transaction's calldata, since the event carries only the output).
+    pub(crate) async fn check_answer(&mut self, qid: u64) -> Result<()> {
+        let Some(q) = self.index.queries.get(&qid).cloned() else {
+            return Ok(());
+        };
+        let Some(answer) = q.answer.clone() else {
+            return Ok(());
+        };
+        let Some(task) = self.index.map_tasks.get(&q.task).cloned() else {
+            return Ok(());
+        };
+        let live = task.live.clone().filter(|c| c.round == q.round);
+        let Some(c) = live else {
+            self.answers_checked.insert(qid);
+            return Ok(());
+        };
+        let inputs = match self.map_inputs(q.task, &task).await {
+            Ok(i) => i,
+            Err(reason) => {
+                warn!(%reason, "cannot read the task's inputs: the answer is not checked");
+                self.answers_checked.insert(qid);
+                return Ok(());
+            }
+        };
+        let Some(input) = inputs.data.get(answer.index as usize).cloned() else {
+            self.answers_checked.insert(qid);
+            return Ok(());
+        };
+        let executor = self.executor(task.computation).await?;
+        let gas = u64::from(task.gas_per_leaf);
+        let leaf_input = input.clone();
+        let expected = tokio::task::spawn_blocking(move || executor.leaf(&leaf_input, gas))
+            .await
+            .map_err(|e| WatchError::Config(format!("the answer check panicked: {e}")))??;
+        if expected == answer.output {
+            info!(
+                task = q.task,
+                index = answer.index,
+                "query answered with the right leaf"
+            );
+            self.answers_checked.insert(qid);
+            return Ok(());
+        }
+        let Some(tx) = answer.tx else {
+            self.answers_checked.insert(qid);
+            return Ok(());
+        };
+        let found = self.rpc_result(
+            "eth_getTransactionByHash",
+            self.provider.get_transaction_by_hash(tx).await,
+        )?;
+        self.answers_checked.insert(qid);
+        let call = found.and_then(|t| {
+            use alloy::consensus::Transaction as _;
+            use alloy::sol_types::SolCall as _;
+            sonm_bindings::MapGame::answerQueryCall::abi_decode(t.input()).ok()
+        });
+        let Some(call) = call else {
+            warn!(task = q.task, %tx, "the answer's proof is not in its transaction's calldata (sent through a contract?): cannot prove it wrong");
+            return Ok(());
+        };
+        let input_proof = match inputs.proof(answer.index) {
+            Ok(p) => p,
+            Err(reason) => {
+                warn!(%reason, "no input proof");
+                return Ok(());
+            }
+        };
+        self.metrics.cheat();
+        info!(
+            task = q.task,
+            index = answer.index,
+            "the answer is a wrong leaf: proving it"
+        );
+        self.verdicts.insert(
+            (q.task, c.round),
+            Verdict::Cheat(Arc::new(CheatPlan {
+                index: answer.index,
+                input,
+                input_proof,
+                output: answer.output,
+                result_proof: call.resultProof,
+            })),
+        );
         Ok(())
     }
 

@@ -32,6 +32,9 @@ pub(crate) enum Sent {
     Skipped(String),
 }
 
+/// Blocks under the confirmed head after which a final transaction leaves the journal.
+const PRUNE_AFTER: u64 = 64;
+
 /// Fees are raised by this many percent on each resubmission (nodes want at least 10%).
 const BUMP_PERCENT: u128 = 25;
 
@@ -213,7 +216,10 @@ impl Sender {
         let open: Vec<String> = self
             .journal
             .entries()
-            .filter(|(_, t)| !matches!(t.status, TxStatus::Final { .. }))
+            .filter(|(_, t)| match t.status {
+                TxStatus::Final { block, .. } => block + PRUNE_AFTER <= safe,
+                _ => true,
+            })
             .map(|(k, _)| k.clone())
             .collect();
         if open.is_empty() {
@@ -253,6 +259,12 @@ impl Sender {
                 (Some((block, false)), _) if block <= safe => {
                     // Simulated first, so this is a race lost to another move; the action is decided again.
                     error!(key, what = tx.what, block, "transaction failed on chain");
+                    self.journal.remove(&key);
+                    changed = true;
+                    continue;
+                }
+                (Some((block, _)), _) if block + PRUNE_AFTER <= safe => {
+                    // Long final: its effect is in the confirmed state every decision reads.
                     self.journal.remove(&key);
                     changed = true;
                     continue;

@@ -62,6 +62,8 @@ pub struct Watcher {
     /// The next block to scan; the hash of the last block scanned, to notice a reorg deeper than the depth.
     cursor: u64,
     scanned: Option<(u64, B256)>,
+    /// The head of the last complete pass.
+    last_head: Option<u64>,
     log_chunk: u64,
     pub(crate) executors: HashMap<Address, Executor>,
     pub(crate) inputs: HashMap<u64, Arc<LeafData>>,
@@ -69,6 +71,8 @@ pub struct Watcher {
     pub(crate) verdicts: HashMap<(u64, u32), Verdict>,
     pub(crate) chain_runs: HashMap<u64, Arc<ChainRun>>,
     pub(crate) chain_checked: HashSet<(u64, B256)>,
+    /// Answers to the bot's queries already recomputed.
+    pub(crate) answers_checked: HashSet<u64>,
     /// The current pass's report.
     pub(crate) report: PassReport,
 }
@@ -136,12 +140,14 @@ impl Watcher {
             index: Index::default(),
             cursor,
             scanned: None,
+            last_head: None,
             executors: HashMap::new(),
             inputs: HashMap::new(),
             own_results: HashMap::new(),
             verdicts: HashMap::new(),
             chain_runs: HashMap::new(),
             chain_checked: HashSet::new(),
+            answers_checked: HashSet::new(),
             report: PassReport::default(),
         })
     }
@@ -162,7 +168,12 @@ impl Watcher {
         self.report = PassReport::default();
         let head = self.rpc_result("eth_blockNumber", self.provider.get_block_number().await)?;
         let safe = head.saturating_sub(self.cfg.confirmations);
-        self.follow_events(safe).await?;
+        if self.last_head == Some(head) && self.sender.pending() == 0 {
+            // Nothing on chain changes without a block, and nothing of ours is in flight.
+            self.report.head = head;
+            self.report.safe = safe;
+            return Ok(self.report.clone());
+        }
         let block = self
             .rpc_result(
                 "eth_getBlockByNumber",
@@ -174,6 +185,8 @@ impl Watcher {
                 what: "eth_getBlockByNumber".into(),
                 reason: format!("no block {safe}"),
             })?;
+        self.follow_events(safe, block.header.hash, block.header.parent_hash)
+            .await?;
         let at = At {
             head,
             safe,
@@ -182,6 +195,25 @@ impl Watcher {
         self.metrics.safe_block.store(safe, Ordering::Relaxed);
         self.sender.poll(head, safe).await?;
 
+        // Answers first: a wrong one becomes a proof in this same pass.
+        let me = self.me;
+        let answered: Vec<u64> = self
+            .index
+            .queries
+            .iter()
+            .filter(|(id, q)| {
+                q.challenger == me && q.answer.is_some() && !self.answers_checked.contains(id)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in answered {
+            let span = tracing::info_span!("answer", query = id);
+            let _e = span.enter();
+            if let Err(e) = self.check_answer(id).await {
+                self.note_error(&e);
+                warn!(query = id, error = %e, "answer check: will retry next pass");
+            }
+        }
         let map_tasks: Vec<u64> = self
             .index
             .map_tasks
@@ -228,6 +260,8 @@ impl Watcher {
             }
         }
         self.act_disputes(at).await;
+        self.forget_finished();
+        self.last_head = Some(head);
         self.report.head = head;
         self.report.safe = safe;
         self.report.pending = self.sender.pending();
@@ -253,17 +287,25 @@ impl Watcher {
         })
     }
 
-    /// Reads the events of `[cursor, safe]`. If the last block scanned is no longer on the chain (a reorg deeper than
-    /// the confirmation depth), everything is forgotten and read again from the start.
-    async fn follow_events(&mut self, safe: u64) -> Result<()> {
-        if let Some((number, hash)) = self.scanned {
-            let now = self.rpc_result(
-                "eth_getBlockByNumber",
-                self.provider
-                    .get_block_by_number(BlockNumberOrTag::Number(number))
-                    .await,
-            )?;
-            if now.map(|b| b.header.hash) != Some(hash) {
+    /// Reads the events of `[cursor, safe]` (`hash` and `parent` are block `safe`'s). If the last block scanned is no
+    /// longer on the chain (a reorg deeper than the confirmation depth), everything is forgotten and read again from
+    /// the start.
+    async fn follow_events(&mut self, safe: u64, hash: B256, parent: B256) -> Result<()> {
+        if let Some((number, scanned)) = self.scanned {
+            let still = if number == safe {
+                hash == scanned
+            } else if number + 1 == safe {
+                parent == scanned
+            } else {
+                let now = self.rpc_result(
+                    "eth_getBlockByNumber",
+                    self.provider
+                        .get_block_by_number(BlockNumberOrTag::Number(number))
+                        .await,
+                )?;
+                now.map(|b| b.header.hash) == Some(scanned)
+            };
+            if !still {
                 warn!(
                     block = number,
                     "a reorg deeper than the confirmation depth: reading the events again"
@@ -297,6 +339,13 @@ impl Watcher {
             }
         })
         .await?;
+        if logs
+            .iter()
+            .any(|l| l.block_number == Some(safe) && l.block_hash.is_some_and(|h| h != hash))
+        {
+            // Block `safe` changed between the two reads: read the range again next pass.
+            return Ok(());
+        }
         let (map, chain) = (*self.map.address(), *self.chain.address());
         for log in &logs {
             if log.removed {
@@ -306,15 +355,7 @@ impl Watcher {
                 self.metrics.task_seen();
             }
         }
-        let block = self.rpc_result(
-            "eth_getBlockByNumber",
-            self.provider
-                .get_block_by_number(BlockNumberOrTag::Number(safe))
-                .await,
-        )?;
-        if let Some(b) = block {
-            self.scanned = Some((safe, b.header.hash));
-        }
+        self.scanned = Some((safe, hash));
         debug!(
             from = self.cursor,
             to = safe,
@@ -323,6 +364,28 @@ impl Watcher {
         );
         self.cursor = safe + 1;
         Ok(())
+    }
+
+    /// Drops what was computed for commitments that are over (finalized, slashed, refunded): a long-running bot's
+    /// memory follows the open tasks, not the history.
+    fn forget_finished(&mut self) {
+        let index = &self.index;
+        let live_round = |id: &u64, round: &u32| {
+            index
+                .map_tasks
+                .get(id)
+                .and_then(|t| t.live.as_ref())
+                .is_some_and(|c| c.round == *round)
+        };
+        self.inputs
+            .retain(|id, _| index.map_tasks.get(id).is_some_and(|t| t.live.is_some()));
+        self.verdicts.retain(|(id, round), _| live_round(id, round));
+        self.own_results
+            .retain(|(id, round), _| live_round(id, round));
+        self.chain_runs.retain(|id, _| {
+            index.chain_tasks.get(id).is_some_and(|t| t.live.is_some())
+                || index.disputes.values().any(|d| d.open && d.task == *id)
+        });
     }
 
     /// The executor of a computation (its code and the judge's read from the chain once).

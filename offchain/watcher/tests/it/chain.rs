@@ -20,16 +20,16 @@ async fn a_wrong_chain_result_loses_the_bisection_to_the_bot() {
         .await
         .unwrap();
     let mut moves = Vec::new();
-    for _ in 0..40 {
-        let a = bot.pass().await.unwrap().sent;
-        let b = solver.pass().await.unwrap().sent;
-        let quiet = a.is_empty() && b.is_empty();
-        moves.extend(a);
-        moves.extend(b);
-        if quiet {
+    for _ in 0..100 {
+        moves.extend(bot.pass().await.unwrap().sent);
+        moves.extend(solver.pass().await.unwrap().sent);
+        if chain.disputes_decided().await {
             break;
         }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    // The bot notices the decision on its next pass.
+    bot.pass().await.unwrap();
     let d = chain.dispute(1).await;
     assert_eq!(d.phase, 5, "ChallengerWon after {moves:?}");
     assert!(

@@ -446,6 +446,11 @@ impl Chain {
             .expect("task")
     }
 
+    /// Whether dispute 1 is decided (a dispute never opened reads as phase None).
+    pub async fn disputes_decided(&self) -> bool {
+        self.dispute(1).await.phase >= 4
+    }
+
     pub async fn dispute(&self, id: u64) -> IChainGame::DisputeInfo {
         self.chain_game(BUYER)
             .dispute(U256::from(id))
@@ -483,16 +488,23 @@ pub async fn send<P: Provider, D: alloy::contract::CallDecoder>(
     receipt
 }
 
-/// Passes until a pass sends nothing and nothing is pending (at most `max` passes); every key sent, in order.
+/// Passes until two passes in a row send nothing and nothing is pending (at most `max` passes); every key sent, in
+/// order. Two, a moment apart: a transaction the node has accepted may take a moment to show in a block.
 pub async fn drive(w: &mut Watcher, max: usize) -> Vec<String> {
     let mut sent = Vec::new();
-    for _ in 0..max {
+    let mut quiet = 0;
+    for _ in 0..max.max(2) {
         let r = w.pass().await.expect("pass");
-        let quiet = r.sent.is_empty() && r.pending == 0;
+        quiet = if r.sent.is_empty() && r.pending == 0 {
+            quiet + 1
+        } else {
+            0
+        };
         sent.extend(r.sent);
-        if quiet {
+        if quiet == 2 {
             break;
         }
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     }
     sent
 }

@@ -178,3 +178,77 @@ async fn the_bot_answers_queries_against_its_own_solver() {
     assert_eq!(sent, vec![format!("map:finalize:{task}:1")]);
     assert_eq!(chain.map_task(task).await.status, 4, "finalized");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_answer_to_the_bots_query_is_proven() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    // Every leaf is wrong, and the dump is withheld (the solver keeps its tree to answer from).
+    let all: Vec<u64> = (0..8).collect();
+    let uri = chain.solve_map(task, &inputs, &all, true).await;
+    let mut bot = chain.watcher().await;
+    let sent = drive(&mut bot, 5).await;
+    assert!(
+        sent.contains(&format!("map:openQuery:{task}:1")),
+        "{sent:?}"
+    );
+    // The solver answers from its (wrong) tree, which it had kept aside.
+    let q = chain
+        .map(BUYER)
+        .getQuery(U256::from(1u64))
+        .call()
+        .await
+        .unwrap();
+    let tree = solver_tree(&chain, &inputs, &all).await;
+    assert_eq!(
+        tree.root(),
+        chain.map_task(task).await.resultRoot,
+        "{}",
+        uri.display()
+    );
+    let index = q.index as usize;
+    let pos = tree
+        .values()
+        .iter()
+        .position(|l| l.index == U256::from(index))
+        .unwrap();
+    send(chain.map(SOLVER).answerQuery(
+        U256::from(1u64),
+        tree.values()[pos].data.clone(),
+        tree.proof(pos).unwrap(),
+    ))
+    .await;
+    let sent = drive(&mut bot, 6).await;
+    assert!(
+        sent.contains(&format!("map:proveCheat:{task}:1:{index}")),
+        "{sent:?}"
+    );
+    assert_eq!(chain.map_task(task).await.status, 1, "slashed");
+}
+
+/// The solver's result tree, as `solve_map` built it.
+async fn solver_tree(
+    chain: &Chain,
+    inputs: &[alloy::primitives::Bytes],
+    cheat: &[u64],
+) -> sonm_merkle::IndexedTree {
+    let exec = sonm_executor::Executor::from_chain(
+        &chain.provider(),
+        chain.deployment.contracts.judge_harness,
+        chain.deployment.contracts.monte_carlo_pi,
+    )
+    .await
+    .unwrap();
+    let mut outputs = exec.leaves(inputs, 1_000_000).unwrap();
+    for &i in cheat {
+        let mut b = outputs[i as usize].to_vec();
+        match b.first_mut() {
+            Some(x) => *x ^= 0xff,
+            None => b.push(1),
+        }
+        outputs[i as usize] = b.into();
+    }
+    sonm_merkle::IndexedTree::from_data(outputs, sonm_merkle::BuildOptions::default()).unwrap()
+}
