@@ -5,6 +5,7 @@
 
 mod chain;
 mod common;
+mod logs;
 mod map;
 mod resilience;
 mod sending;
