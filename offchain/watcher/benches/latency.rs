@@ -101,6 +101,78 @@ async fn latency(leaves: u64) {
     );
 }
 
+/// Posts `tasks` Monte-Carlo tasks over the same inputs and commits the same honest result to each, without waiting
+/// for receipts (anvil mines each transaction as it arrives): the one input file and result dump serve them all.
+async fn setup_many(chain: &Chain, inputs: &[alloy::primitives::Bytes], tasks: u64) {
+    use alloy::primitives::aliases::{U40, U96};
+    use sonm_merkle::{BuildOptions, IndexedTree};
+    let game = chain.deployment.contracts.map_game;
+    let token = chain.deployment.contracts.sonm_token;
+    send(
+        sonm_bindings::SonmToken::new(token, chain.wallet(BUYER))
+            .approve(game, U256::from(tasks * 5) * ether()),
+    )
+    .await;
+    send(
+        sonm_bindings::SonmToken::new(token, chain.wallet(SOLVER))
+            .approve(game, U256::from(tasks * 10) * ether()),
+    )
+    .await;
+    let input_tree =
+        IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default()).unwrap();
+    let input_uri = chain.dir.join("inputs.json");
+    std::fs::write(&input_uri, input_tree.to_json()).unwrap();
+    let exec = sonm_executor::Executor::from_chain(
+        &chain.provider(),
+        chain.deployment.contracts.judge_harness,
+        chain.deployment.contracts.monte_carlo_pi,
+    )
+    .await
+    .unwrap();
+    let results = IndexedTree::from_data(
+        exec.leaves(inputs, 1_000_000).unwrap(),
+        BuildOptions::default(),
+    )
+    .unwrap();
+    let result_uri = chain.dir.join("results.json");
+    std::fs::write(&result_uri, results.to_json()).unwrap();
+    let e18 = U96::from(10u64).pow(U96::from(18u64));
+    let spec = sonm_bindings::IMapGame::TaskSpec {
+        computation: chain.deployment.contracts.monte_carlo_pi,
+        inputRoot: input_tree.root(),
+        leafCount: inputs.len() as u64,
+        gasPerLeaf: 1_000_000,
+        reward: U96::from(5u64) * e18,
+        solverBond: U96::from(10u64) * e18,
+        challengerBond: e18,
+        commitDeadline: U40::from(chain.now().await + 86_400),
+    };
+    let (buyer, solver) = (chain.map(BUYER), chain.map(SOLVER));
+    let gas = 1_000_000u64;
+    for id in 1..=tasks {
+        // Fixed gas limits: no estimate, so each call is one round trip.
+        let _posted = buyer
+            .post(spec.clone(), input_uri.display().to_string())
+            .gas(gas)
+            .send()
+            .await
+            .unwrap();
+        let _claimed = solver.claim(U256::from(id)).gas(gas).send().await.unwrap();
+        let _committed = solver
+            .commit(
+                U256::from(id),
+                results.root(),
+                result_uri.display().to_string(),
+            )
+            .gas(gas)
+            .send()
+            .await
+            .unwrap();
+    }
+    let last = chain.map_task(tasks).await;
+    assert_eq!(last.status, 3, "every task is committed");
+}
+
 async fn load(tasks: u64) {
     let chain = Chain::new().await;
     let inputs = Chain::mc_inputs(8);
@@ -111,16 +183,7 @@ async fn load(tasks: u64) {
     )
     .await;
     let t0 = Instant::now();
-    let mut ids = Vec::new();
-    // One input file and one result dump serve every task (same inputs, same outputs).
-    let first = chain.post_map(&inputs).await;
-    chain.solve_map(first, &inputs, &[], false).await;
-    ids.push(first);
-    for _ in 1..tasks {
-        let id = chain.post_map(&inputs).await;
-        chain.solve_map(id, &inputs, &[], false).await;
-        ids.push(id);
-    }
+    setup_many(&chain, &inputs, tasks).await;
     println!(
         "load: {tasks} committed tasks set up in {:.0}s",
         t0.elapsed().as_secs_f64()
