@@ -51,7 +51,7 @@ test-contracts: $(TOOLCHAIN)
 test-rust: $(TOOLCHAIN)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	cargo test --workspace --locked
+	cargo test --workspace --locked --no-fail-fast
 
 fmt: $(TOOLCHAIN)
 	forge fmt
