@@ -148,17 +148,32 @@ async fn setup_many(chain: &Chain, inputs: &[alloy::primitives::Bytes], tasks: u
         commitDeadline: U40::from(chain.now().await + 86_400),
     };
     let (buyer, solver) = (chain.map(BUYER), chain.map(SOLVER));
+    let provider = chain.provider();
+    // Fixed gas limits: no estimate. Each transaction is waited for with a tight receipt poll, so the nonces stay
+    // in order without alloy's slower receipt watcher.
+    let mined = async |tx: alloy::primitives::B256| loop {
+        if provider
+            .get_transaction_receipt(tx)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
     let gas = 1_000_000u64;
     for id in 1..=tasks {
-        // Fixed gas limits: no estimate, so each call is one round trip.
-        let _posted = buyer
+        let posted = buyer
             .post(spec.clone(), input_uri.display().to_string())
             .gas(gas)
             .send()
             .await
             .unwrap();
-        let _claimed = solver.claim(U256::from(id)).gas(gas).send().await.unwrap();
-        let _committed = solver
+        mined(*posted.tx_hash()).await;
+        let claimed = solver.claim(U256::from(id)).gas(gas).send().await.unwrap();
+        mined(*claimed.tx_hash()).await;
+        let committed = solver
             .commit(
                 U256::from(id),
                 results.root(),
@@ -168,9 +183,17 @@ async fn setup_many(chain: &Chain, inputs: &[alloy::primitives::Bytes], tasks: u
             .send()
             .await
             .unwrap();
+        mined(*committed.tx_hash()).await;
     }
-    let last = chain.map_task(tasks).await;
-    assert_eq!(last.status, 3, "every task is committed");
+    // Anvil may still be mining the last ones.
+    for _ in 0..600 {
+        if chain.map_task(tasks).await.status == 3 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let count = chain.map(BUYER).taskCount().call().await.unwrap();
+    panic!("{count} tasks posted, task {tasks} is not committed");
 }
 
 async fn load(tasks: u64) {
