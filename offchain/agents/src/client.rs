@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::network::{Ethereum, EthereumWallet};
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256, keccak256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
@@ -28,6 +28,9 @@ pub struct Client {
     url: String,
     chain_id: u64,
     sender: Option<Address>,
+    /// A secret only the key's holder can derive: seeds the salts of proof commitments, so a restarted challenger
+    /// finds its own commitment again and nobody else can guess it.
+    salt_seed: Option<B256>,
     deployment: Deployment,
 }
 
@@ -38,6 +41,9 @@ impl Client {
         signer: Option<PrivateKeySigner>,
         deployments_dir: &Path,
     ) -> Result<Self> {
+        let salt_seed = signer
+            .as_ref()
+            .map(|s| keccak256([s.to_bytes().as_slice(), b"sonm proof salt"].concat()));
         let (provider, chain_id, sender) = Self::provider(rpc_url, signer).await?;
         let deployment = Deployment::load(deployments_dir, chain_id)?;
         Ok(Self {
@@ -45,6 +51,7 @@ impl Client {
             url: rpc_url.to_owned(),
             chain_id,
             sender,
+            salt_seed,
             deployment,
         })
     }
@@ -115,6 +122,16 @@ impl Client {
     /// The account transactions are sent from, or [`AgentError::NoSigner`].
     pub fn sender(&self) -> Result<Address> {
         self.sender.ok_or(AgentError::NoSigner)
+    }
+
+    /// A salt for `parts`, secret to the key's holder and the same on every run.
+    pub fn salt(&self, parts: &[&[u8]]) -> Result<B256> {
+        let seed = self.salt_seed.ok_or(AgentError::NoSigner)?;
+        let mut data = seed.to_vec();
+        for p in parts {
+            data.extend_from_slice(p);
+        }
+        Ok(keccak256(data))
     }
 
     /// The account transactions are sent from, if a key was given.

@@ -498,6 +498,198 @@ impl MapTasks {
             .transaction_hash)
     }
 
+    /// The result URI of the live commitment (from its `ResultCommitted` event).
+    pub async fn result_uri(&self, id: u64) -> Result<String> {
+        let info = self.task(id).await?;
+        let filter = Filter::new()
+            .address(self.address())
+            .event_signature(MapGame::ResultCommitted::SIGNATURE_HASH)
+            .topic1(U256::from(id))
+            .from_block(self.client.deployment().start_block);
+        let logs = self
+            .client
+            .provider_ref()
+            .get_logs(&filter)
+            .await
+            .map_err(self.client.rpc_err("eth_getLogs"))?;
+        logs.iter()
+            .filter_map(|l| l.log_decode::<MapGame::ResultCommitted>().ok())
+            .map(|l| l.inner.data)
+            .filter(|e| e.resultRoot == info.result_root)
+            .last()
+            .map(|e| e.resultURI)
+            .ok_or_else(|| AgentError::WrongState(format!("task {id} has no committed result")))
+    }
+
+    /// Watcher: recomputes every leaf of a committed task and compares with the solver's result tree. Returns the
+    /// first index whose committed output is not what the computation outputs, or `None` if the result is right.
+    pub async fn find_cheat(
+        &self,
+        id: u64,
+        inputs: &[Bytes],
+        results: &IndexedTree,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Option<u64>> {
+        let info = self.task(id).await?;
+        Self::require_status(&info, &[TaskStatus::Committed], "a challenge")?;
+        if results.root() != info.result_root {
+            return Err(AgentError::Invalid(format!(
+                "the result dump's root {} is not the committed root {}: the data is wrong or withheld, open a query (`sonm task query`)",
+                results.root(),
+                info.result_root
+            )));
+        }
+        let honest = self.solve(id, inputs, &SolveMode::Honest, progress).await?;
+        for (i, leaf) in honest.values().iter().enumerate() {
+            let claimed = results.values().iter().find(|l| l.index == leaf.index);
+            if claimed.map(|l| &l.data) != Some(&leaf.data) {
+                return Ok(Some(i as u64));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Watcher: proves the cheat at `index` (commit, then reveal in a later block). Restart-safe: the salt is
+    /// derived from the key, so a second run finds its commitment and only reveals.
+    pub async fn prove_cheat(
+        &self,
+        id: u64,
+        inputs: &[Bytes],
+        results: &IndexedTree,
+        index: u64,
+    ) -> Result<B256> {
+        let me = self.client.sender()?;
+        let info = self.task(id).await?;
+        let input_tree = IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default())?;
+        let input_proof = input_tree.proof(index as usize)?;
+        let position = results
+            .values()
+            .iter()
+            .position(|l| l.index == U256::from(index))
+            .ok_or_else(|| AgentError::Invalid(format!("the result dump has no leaf {index}")))?;
+        let output = results.values()[position].data.clone();
+        let result_proof = results.proof(position)?;
+        let input = inputs[index as usize].clone();
+        let salt = self.client.salt(&[
+            &id.to_be_bytes(),
+            &info.round.to_be_bytes(),
+            &index.to_be_bytes(),
+            info.result_root.as_slice(),
+        ])?;
+        let commitment = self
+            .game
+            .proofCommitment(
+                me,
+                U256::from(id),
+                U256::from(index),
+                input.clone(),
+                output.clone(),
+                salt,
+            )
+            .call()
+            .await
+            .map_err(|e| self.client.classify("proofCommitment", &e))?;
+        let committed_at: u64 = self
+            .game
+            .proofCommitBlock(commitment)
+            .call()
+            .await
+            .map_err(|e| self.client.classify("proofCommitBlock", &e))?
+            .saturating_to();
+        if committed_at == 0 {
+            self.client
+                .send("commitProof", self.game.commitProof(commitment))
+                .await?;
+        }
+        let proof = IMapGame::CheatProof {
+            index: U256::from(index),
+            input,
+            inputProof: input_proof,
+            output,
+            resultProof: result_proof,
+        };
+        // Any transaction sent after the commitment's receipt lands in a later block; simulate it in the pending
+        // block, where the contract sees that later block number.
+        let call = self
+            .game
+            .proveCheat(U256::from(id), proof, salt)
+            .block(alloy::eips::BlockId::pending());
+        let r = self.client.send("proveCheat", call).await?;
+        info!(task = id, index, "cheat proven");
+        Ok(r.transaction_hash)
+    }
+
+    /// Challenger: asks the solver for its result leaf at `index`, approving exactly the query bond.
+    pub async fn open_query(&self, id: u64, index: u64) -> Result<(u64, Approval, B256)> {
+        let info = self.task(id).await?;
+        Self::require_status(&info, &[TaskStatus::Committed], "a query")?;
+        if index >= info.leaf_count {
+            return Err(AgentError::Invalid(format!(
+                "index {index} is not a leaf: task {id} has {}",
+                info.leaf_count
+            )));
+        }
+        let approval = Token::new(&self.client)?
+            .ensure_allowance(self.address(), info.challenger_bond, "the query bond")
+            .await?;
+        let r = self
+            .client
+            .send(
+                "openQuery",
+                self.game.openQuery(U256::from(id), U256::from(index)),
+            )
+            .await?;
+        let query = r
+            .logs()
+            .iter()
+            .find_map(|l| l.log_decode::<MapGame::QueryOpened>().ok())
+            .map(|l| l.inner.data.queryId.saturating_to())
+            .ok_or_else(|| AgentError::Rpc {
+                what: "openQuery".into(),
+                reason: "no QueryOpened event".into(),
+            })?;
+        Ok((query, approval, r.transaction_hash))
+    }
+
+    /// Solver (or anyone holding the data): answers a query with the result leaf and its proof.
+    pub async fn answer_query(&self, query: u64, results: &IndexedTree) -> Result<B256> {
+        let q = self
+            .game
+            .getQuery(U256::from(query))
+            .call()
+            .await
+            .map_err(|e| self.client.classify("getQuery", &e))?;
+        if q.status != 1 {
+            return Err(AgentError::WrongState(format!("query {query} is not open")));
+        }
+        let position = results
+            .values()
+            .iter()
+            .position(|l| l.index == U256::from(q.index))
+            .ok_or_else(|| {
+                AgentError::Invalid(format!("the result dump has no leaf {}", q.index))
+            })?;
+        let output = results.values()[position].data.clone();
+        let proof = results.proof(position)?;
+        let r = self
+            .client
+            .send(
+                "answerQuery",
+                self.game.answerQuery(U256::from(query), output, proof),
+            )
+            .await?;
+        Ok(r.transaction_hash)
+    }
+
+    /// Anyone: slashes a solver that let a query's answer window pass.
+    pub async fn timeout_query(&self, query: u64) -> Result<B256> {
+        let r = self
+            .client
+            .send("timeoutQuery", self.game.timeoutQuery(U256::from(query)))
+            .await?;
+        Ok(r.transaction_hash)
+    }
+
     /// The game's parameters: (min solver bond, min challenger bond, claim window, challenge window).
     pub async fn params(&self) -> Result<IMapGame::Params> {
         self.game

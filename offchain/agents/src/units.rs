@@ -19,6 +19,14 @@ pub fn parse_snm(text: &str) -> Result<U256> {
     if text.is_empty() || text.starts_with('-') {
         return Err(bad());
     }
+    if text
+        .split_once('.')
+        .is_some_and(|(_, frac)| frac.len() > usize::from(DECIMALS))
+    {
+        return Err(AgentError::Invalid(format!(
+            "{text:?} has more than {DECIMALS} decimals, SNM's precision"
+        )));
+    }
     let value = parse_units(text, DECIMALS).map_err(|_| bad())?;
     Ok(value.get_absolute())
 }

@@ -105,6 +105,38 @@ pub(crate) enum TaskCmd {
         #[arg(long)]
         uri: Option<String>,
     },
+    /// Recompute a committed task and prove the first wrong leaf (commit, then reveal a block later).
+    Challenge {
+        /// The task id.
+        task: u64,
+        /// The solver's result dump (default: the committed result URI, when it is a file path).
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// The inputs file (default: the task's input URI).
+        #[arg(long)]
+        inputs: Option<PathBuf>,
+    },
+    /// Ask the solver for its result leaf at an index (approves exactly the query bond).
+    Query {
+        /// The task id.
+        task: u64,
+        /// The leaf.
+        #[arg(long)]
+        index: u64,
+    },
+    /// Answer a query with the result leaf from a result dump.
+    Answer {
+        /// The query id.
+        query: u64,
+        /// The result dump.
+        #[arg(long)]
+        results: PathBuf,
+    },
+    /// Slash a solver that let a query go unanswered.
+    TimeoutQuery {
+        /// The query id.
+        query: u64,
+    },
     /// A task's state.
     Show {
         /// The task id.
@@ -129,6 +161,13 @@ fn absolute(path: &Path) -> String {
         .unwrap_or_else(|_| path.to_owned())
         .display()
         .to_string()
+}
+
+fn load_results(path: &Path) -> Result<sonm_merkle::IndexedTree> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| eyre!("cannot read {}: {e}", path.display()))?;
+    sonm_merkle::IndexedTree::from_json(&text)
+        .map_err(|e| eyre!("malformed result dump {}: {e}", path.display()))
 }
 
 fn uri_to_path(uri: &str) -> Result<PathBuf> {
@@ -269,6 +308,73 @@ pub(crate) async fn run(g: &Global, cmd: TaskCmd) -> Result<Output> {
                     tree.root()
                 ),
                 json!({"task": task, "root": tree.root(), "uri": uri, "tx": tx}),
+            ))
+        }
+        TaskCmd::Challenge {
+            task,
+            results,
+            inputs,
+        } => {
+            let inputs = match inputs {
+                Some(p) => p,
+                None => uri_to_path(&tasks.input_uri(task).await?)?,
+            };
+            let results = match results {
+                Some(p) => p,
+                None => uri_to_path(&tasks.result_uri(task).await?)?,
+            };
+            let data = read_inputs(&inputs)?;
+            let tree = load_results(&results)?;
+            let pb = bar(data.len() as u64, format!("recomputing task {task}"));
+            let cheat = tasks
+                .find_cheat(task, &data, &tree, &|done| pb.set_position(done))
+                .await;
+            pb.finish_and_clear();
+            match cheat? {
+                None => Ok(Output::new(
+                    format!("task {task}: every leaf is right, nothing to challenge"),
+                    json!({"task": task, "cheat": null}),
+                )),
+                Some(index) => {
+                    let tx = spin(
+                        format!("proving the cheat at leaf {index}"),
+                        tasks.prove_cheat(task, &data, &tree, index),
+                    )
+                    .await?;
+                    Ok(Output::new(
+                        format!(
+                            "task {task}: leaf {index} is wrong; cheat proven, the solver is slashed (tx {tx})"
+                        ),
+                        json!({"task": task, "cheat": index, "tx": tx}),
+                    ))
+                }
+            }
+        }
+        TaskCmd::Query { task, index } => {
+            let (query, approval, tx) =
+                spin("opening a query", tasks.open_query(task, index)).await?;
+            Ok(Output::new(
+                format!(
+                    "{}
+query {query} opened on leaf {index} of task {task} (tx {tx})",
+                    approval.describe()
+                ),
+                json!({"query": query, "task": task, "index": index, "approval": approval, "tx": tx}),
+            ))
+        }
+        TaskCmd::Answer { query, results } => {
+            let tree = load_results(&results)?;
+            let tx = spin("answering", tasks.answer_query(query, &tree)).await?;
+            Ok(Output::new(
+                format!("query {query} answered (tx {tx})"),
+                json!({"query": query, "tx": tx}),
+            ))
+        }
+        TaskCmd::TimeoutQuery { query } => {
+            let tx = spin("timing the query out", tasks.timeout_query(query)).await?;
+            Ok(Output::new(
+                format!("query {query} timed out: the solver is slashed (tx {tx})"),
+                json!({"query": query, "tx": tx}),
             ))
         }
         TaskCmd::Show { task } => {

@@ -208,3 +208,121 @@ async fn buyer_refunds_an_open_task_and_bad_inputs_are_refused() {
         "{line}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cheating_solver_is_caught_and_slashed() {
+    let chain = Chain::new().await;
+    let dir = tempdir("cheat");
+    let (buyer, cheater, watcher) = (Some(0), Some(2), Some(3));
+    let inputs = dir.join("inputs.json");
+    let results = dir.join("results.json");
+    chain.ok(
+        None,
+        &[
+            "task",
+            "inputs",
+            "mandelbrot",
+            "--width",
+            "8",
+            "--height",
+            "6",
+            "-o",
+            inputs.to_str().unwrap(),
+        ],
+    );
+    let posted = chain.ok(
+        buyer,
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            "mandelbrot",
+            "--reward",
+            "5",
+        ],
+    );
+    let task = posted["task"].as_u64().unwrap().to_string();
+    for who in [2, 3] {
+        chain.ok(
+            buyer,
+            &["token", "transfer", &chain.address(who).to_string(), "20"],
+        );
+    }
+
+    // An honest result survives a query: the solver answers it and takes the query bond.
+    chain.ok(cheater, &["task", "claim", &task]);
+    chain.ok(
+        cheater,
+        &[
+            "task",
+            "solve",
+            &task,
+            "-o",
+            results.to_str().unwrap(),
+            "--cheat",
+            "4",
+        ],
+    );
+    chain.ok(
+        cheater,
+        &[
+            "task",
+            "commit",
+            &task,
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    );
+    let query = chain.ok(watcher, &["task", "query", &task, "--index", "1"]);
+    assert_eq!(
+        s(&query["approval"], "amount"),
+        "1000000000000000000",
+        "exactly the query bond"
+    );
+    let query = query["query"].as_u64().unwrap().to_string();
+    chain.ok(
+        cheater,
+        &[
+            "task",
+            "answer",
+            &query,
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    );
+
+    // The watcher recomputes from the committed URIs and proves leaf 4 wrong.
+    let challenged = chain.ok(watcher, &["task", "challenge", &task]);
+    assert_eq!(challenged["cheat"], 4);
+    let shown = chain.ok(None, &["task", "show", &task]);
+    assert_eq!(s(&shown, "status"), "Open", "the slash reopens the task");
+    // Watcher: 20 − 1 (query bond, lost to the solver's answer) + 5 (half the 10 SNM solver bond).
+    assert_eq!(
+        s(
+            &chain.ok(None, &["token", "balance", &chain.address(3).to_string()]),
+            "balance"
+        ),
+        "24000000000000000000"
+    );
+
+    // An honest solver's result: nothing to challenge.
+    chain.ok(watcher, &["task", "claim", &task]);
+    chain.ok(
+        watcher,
+        &["task", "solve", &task, "-o", results.to_str().unwrap()],
+    );
+    chain.ok(
+        watcher,
+        &[
+            "task",
+            "commit",
+            &task,
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    );
+    let challenged = chain.ok(cheater, &["task", "challenge", &task]);
+    assert!(challenged["cheat"].is_null(), "{challenged}");
+}
