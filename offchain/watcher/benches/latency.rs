@@ -78,8 +78,12 @@ async fn latency(leaves: u64) {
     let commit_block = provider.get_block_number().await.unwrap();
     let t0 = Instant::now();
     let mut proven_block = None;
+    let mut committed = None;
     while t0.elapsed() < Duration::from_secs(300) {
         let r = bot.pass().await.unwrap();
+        if committed.is_none() && r.sent.iter().any(|k| k.starts_with("map:commitProof:")) {
+            committed = Some((t0.elapsed(), provider.get_block_number().await.unwrap()));
+        }
         if r.sent.iter().any(|k| k.starts_with("map:proveCheat:")) {
             // Mined in the next block at the latest.
             while chain.map_task(task).await.status != 1 {
@@ -99,6 +103,12 @@ async fn latency(leaves: u64) {
         proven - commit_block,
         t0.elapsed().as_secs_f64()
     );
+    if let Some((after, block)) = committed {
+        println!(
+            "latency: fetch + check of {leaves} leaves + proof commitment sent {:.2} s after the commitment's block (head then {block})",
+            after.as_secs_f64()
+        );
+    }
 }
 
 /// Posts `tasks` Monte-Carlo tasks over the same inputs and commits the same honest result to each, without waiting

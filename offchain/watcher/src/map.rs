@@ -135,18 +135,26 @@ impl Watcher {
                     }
                     _ => (0..leaf_count).collect(),
                 };
+                // Both were checked to hold `leaf_count` leaves; a miss is reported, never a panic.
+                let leaf = |data: &[Bytes], i: u64| {
+                    data.get(usize::try_from(i).unwrap_or(usize::MAX))
+                        .cloned()
+                        .ok_or_else(|| format!("no leaf {i}"))
+                };
                 for batch in indices.chunks(BATCH) {
-                    let batch_inputs: Vec<&Bytes> =
-                        batch.iter().map(|&i| &inputs.data[i as usize]).collect();
+                    let batch_inputs = batch
+                        .iter()
+                        .map(|&i| leaf(&inputs.data, i))
+                        .collect::<std::result::Result<Vec<_>, _>>()?;
                     let outputs = executor
                         .leaves(&batch_inputs, gas)
                         .map_err(|e| e.to_string())?;
-                    for (&i, expected) in batch.iter().zip(outputs) {
-                        let committed = &results.data[i as usize];
-                        if *committed != expected {
+                    for ((&i, expected), input) in batch.iter().zip(outputs).zip(batch_inputs) {
+                        let committed = leaf(&results.data, i)?;
+                        if committed != expected {
                             return Ok(Verdict::Cheat(Arc::new(CheatPlan {
                                 index: i,
-                                input: inputs.data[i as usize].clone(),
+                                input,
                                 input_proof: inputs.proof(i)?,
                                 output: committed.clone(),
                                 result_proof: results.proof(i)?,
@@ -174,7 +182,7 @@ impl Watcher {
             ),
             Verdict::Cheat(plan) => {
                 self.metrics.cheat();
-                info!(round = c.round, index = plan.index, solver = %c.solver, "wrong leaf found");
+                info!(round = c.round, index = plan.index, solver = %c.solver, ms = started.elapsed().as_millis() as u64, "wrong leaf found");
             }
             Verdict::Withheld(reason) => {
                 self.metrics.withheld();

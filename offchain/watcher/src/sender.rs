@@ -202,7 +202,11 @@ impl Sender {
         self.metrics.rpc();
         if let Err(e) = self.provider.send_raw_transaction(raw).await {
             let reason = one_line(&e);
-            if reason.contains("already known") || reason.contains("AlreadyKnown") {
+            // The node has it already (our own rebroadcast): fine.
+            if ["already known", "AlreadyKnown", "already imported"]
+                .iter()
+                .any(|m| reason.contains(m))
+            {
                 return;
             }
             self.metrics.rpc_error();
