@@ -314,7 +314,7 @@ impl Sender {
                 self.journal.insert(key.clone(), t);
                 changed = true;
                 if let TxStatus::Mined { block, success } = new_status {
-                    debug!(key, block, success, "mined");
+                    info!(key, what = tx.what, block, success, "mined");
                 }
             }
         }

@@ -252,3 +252,19 @@ async fn solver_tree(
     }
     sonm_merkle::IndexedTree::from_data(outputs, sonm_merkle::BuildOptions::default()).unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_is_a_single_pass_that_sees_its_proof_through() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[7], false).await;
+    let report = sonm_watcher::run_once(chain.config(BOT), std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(report.sent.len(), 2, "{:?}", report.sent);
+    assert_eq!(report.sent[1], format!("map:proveCheat:{task}:1:7"));
+    assert_eq!(report.pending, 0);
+    assert_eq!(chain.map_task(task).await.status, 1);
+}
