@@ -174,3 +174,62 @@ async fn wrong_state_and_missing_funds_are_caught_before_sending() {
     let line = chain.fails(Some(0), &["hub", "deposit", &hub, "1.2.3"]);
     assert!(line.contains("is not an SNM amount"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_come_from_a_keystore_with_its_password_from_the_environment() {
+    let chain = Chain::new().await;
+    let dir = tempdir("keystore");
+    let out = Command::new("cast")
+        .args(["wallet", "new"])
+        .arg(&dir)
+        .args(["--unsafe-password", "correct horse"])
+        .env("PATH", crate::common::tool_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cast wallet new: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    let address = created
+        .split_whitespace()
+        .find(|w| w.starts_with("0x") && w.len() == 42)
+        .unwrap_or_else(|| panic!("no address in {created}"))
+        .to_owned();
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let keystore = file.to_str().unwrap();
+
+    let run = |password: &str| {
+        Command::new(env!("CARGO_BIN_EXE_sonm"))
+            .args([
+                "--json",
+                "token",
+                "balance",
+                "--keystore",
+                keystore,
+                "--rpc-url",
+                &chain.anvil.endpoint(),
+            ])
+            .env("SONM_DEPLOYMENTS", &chain.deployments)
+            .env("SONM_KEYSTORE_PASSWORD", password)
+            .env_remove("SONM_PRIVATE_KEY")
+            .output()
+            .unwrap()
+    };
+    let out = run("correct horse");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s(&v, "account").to_lowercase(), address);
+    let line = one_line_failure(&run("wrong"), &["wrong password"]);
+    assert!(line.contains("cannot decrypt keystore"), "{line}");
+}
