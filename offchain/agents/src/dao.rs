@@ -8,7 +8,10 @@ use alloy::providers::{DynProvider, Provider as _};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolCall, SolEvent as _};
 use serde::Serialize;
-use sonm_bindings::{Contract, HubFactory, HubWallet, IMapGame, MapGame, SonmGovernor, Whitelist};
+use sonm_bindings::{
+    ChainGame, Contract, HubFactory, HubWallet, IChainGame, IMapGame, MapGame, SonmGovernor,
+    Whitelist,
+};
 use tracing::info;
 
 use crate::token::Token;
@@ -51,6 +54,8 @@ pub enum Action {
     },
     /// New map game parameters.
     MapParams(IMapGame::Params),
+    /// New chain game parameters (for new tasks).
+    ChainParams(IChainGame::Parameters),
 }
 
 impl Action {
@@ -95,6 +100,14 @@ impl Action {
                     .abi_encode()
                     .into(),
             ),
+            Self::ChainParams(p) => (
+                client.address(Contract::ChainGame)?,
+                ChainGame::setParametersCall {
+                    parameters_: p.clone(),
+                }
+                .abi_encode()
+                .into(),
+            ),
         })
     }
 }
@@ -113,6 +126,7 @@ impl fmt::Display for Action {
             Self::HubParameters(_) => write!(f, "set the terms of new hub wallets"),
             Self::RatingParameters { .. } => write!(f, "set the rating terms"),
             Self::MapParams(_) => write!(f, "set the map game's parameters"),
+            Self::ChainParams(_) => write!(f, "set the chain game's parameters"),
         }
     }
 }
@@ -484,6 +498,18 @@ impl DaoMember {
             self.client.provider_ref().clone(),
         );
         game.params().call().await.map_err(self.err("params"))
+    }
+
+    /// The chain game's parameters in force (a base for [`Action::ChainParams`]).
+    pub async fn chain_params(&self) -> Result<IChainGame::Parameters> {
+        let game = ChainGame::new(
+            self.client.address(Contract::ChainGame)?,
+            self.client.provider_ref().clone(),
+        );
+        game.parameters()
+            .call()
+            .await
+            .map_err(self.err("parameters"))
     }
 
     /// The terms of new hub wallets in force (a base for [`Action::HubParameters`]).

@@ -125,6 +125,25 @@ pub(crate) enum ProposeAction {
         #[arg(long)]
         max_gas_per_leaf: Option<u32>,
     },
+    /// New chain game parameters for new tasks (unset ones keep their current value).
+    ChainParams {
+        /// SNM.
+        #[arg(long, value_parser = parse_amount)]
+        min_solver_bond: Option<U256>,
+        /// SNM.
+        #[arg(long, value_parser = parse_amount)]
+        min_challenger_bond: Option<U256>,
+        #[arg(long)]
+        min_clock: Option<u32>,
+        #[arg(long)]
+        min_claim_window: Option<u32>,
+        #[arg(long)]
+        min_challenge_window: Option<u32>,
+        #[arg(long)]
+        max_gas_per_step: Option<u32>,
+        #[arg(long)]
+        challenger_share_bps: Option<u16>,
+    },
 }
 
 fn u96(v: U256) -> Result<alloy::primitives::aliases::U96> {
@@ -191,6 +210,29 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             p.challengerShareBps = challenger_share_bps.unwrap_or(p.challengerShareBps);
             p.maxGasPerLeaf = max_gas_per_leaf.unwrap_or(p.maxGasPerLeaf);
             Action::MapParams(p)
+        }
+        ProposeAction::ChainParams {
+            min_solver_bond,
+            min_challenger_bond,
+            min_clock,
+            min_claim_window,
+            min_challenge_window,
+            max_gas_per_step,
+            challenger_share_bps,
+        } => {
+            let mut p = member.chain_params().await?;
+            if let Some(v) = min_solver_bond {
+                p.minSolverBond = u96(v)?;
+            }
+            if let Some(v) = min_challenger_bond {
+                p.minChallengerBond = u96(v)?;
+            }
+            p.minClock = min_clock.unwrap_or(p.minClock);
+            p.minClaimWindow = min_claim_window.unwrap_or(p.minClaimWindow);
+            p.minChallengeWindow = min_challenge_window.unwrap_or(p.minChallengeWindow);
+            p.maxGasPerStep = max_gas_per_step.unwrap_or(p.maxGasPerStep);
+            p.challengerShareBps = challenger_share_bps.unwrap_or(p.challengerShareBps);
+            Action::ChainParams(p)
         }
     })
 }

@@ -211,7 +211,7 @@ pub(crate) async fn run(g: &Global, cmd: TaskCmd) -> Result<Output> {
     let client = connect(g).await?;
     let tasks = MapTasks::new(&client)?;
     match cmd {
-        TaskCmd::Inputs { .. } => unreachable!("handled above"),
+        TaskCmd::Inputs { .. } => Err(eyre!("`sonm task inputs` needs no node")),
         TaskCmd::Post {
             inputs,
             computation,

@@ -84,6 +84,22 @@ async fn dao_suspects_a_hub_through_a_full_proposal() {
     );
     // A second suspicion of a Suspected hub would revert in the timelock: the proposal can still be made, but a
     // direct call by anyone but the DAO is refused by the wallet itself.
+    // Parameter proposals target the right contract, with the current values as the base.
+    let proposed = chain.ok(
+        holder,
+        &["dao", "propose", "chain-params", "--min-clock", "7200"],
+    );
+    let shown = chain.ok(None, &["dao", "show", s(&proposed, "proposal")]);
+    let deployment: serde_json::Value =
+        serde_json::from_str(&crate::common::template().deployment).unwrap();
+    assert_eq!(
+        shown["targets"][0].as_str().unwrap().to_lowercase(),
+        deployment["contracts"]["ChainGame"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+    );
+    assert!(s(&shown, "description").starts_with("set the chain game's parameters"));
     let line = chain.fails(Some(2), &["dao", "show", "12345"]);
     assert!(line.contains("proposal 12345 does not exist"), "{line}");
 }
