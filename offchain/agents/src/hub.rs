@@ -448,6 +448,36 @@ impl HubOwner {
         Ok((hub, receipt.transaction_hash))
     }
 
+    /// Changes `hub`'s endpoint and/or name in the whitelist (owner only).
+    pub async fn set_listing(
+        &self,
+        hub: Address,
+        endpoint: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Vec<B256>> {
+        self.hubs.require_hub(hub).await?;
+        self.require_owner(hub).await?;
+        let w = &self.hubs.whitelist;
+        let mut txs = Vec::new();
+        if let Some(endpoint) = endpoint {
+            txs.push(
+                self.client
+                    .send("setEndpoint", w.setEndpoint(hub, endpoint.to_owned()))
+                    .await?
+                    .transaction_hash,
+            );
+        }
+        if let Some(name) = name {
+            txs.push(
+                self.client
+                    .send("setName", w.setName(hub, name.to_owned()))
+                    .await?
+                    .transaction_hash,
+            );
+        }
+        Ok(txs)
+    }
+
     /// Deposits `amount` SNM into `hub` (a plain transfer from the sender).
     pub async fn deposit(&self, hub: Address, amount: U256) -> Result<B256> {
         self.hubs.require_hub(hub).await?;

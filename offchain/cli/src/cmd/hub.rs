@@ -21,6 +21,18 @@ pub(crate) enum HubCmd {
         #[arg(long)]
         name: String,
     },
+    /// Change a hub's endpoint and/or name (owner).
+    Set {
+        /// The hub wallet.
+        #[arg(value_parser = parse_address)]
+        hub: Address,
+        /// New endpoint.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Deposit SNM into a hub wallet (from the signer).
     Deposit {
         /// The hub wallet.
@@ -125,6 +137,25 @@ pub(crate) async fn run(g: &Global, cmd: HubCmd) -> Result<Output> {
                 format!("hub {hub} created"),
                 tx,
                 json!({"hub": hub}),
+            ))
+        }
+        HubCmd::Set {
+            hub,
+            endpoint,
+            name,
+        } => {
+            if endpoint.is_none() && name.is_none() {
+                return Err(eyre::eyre!("give --endpoint and/or --name"));
+            }
+            let owner = HubOwner::new(&client)?;
+            let txs = spin(
+                "updating the listing",
+                owner.set_listing(hub, endpoint.as_deref(), name.as_deref()),
+            )
+            .await?;
+            Ok(Output::new(
+                format!("hub {hub} listing updated ({} transactions)", txs.len()),
+                json!({"hub": hub, "txs": txs}),
             ))
         }
         HubCmd::Deposit { hub, amount } => {

@@ -27,6 +27,14 @@ async fn hub_lifecycle_from_create_to_withdraw() {
     assert_eq!(s(&info, "state"), "Created");
     assert_eq!(s(&info, "name"), "alpha");
 
+    chain.ok(owner, &["hub", "set", &hub, "--name", "alpha prime"]);
+    assert_eq!(
+        s(&chain.ok(None, &["hub", "show", &hub]), "name"),
+        "alpha prime"
+    );
+    let line = chain.fails(miner, &["hub", "set", &hub, "--endpoint", "evil:1"]);
+    assert!(line.contains("is not the owner of hub"), "{line}");
+
     chain.ok(owner, &["hub", "deposit", &hub, "100"]);
     chain.ok(owner, &["hub", "register", &hub]);
     let paid = chain.ok(owner, &["hub", "pay", &hub, &miner_addr, "10"]);
