@@ -76,7 +76,7 @@ enum Cmd {
     /// Disputes over chain tasks: open, show, play the bisection moves, timeout.
     #[command(subcommand)]
     Dispute(cmd::chain::DisputeCmd),
-    /// Map tasks: post, claim, solve, commit, show, list, finalize, refund.
+    /// Map tasks: post, claim, solve, commit, challenge, query/answer, show, list, finalize, refund.
     #[command(subcommand)]
     Task(cmd::task::TaskCmd),
 }
