@@ -79,6 +79,8 @@ enum Cmd {
     /// Map tasks: post, claim, solve, commit, challenge, query/answer, show, list, finalize, refund.
     #[command(subcommand)]
     Task(cmd::task::TaskCmd),
+    /// The watcher/challenger bot: recompute every commitment, prove cheats, play disputes, defend this key's solver.
+    Watch(sonm_watcher::cli::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -127,5 +129,6 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
         Cmd::Chain(c) => cmd::chain::run_chain(&g, c).await,
         Cmd::Dispute(c) => cmd::chain::run_dispute(&g, c).await,
         Cmd::Task(c) => cmd::task::run(&g, c).await,
+        Cmd::Watch(a) => cmd::watch::run(&g, a).await,
     }
 }

@@ -17,6 +17,7 @@ pub(crate) mod hub;
 pub(crate) mod merkle;
 pub(crate) mod task;
 pub(crate) mod token;
+pub(crate) mod watch;
 
 /// The signer: the keystore if given, else `SONM_PRIVATE_KEY`, else none (read-only commands).
 pub(crate) fn signer(g: &Global) -> Result<Option<PrivateKeySigner>, AgentError> {

@@ -13,3 +13,4 @@ mod errors;
 mod hub;
 mod merkle;
 mod task;
+mod watch;
