@@ -19,6 +19,8 @@ use crate::watcher::{At, Watcher};
 const COMMITTED: u8 = 3;
 /// Query status `Open`.
 const QUERY_OPEN: u8 = 1;
+/// Blocks before a commitment the bot could not judge is tried again.
+const UNJUDGEABLE_RETRY: u64 = 32;
 /// Leaves recomputed per batch: a mismatch found early stops the check.
 const BATCH: usize = 1024;
 
@@ -31,8 +33,9 @@ pub(crate) enum Verdict {
     Cheat(Arc<CheatPlan>),
     /// The result data is missing, unreadable or not the committed root: the query path.
     Withheld(String),
-    /// The bot cannot judge (the inputs are unavailable, the executor failed; logged): nothing to do.
-    Unjudgeable,
+    /// The bot cannot judge (the inputs are unavailable, the executor failed; logged): tried again from block
+    /// `retry_at`, since the cause may pass (a web server down).
+    Unjudgeable { retry_at: u64 },
 }
 
 /// A proof of cheat, ready to commit and reveal.
@@ -79,27 +82,35 @@ impl Watcher {
             return self.finalize_own_map(id, &c, at).await;
         }
         let verdict = match self.verdicts.get(&(id, c.round)) {
-            Some(v) => v.clone(),
-            None => {
-                let v = self.check_map(id, &task, &c).await?;
+            Some(Verdict::Unjudgeable { retry_at }) if at.head < *retry_at => return Ok(()),
+            Some(v) if !matches!(v, Verdict::Unjudgeable { .. }) => v.clone(),
+            _ => {
+                let retry_at = at.head + UNJUDGEABLE_RETRY;
+                let v = self.check_map(id, &task, &c, retry_at).await?;
                 self.verdicts.insert((id, c.round), v.clone());
                 v
             }
         };
         match verdict {
-            Verdict::Honest | Verdict::Unjudgeable => Ok(()),
+            Verdict::Honest | Verdict::Unjudgeable { .. } => Ok(()),
             Verdict::Cheat(plan) => self.prove(id, &c, &plan, at).await,
             Verdict::Withheld(_) => self.query_withheld(id, &task, &c, at).await,
         }
     }
 
     /// Recomputes a commitment (every leaf, or a random sample).
-    async fn check_map(&mut self, id: u64, task: &MapTaskEntry, c: &MapCommit) -> Result<Verdict> {
+    async fn check_map(
+        &mut self,
+        id: u64,
+        task: &MapTaskEntry,
+        c: &MapCommit,
+        retry_at: u64,
+    ) -> Result<Verdict> {
         let inputs = match self.map_inputs(id, task).await {
             Ok(inputs) => inputs,
             Err(reason) => {
                 warn!(%reason, uri = task.input_uri, "cannot read the task's inputs: not judged");
-                return Ok(Verdict::Unjudgeable);
+                return Ok(Verdict::Unjudgeable { retry_at });
             }
         };
         let executor = self.executor(task.computation).await?;
@@ -170,7 +181,7 @@ impl Watcher {
             Ok(v) => v,
             Err(reason) => {
                 warn!(%reason, "recomputing failed: not judged");
-                Verdict::Unjudgeable
+                Verdict::Unjudgeable { retry_at }
             }
         };
         match &verdict {
@@ -188,7 +199,7 @@ impl Watcher {
                 self.metrics.withheld();
                 warn!(round = c.round, %reason, "result data does not match the commitment: query path");
             }
-            Verdict::Unjudgeable => {}
+            Verdict::Unjudgeable { .. } => {}
         }
         Ok(verdict)
     }
