@@ -75,7 +75,15 @@ fn make_template() -> Template {
             root.join("node_modules/.bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let out = Command::new(tool("forge"))
+        // forge writes these into the repository; they are this run's own, removed whatever happens.
+        let _cleanup = Cleanup(vec![
+            root.join(format!("deployments/{cid}.json")),
+            root.join(format!("broadcast/Deploy.s.sol/{cid}")),
+            root.join(format!("cache/Deploy.s.sol/{cid}")),
+        ]);
+        let logs = tempdir("forge");
+        let (log, errors) = (logs.join("stdout"), logs.join("stderr"));
+        let mut child = Command::new(tool("forge"))
             .current_dir(&root)
             .args([
                 "script",
@@ -90,19 +98,27 @@ fn make_template() -> Template {
             .arg(anvil.endpoint())
             .env("PATH", path)
             .env("SONM_PROFILE", "local")
-            .output()
+            // Files, not pipes: a full pipe would block forge while this thread only polls it.
+            .stdout(std::fs::File::create(&log).expect("log"))
+            .stderr(std::fs::File::create(&errors).expect("log"))
+            .spawn()
             .expect("run forge script");
-        let file = root.join(format!("deployments/{cid}.json"));
-        let deployment = std::fs::read_to_string(&file);
-        // forge writes these into the repository; they are this run's own.
-        let _ = std::fs::remove_file(&file);
-        let _ = std::fs::remove_dir_all(root.join(format!("broadcast/Deploy.s.sol/{cid}")));
-        let _ = std::fs::remove_dir_all(root.join(format!("cache/Deploy.s.sol/{cid}")));
+        // A hung forge fails the run in bounded time instead of stalling it.
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("forge").is_none() {
+            if started.elapsed() > Duration::from_secs(300) {
+                let _ = child.kill();
+                panic!("forge script did not finish within 300 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let status = child.wait().expect("forge status");
+        let deployment = std::fs::read_to_string(root.join(format!("deployments/{cid}.json")));
         assert!(
-            out.status.success(),
+            status.success(),
             "forge script failed: {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
+            std::fs::read_to_string(&errors).unwrap_or_default(),
+            std::fs::read_to_string(&log).unwrap_or_default()
         );
         let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
         let state: String = provider
@@ -114,6 +130,18 @@ fn make_template() -> Template {
             deployment: deployment.expect("deployments file"),
         }
     })
+}
+
+/// Removes paths when dropped (also when the test panics).
+struct Cleanup(Vec<PathBuf>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
 }
 
 pub fn spawn_anvil(port: Option<u16>) -> AnvilInstance {
