@@ -352,3 +352,33 @@ async fn killed_with_sigkill_at_any_point_the_bot_finishes_exactly_once() {
     let text = journal();
     assert_eq!(text.matches("\"hashes\"").count(), 2, "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_confirmation_depth_the_bot_acts_once_the_commitment_is_deep_enough() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[2], false).await;
+    let mut config = chain.config(BOT);
+    config.confirmations = 2;
+    let mut bot = sonm_watcher::Watcher::connect(config).await.unwrap();
+    assert!(
+        bot.pass().await.unwrap().sent.is_empty(),
+        "the commitment is at the head"
+    );
+    chain.mine(2).await;
+    let mut sent = Vec::new();
+    for _ in 0..8 {
+        sent.extend(bot.pass().await.unwrap().sent);
+        chain.mine(1).await;
+    }
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1], format!("map:proveCheat:{task}:1:2"));
+    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(
+        chain.nonce(BOT).await,
+        2,
+        "nothing sent twice while its effects were not yet confirmed"
+    );
+}
