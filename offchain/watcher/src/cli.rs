@@ -8,7 +8,10 @@ use std::time::Duration;
 use alloy::signers::local::PrivateKeySigner;
 use clap::Args;
 
-use crate::WatcherConfig;
+use crate::{PassReport, Result, WatcherConfig};
+
+/// How long `--once` waits for the transactions of its pass to be mined and followed up.
+pub const ONCE_WAIT: Duration = Duration::from_secs(120);
 
 /// Watch the games: recompute every commitment, prove cheats, play disputes, defend this key's solver.
 #[derive(Clone, Debug, Args)]
@@ -51,6 +54,25 @@ pub struct WatchArgs {
 }
 
 impl WatchArgs {
+    /// Runs `sonm watch`: one pass with `--once` (its report returned), else until Ctrl-C (`None`).
+    pub async fn execute(
+        self,
+        rpc_url: impl Into<String>,
+        deployments_dir: PathBuf,
+        signer: PrivateKeySigner,
+    ) -> Result<Option<PassReport>> {
+        let once = self.once;
+        let config = self.into_config(rpc_url, deployments_dir, signer);
+        if once {
+            return crate::run_once(config, ONCE_WAIT).await.map(Some);
+        }
+        crate::run(config, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        Ok(None)
+    }
+
     /// The configuration these flags describe, with the CLI's node, deployments directory and key.
     pub fn into_config(
         self,
