@@ -268,3 +268,55 @@ async fn once_is_a_single_pass_that_sees_its_proof_through() {
     assert_eq!(report.pending, 0);
     assert_eq!(chain.map_task(task).await.status, 1);
 }
+
+/// Serves `body` at every path over HTTP until dropped; the URL.
+async fn serve(body: String) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                continue;
+            };
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(body.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{addr}/results.json"), handle)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn result_data_behind_an_http_url_is_fetched_and_checked() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    let tree = solver_tree(&chain, &inputs, &[3]).await;
+    let (url, server) = serve(tree.to_json()).await;
+    let game = chain.deployment.contracts.map_game;
+    send(
+        sonm_bindings::SonmToken::new(chain.deployment.contracts.sonm_token, chain.wallet(SOLVER))
+            .approve(game, U256::from(10u64) * ether()),
+    )
+    .await;
+    send(chain.map(SOLVER).claim(U256::from(task))).await;
+    send(chain.map(SOLVER).commit(U256::from(task), tree.root(), url)).await;
+    let mut bot = chain.watcher().await;
+    let sent = drive(&mut bot, 6).await;
+    server.abort();
+    assert!(
+        sent.contains(&format!("map:proveCheat:{task}:1:3")),
+        "{sent:?}"
+    );
+    assert_eq!(chain.map_task(task).await.status, 1);
+}
