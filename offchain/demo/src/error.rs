@@ -1,0 +1,61 @@
+//! The demo's error type.
+
+use std::path::PathBuf;
+
+/// Why the demo failed: the chain could not be set up, a call failed, or an expected outcome did not happen.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// The flags do not make a demo.
+    #[error("{0}")]
+    Args(String),
+    /// The repository (with `script/Deploy.s.sol`) was not found.
+    #[error(
+        "cannot find the sonm repository (a directory with script/Deploy.s.sol) from {0}: run the demo from a clone"
+    )]
+    NoRepository(PathBuf),
+    /// anvil did not start.
+    #[error("cannot start anvil ({0}): is it installed? `make demo` puts the pinned one on PATH")]
+    Anvil(String),
+    /// The deploy script failed.
+    #[error("deploying through script/Deploy.s.sol failed: {0}")]
+    Deploy(String),
+    /// A role client's call failed.
+    #[error(transparent)]
+    Agent(#[from] sonm_agents::AgentError),
+    /// The watcher failed.
+    #[error("the watcher failed: {0}")]
+    Watch(#[from] sonm_watcher::WatchError),
+    /// A Merkle tree could not be built.
+    #[error(transparent)]
+    Merkle(#[from] sonm_merkle::MerkleError),
+    /// A direct RPC request failed.
+    #[error("RPC error during {what}: {reason}")]
+    Rpc {
+        /// The request.
+        what: String,
+        /// What the node said.
+        reason: String,
+    },
+    /// A file could not be written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The PNG encoder failed.
+    #[error("cannot encode {path}: {reason}")]
+    Png {
+        /// The image file.
+        path: PathBuf,
+        /// The encoder's message.
+        reason: String,
+    },
+    /// Something the whitepaper promises did not happen.
+    #[error("expected outcome did not happen: {0}")]
+    Outcome(String),
+}

@@ -1,0 +1,59 @@
+//! The rendered Mandelbrot image: the honest task's result leaves (one row of iteration counts each) as a PNG.
+
+use std::io::BufWriter;
+use std::path::Path;
+
+use alloy::primitives::Bytes;
+
+use crate::DemoError;
+
+/// A colour for `n` iterations out of `max`: black inside the set, a blue-to-gold ramp outside.
+fn colour(n: u8, max: u8) -> [u8; 3] {
+    if n >= max {
+        return [0, 0, 0];
+    }
+    let t = f64::from(n) / f64::from(max.max(1));
+    // Bernstein polynomials: a smooth ramp from dark blue through white-ish to gold.
+    let r = 9.0 * (1.0 - t) * t * t * t * 255.0;
+    let g = 15.0 * (1.0 - t) * (1.0 - t) * t * t * 255.0;
+    let b = 8.5 * (1.0 - t) * (1.0 - t) * (1.0 - t) * t * 255.0;
+    let c = |v: f64| v.clamp(0.0, 255.0) as u8;
+    [c(r), c(g), c(b)]
+}
+
+/// Writes `rows` (each `width` iteration counts; a shorter row, e.g. a leaf that ran out of gas, is padded with
+/// black) as an RGB PNG.
+pub(crate) fn write_png(
+    path: &Path,
+    rows: &[Bytes],
+    width: u32,
+    max_iter: u8,
+) -> Result<(), DemoError> {
+    let io = |source| DemoError::Io {
+        action: "write",
+        path: path.to_owned(),
+        source,
+    };
+    let png_err = |e: png::EncodingError| DemoError::Png {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    let height = u32::try_from(rows.len()).map_err(|_| DemoError::Png {
+        path: path.to_owned(),
+        reason: "too many rows".into(),
+    })?;
+    let mut pixels = Vec::with_capacity(rows.len() * width as usize * 3);
+    for row in rows {
+        for x in 0..width as usize {
+            let n = row.get(x).copied().unwrap_or(max_iter);
+            pixels.extend_from_slice(&colour(n, max_iter));
+        }
+    }
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut encoder = png::Encoder::new(BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(png_err)?;
+    writer.write_image_data(&pixels).map_err(png_err)?;
+    writer.finish().map_err(png_err)
+}
