@@ -1,7 +1,7 @@
 //! The embedded chain: anvil, the deployment through `script/Deploy.s.sol`, time travel.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::Duration;
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -55,15 +55,19 @@ pub(crate) fn spawn_anvil(repo: &Path) -> Result<AnvilInstance, DemoError> {
         .map_err(|e| DemoError::Anvil(e.to_string()))
 }
 
+/// How long the deploy script may take (it compiles first if `out/` is stale) before the demo gives up on it.
+const DEPLOY_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Deploys everything through the deploy definition, exactly as `tools/local-deploy.sh` does: anvil's first
-/// account, unlocked. The script writes `deployments/31337.json` (overwriting a previous run's).
-pub(crate) fn deploy(repo: &Path, anvil: &AnvilInstance) -> Result<(), DemoError> {
+/// account, unlocked. The script writes `deployments/31337.json` (overwriting a previous run's, with the same
+/// addresses: a fresh anvil and the same deployer give the same ones).
+pub(crate) async fn deploy(repo: &Path, anvil: &AnvilInstance) -> Result<(), DemoError> {
     let deployer = anvil
         .addresses()
         .first()
         .ok_or_else(|| DemoError::Anvil("anvil has no accounts".into()))?
         .to_string();
-    let out = Command::new(tool(repo, "forge"))
+    let child = tokio::process::Command::new(tool(repo, "forge"))
         .current_dir(repo)
         .args(["script", "script/Deploy.s.sol", "--rpc-url"])
         .arg(anvil.endpoint())
@@ -75,7 +79,17 @@ pub(crate) fn deploy(repo: &Path, anvil: &AnvilInstance) -> Result<(), DemoError
             "--quiet",
         ])
         .env("PATH", tool_path(repo))
-        .output()
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(DEPLOY_TIMEOUT, child)
+        .await
+        .map_err(|_| {
+            DemoError::Deploy(format!(
+                "forge script did not finish within {} s",
+                DEPLOY_TIMEOUT.as_secs()
+            ))
+        })?
         .map_err(|e| DemoError::Deploy(format!("cannot run forge: {e}")))?;
     if !out.status.success() {
         let mut reason = String::from_utf8_lossy(&out.stderr).trim().to_owned();
@@ -85,6 +99,23 @@ pub(crate) fn deploy(repo: &Path, anvil: &AnvilInstance) -> Result<(), DemoError
         return Err(DemoError::Deploy(reason));
     }
     Ok(())
+}
+
+/// A fresh anvil with sonm deployed on it. A deploy script that hangs (seen while another forge compiles the same
+/// project) is killed and the whole thing tried once more on a new anvil.
+pub(crate) async fn deployed_chain(repo: &Path) -> Result<AnvilInstance, DemoError> {
+    let anvil = spawn_anvil(repo)?;
+    match deploy(repo, &anvil).await {
+        Ok(()) => Ok(anvil),
+        Err(DemoError::Deploy(reason)) if reason.contains("did not finish") => {
+            tracing::warn!(%reason, "deploying again on a fresh anvil");
+            drop(anvil);
+            let anvil = spawn_anvil(repo)?;
+            deploy(repo, &anvil).await?;
+            Ok(anvil)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Moves the chain's clock `seconds` forward and mines a block.

@@ -235,8 +235,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     let repo = chain::repo_root()?;
 
     section("An embedded chain, and sonm deployed through script/Deploy.s.sol");
-    let anvil = chain::spawn_anvil(&repo)?;
-    chain::deploy(&repo, &anvil)?;
+    let anvil = chain::deployed_chain(&repo).await?;
     let url = anvil.endpoint();
     let deployments = repo.join("deployments");
     println!(
