@@ -57,3 +57,20 @@ pub(crate) fn write_png(
     writer.write_image_data(&pixels).map_err(png_err)?;
     writer.finish().map_err(png_err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_set_is_black_and_short_rows_are_padded() {
+        assert_eq!(colour(64, 64), [0, 0, 0]);
+        assert_ne!(colour(20, 64), [0, 0, 0]);
+        let path = std::env::temp_dir().join(format!("sonm-demo-unit-{}.png", std::process::id()));
+        let rows = [Bytes::from(vec![1u8, 2, 3, 4]), Bytes::new()];
+        write_png(&path, &rows, 4, 64).expect("png");
+        let data = std::fs::read(&path).expect("read");
+        assert_eq!(&data[1..4], b"PNG");
+        let _ = std::fs::remove_file(path);
+    }
+}

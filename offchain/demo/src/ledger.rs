@@ -122,3 +122,51 @@ pub(crate) fn table(s: &DemoSummary) -> String {
     );
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snm(n: u64) -> U256 {
+        U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
+    }
+
+    #[test]
+    fn deltas_are_signed() {
+        let mut p = Party {
+            role: "miner".into(),
+            address: Address::ZERO,
+            before: snm(10),
+            after: snm(25),
+            slashed: false,
+            note: String::new(),
+        };
+        assert_eq!(p.delta(), "+15");
+        p.after = snm(4);
+        assert_eq!(p.delta(), "-6");
+    }
+
+    #[test]
+    fn repeated_steps_fold_into_one_line_with_their_total_gas() {
+        let step = |action: &str, gas| Step {
+            phase: "watch",
+            actor: "watcher".into(),
+            action: action.into(),
+            tx: B256::ZERO,
+            gas,
+        };
+        let s = DemoSummary {
+            rpc_url: String::new(),
+            parties: Vec::new(),
+            steps: vec![step("answer", 10), step("reveal", 1), step("answer", 15)],
+            checks: vec!["it worked".into()],
+            image: "x.png".into(),
+            elapsed: std::time::Duration::from_secs(1),
+        };
+        let t = table(&s);
+        assert!(t.contains("answer (x2)"), "{t}");
+        assert!(t.contains("25"), "{t}");
+        assert!(t.contains("total (3 transactions)"), "{t}");
+        assert!(t.contains("ok  it worked"), "{t}");
+    }
+}
