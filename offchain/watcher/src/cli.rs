@@ -48,6 +48,10 @@ pub struct WatchArgs {
     /// Blocks a transaction may wait before it is resubmitted with higher fees.
     #[arg(long, value_name = "BLOCKS", default_value_t = 5)]
     pub bump_after: u64,
+    /// Queries to open, one after the other, against a commitment whose result data is withheld (each answered one
+    /// costs the task's challenger bond).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub queries: u32,
     /// Do not finalize this key's own solved tasks after their challenge window.
     #[arg(long)]
     pub no_finalize: bool,
@@ -89,6 +93,7 @@ impl WatchArgs {
         c.poll_interval = Duration::from_secs_f64(self.interval.clamp(0.05, 3600.0));
         c.max_pending = self.max_pending;
         c.bump_after_blocks = self.bump_after;
+        c.queries_per_commitment = self.queries;
         c.finalize_own = !self.no_finalize;
         c
     }

@@ -80,6 +80,9 @@ pub struct WatcherConfig {
     pub max_chain_steps: u64,
     /// Checkpoint interval of recomputed chains.
     pub checkpoint_interval: u64,
+    /// Queries the bot opens, one after the other, against a commitment whose data is withheld: each answered one
+    /// costs the challenger bond, an unanswered one slashes the solver.
+    pub queries_per_commitment: u32,
     /// Finalize the bot's own solver's tasks once their challenge window is over.
     pub finalize_own: bool,
 }
@@ -106,6 +109,7 @@ impl WatcherConfig {
             max_log_range: 10_000,
             max_chain_steps: 1 << 26,
             checkpoint_interval: sonm_executor::DEFAULT_CHECKPOINT_INTERVAL,
+            queries_per_commitment: 1,
             finalize_own: true,
         }
     }

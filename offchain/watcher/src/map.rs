@@ -293,17 +293,23 @@ impl Watcher {
         c: &MapCommit,
         at: At,
     ) -> Result<()> {
-        let key = format!("map:openQuery:{id}:{}", c.round);
-        if self.sender.sent(&key) {
-            return Ok(());
-        }
+        // One query at a time; the next once the last is answered (rightly: a wrong answer is proven instead).
         let me = self.me;
-        if self
+        let mine: Vec<_> = self
             .index
             .queries
             .values()
-            .any(|q| q.task == id && q.round == c.round && q.challenger == me)
-        {
+            .filter(|q| q.task == id && q.round == c.round && q.challenger == me)
+            .collect();
+        let k = mine.len() as u64;
+        if mine.iter().any(|q| q.open) || k >= u64::from(self.cfg.queries_per_commitment) {
+            return Ok(());
+        }
+        let key = match k {
+            0 => format!("map:openQuery:{id}:{}", c.round),
+            k => format!("map:openQuery:{id}:{}:{k}", c.round),
+        };
+        if self.sender.sent(&key) {
             return Ok(());
         }
         let Some(t) = self.live_map_task(id, c.round, at).await? else {
@@ -316,7 +322,7 @@ impl Watcher {
         {
             return Ok(());
         }
-        let pick = U256::from_be_bytes(self.salt(game, id, c.round, u64::MAX).0);
+        let pick = U256::from_be_bytes(self.salt(game, id, c.round, u64::MAX - k).0);
         let index = pick % U256::from(task.leaf_count.max(1));
         let data = self.map.openQuery(U256::from(id), index).calldata().clone();
         if let Sent::New(tx) = self.send(&key, "openQuery", game, data, at.head).await? {

@@ -320,3 +320,50 @@ async fn result_data_behind_an_http_url_is_fetched_and_checked() {
     );
     assert_eq!(chain.map_task(task).await.status, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_solver_that_answers_one_query_but_withholds_the_rest_is_still_slashed() {
+    init_tracing();
+    let chain = Chain::new().await;
+    let inputs = Chain::mc_inputs(8);
+    let task = chain.post_map(&inputs).await;
+    chain.solve_map(task, &inputs, &[], true).await;
+    let mut config = chain.config(BOT);
+    config.queries_per_commitment = 2;
+    let mut bot = sonm_watcher::Watcher::connect(config).await.unwrap();
+    let sent = drive(&mut bot, 5).await;
+    assert!(
+        sent.contains(&format!("map:openQuery:{task}:1")),
+        "{sent:?}"
+    );
+    // The solver answers the first query rightly, from the tree it kept aside.
+    let tree = solver_tree(&chain, &inputs, &[]).await;
+    let q = chain
+        .map(BUYER)
+        .getQuery(U256::from(1u64))
+        .call()
+        .await
+        .unwrap();
+    let pos = tree
+        .values()
+        .iter()
+        .position(|l| l.index == U256::from(q.index))
+        .unwrap();
+    send(chain.map(SOLVER).answerQuery(
+        U256::from(1u64),
+        tree.values()[pos].data.clone(),
+        tree.proof(pos).unwrap(),
+    ))
+    .await;
+    let sent = drive(&mut bot, 5).await;
+    assert_eq!(sent, vec![format!("map:openQuery:{task}:1:1")]);
+    // The second goes unanswered.
+    chain.travel(601).await;
+    let sent = drive(&mut bot, 5).await;
+    assert_eq!(sent, vec!["map:timeoutQuery:2".to_owned()]);
+    assert_eq!(chain.map_task(task).await.status, 1);
+    assert!(
+        drive(&mut bot, 3).await.is_empty(),
+        "no third query: the commitment is gone"
+    );
+}
