@@ -19,10 +19,11 @@ endif
 
 TOOLCHAIN := node_modules/.installed
 
-.PHONY: help demo test toolchain test-tools test-contracts test-rust fmt clean
+.PHONY: help demo deploy test toolchain test-tools test-contracts test-rust fmt clean
 
 help:
-	@echo "make demo   deploy sonm to an embedded local chain and print the addresses"
+	@echo "make demo   play the whitepaper on an embedded local chain (sonm demo)"
+	@echo "make deploy deploy to an embedded local chain, print the addresses and stop"
 	@echo "make test   check formatting, build and run every test (Solidity and Rust)"
 
 $(TOOLCHAIN): package.json package-lock.json
@@ -35,6 +36,11 @@ toolchain: $(TOOLCHAIN)
 	@forge --version | head -1; anvil --version | head -1; tools/solc/solc --version | tail -1; cargo --version
 
 demo: $(TOOLCHAIN)
+	forge build --quiet
+	cargo build --release --locked --quiet -p sonm-cli
+	target/release/sonm demo
+
+deploy: $(TOOLCHAIN)
 	forge build --quiet
 	tools/local-deploy.sh
 

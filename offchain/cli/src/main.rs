@@ -59,6 +59,8 @@ enum Cmd {
     /// Build, inspect and verify OpenZeppelin StandardMerkleTrees.
     #[command(subcommand)]
     Merkle(cmd::merkle::MerkleCmd),
+    /// The whitepaper on an embedded local chain: a hub pays its miners, buyers post work, cheats are caught.
+    Demo(sonm_demo::DemoArgs),
     /// Deploy sonm through the deploy definition (script/Deploy.s.sol) and print the addresses.
     Deploy(cmd::deploy::DeployArgs),
     /// SNM: balances, transfers, vote delegation.
@@ -122,6 +124,7 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
     let g = cli.global;
     match cli.cmd {
         Cmd::Merkle(c) => cmd::merkle::run(c),
+        Cmd::Demo(a) => cmd::demo::run(a).await,
         Cmd::Deploy(a) => cmd::deploy::run(&g, a).await,
         Cmd::Token(c) => cmd::token::run(&g, c).await,
         Cmd::Hub(c) => cmd::hub::run(&g, c).await,

@@ -12,6 +12,7 @@ use crate::{Global, ui};
 
 pub(crate) mod chain;
 pub(crate) mod dao;
+pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod hub;
 pub(crate) mod merkle;
