@@ -11,7 +11,7 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportError};
-use sonm_bindings::{Contract, Deployment, decode_revert, revert_data};
+use sonm_bindings::{Contract, Deployment, decode_revert, one_line, revert_data};
 use tracing::{debug, info};
 
 use crate::{AgentError, Result};
@@ -250,19 +250,4 @@ impl Client {
             })?;
         Ok(block.header.timestamp)
     }
-}
-
-/// An error and its sources on one line.
-pub fn one_line(err: &(dyn StdError + 'static)) -> String {
-    let mut line = err.to_string();
-    let mut current = err.source();
-    while let Some(e) = current {
-        let s = e.to_string();
-        if !line.contains(&s) {
-            line.push_str(": ");
-            line.push_str(&s);
-        }
-        current = e.source();
-    }
-    line.replace('\n', " ")
 }

@@ -21,7 +21,7 @@ pub mod token;
 pub mod units;
 
 pub use chain::{ChainPostSpec, ChainTasks, DisputeInfo, DisputePhase};
-pub use client::{Client, one_line};
+pub use client::Client;
 pub use dao::{Action, DaoMember, Proposal, ProposalState, Support};
 pub use error::{AgentError, Result};
 pub use hub::{HubInfo, HubOwner, HubRecord, HubState, Hubs, Miner};

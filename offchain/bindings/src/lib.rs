@@ -28,7 +28,7 @@ mod revert;
 
 pub use contracts::*;
 pub use deployment::{Contract, Contracts, Deployment, DeploymentError};
-pub use revert::{decode_revert, describe_error, enum_variants, revert_data};
+pub use revert::{decode_revert, describe_error, enum_variants, one_line, revert_data};
 
 /// A Foundry artifact a binding was generated from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

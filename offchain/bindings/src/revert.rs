@@ -101,6 +101,22 @@ pub fn describe_error(err: &(dyn StdError + 'static)) -> String {
     }
 }
 
+/// An error and its sources on one line, each source once (a source whose text the line already holds is skipped).
+/// The one line every tool of the toolkit prints or logs for a failure.
+pub fn one_line(err: &(dyn StdError + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let s = e.to_string();
+        if !line.contains(&s) {
+            line.push_str(": ");
+            line.push_str(&s);
+        }
+        current = e.source();
+    }
+    line.replace('\n', " ")
+}
+
 fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
     // The enum a `bytes32 expectedStates` bitmap is over (OpenZeppelin's and our convention: bit `1 << state`).
     let state_enum = error

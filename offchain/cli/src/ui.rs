@@ -77,18 +77,7 @@ fn draw_target() -> ProgressDrawTarget {
 
 /// An error and its causes on one line, each cause once.
 pub(crate) fn one_line(e: &eyre::Report) -> String {
-    let mut line = String::new();
-    for cause in e.chain() {
-        let s = cause.to_string();
-        if line.contains(&s) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&s);
-    }
-    line.replace('\n', " ")
+    sonm_bindings::one_line(e.as_ref())
 }
 
 /// Prints help and version as clap does; any other parse error as its first line.

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use sonm_bindings::one_line;
+
 /// What stops the watcher. A failure about one task never does: it is logged and the task is retried next pass.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -62,21 +64,6 @@ pub enum WatchError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = WatchError> = std::result::Result<T, E>;
-
-/// An error and its sources on one line.
-pub(crate) fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = err.to_string();
-    let mut current = err.source();
-    while let Some(e) = current {
-        let s = e.to_string();
-        if !line.contains(&s) {
-            line.push_str(": ");
-            line.push_str(&s);
-        }
-        current = e.source();
-    }
-    line.replace('\n', " ")
-}
 
 /// A closure turning any RPC error into [`WatchError::Rpc`].
 pub(crate) fn rpc<E: std::error::Error + 'static>(what: &str) -> impl FnOnce(E) -> WatchError + '_ {

@@ -6,7 +6,8 @@ use std::future::Future;
 use alloy::rpc::types::Log;
 use alloy::transports::{RpcError, TransportErrorKind};
 
-use crate::error::{WatchError, one_line};
+use crate::error::WatchError;
+use sonm_bindings::one_line;
 
 /// Why one `eth_getLogs` call failed.
 #[derive(Debug)]

@@ -12,10 +12,10 @@ use alloy::primitives::{Address, B256, Bytes};
 use alloy::providers::{DynProvider, Provider as _};
 use alloy::rpc::types::TransactionRequest;
 use alloy::transports::RpcError;
-use sonm_bindings::{decode_revert, revert_data};
+use sonm_bindings::{decode_revert, one_line, revert_data};
 use tracing::{debug, error, info, warn};
 
-use crate::error::{Result, WatchError, one_line, rpc};
+use crate::error::{Result, WatchError, rpc};
 use crate::journal::{Journal, SentTx, TxStatus};
 use crate::metrics::Metrics;
 
