@@ -1,5 +1,7 @@
 //! Tree building throughput for the project's `(uint256 index, bytes data)`
-//! leaves, against the raw speed of keccak256 on 64-byte inputs.
+//! leaves, against the raw speed of keccak256 on 64-byte inputs: scalar
+//! (alloy's `keccak256`, one message at a time) and the multi-way SIMD
+//! backends (`hash_pairs`, 4 or 8 messages at a time).
 //!
 //! `cargo bench -p sonm-merkle` (release profile). Each figure is the best of
 //! a few runs; no warm-up tricks, no criterion.
@@ -8,7 +10,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::keccak256;
-use sonm_merkle::{BuildOptions, IndexedLeaf, IndexedTree};
+use sonm_merkle::{
+    B256, BuildOptions, IndexedLeaf, IndexedTree, KeccakBackend, hash_pairs, with_keccak_backend,
+};
 
 const RUNS: usize = 5;
 
@@ -104,6 +108,29 @@ fn keccak64_per_sec() -> (f64, Option<f64>) {
     )
 }
 
+/// `hash_pairs` on one thread with `backend`: node hashes (64-byte inputs, one
+/// permutation each) per second, by wall clock and by on-CPU time.
+fn pairs_per_sec(backend: KeccakBackend) -> (f64, Option<f64>) {
+    const NODES: usize = 1 << 12;
+    const ROUNDS: usize = 1 << 8;
+    let mut children: Vec<B256> = (0..2 * NODES as u64)
+        .map(|i| keccak256(i.to_le_bytes()))
+        .collect();
+    let mut out = vec![B256::ZERO; NODES];
+    let (t, _) = with_keccak_backend(backend, || {
+        best(|| {
+            for _ in 0..ROUNDS {
+                hash_pairs(&children, &mut out);
+                // Feed the outputs back so every round hashes new inputs.
+                children[..NODES].copy_from_slice(&out);
+            }
+            out[0]
+        })
+    });
+    let n = (NODES * ROUNDS) as f64;
+    (n / t.wall.as_secs_f64(), t.cpu.map(|c| n / c.as_secs_f64()))
+}
+
 /// Deterministic leaves with `min_len..=max_len` bytes of data.
 fn leaves(n: usize, min_len: usize, max_len: usize) -> Vec<IndexedLeaf> {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -130,9 +157,29 @@ fn main() {
     if let Some(k) = keccak_cpu {
         println!("                                  {k:.0} hashes/s by on-CPU time");
     }
+    println!("hash_pairs (64-byte node hashes, 1 permutation each), 1 thread, by backend:");
+    for backend in KeccakBackend::ALL {
+        if !backend.is_supported() {
+            println!("  {:<12} not supported on this CPU", backend.name());
+            continue;
+        }
+        let (wall, cpu) = pairs_per_sec(backend);
+        let cpu = cpu.map_or("-".to_owned(), |c| format!("{c:.0}"));
+        println!(
+            "  {:<12} {wall:>10.0} permutations/s by wall clock, {cpu:>10} by on-CPU time",
+            backend.name()
+        );
+    }
+    let backend = KeccakBackend::detected();
+    println!(
+        "The tree uses keccak backend: {backend} ({} messages per permutation pass).",
+        backend.lanes()
+    );
     println!("A leaf here costs ~4 keccak permutations: abi.encode(index, data) is 160 bytes");
     println!("(2 blocks; 128 bytes and 1 block only for 32-byte data), the outer keccak 1, and");
-    println!("its share of the n-1 inner nodes 1; a ratio near 0.25 means keccak is all the time.");
+    println!("its share of the n-1 inner nodes 1. The ratio column is leaves/s over scalar");
+    println!("keccak256/s: about 0.25 when scalar keccak is all the time; the SIMD backend");
+    println!("hashes several leaves per permutation pass, so its ceiling is 0.25 x its speedup.");
     println!();
     println!(
         "{:>6} {:>6} {:>6} {:>7} {:>10} {:>11} {:>8} {:>11} {:>8} {:>10}",
@@ -149,7 +196,7 @@ fn main() {
     );
     // 32-byte data (a hash, an `abi.encode(uint256)` result such as Monte-Carlo's) makes a 128-byte leaf encoding:
     // one keccak block. 33 to 64 bytes make two.
-    for (log_n, min_len, max_len) in [(16u32, 32, 64), (20, 32, 64), (16, 32, 32), (20, 32, 32)] {
+    for (log_n, min_len, max_len) in [(16u32, 33, 64), (20, 33, 64), (16, 32, 32), (20, 32, 32)] {
         let n = 1usize << log_n;
         let values = leaves(n, min_len, max_len);
         // Cloning the values is inside the timed loop; measure it to remove it.
@@ -186,7 +233,35 @@ fn main() {
         }
     }
     println!();
-    println!("ratio: leaves/s over keccak256(64 bytes)/s measured above, same clock.");
+    println!("2^20 leaves, 33-64 bytes of data, sorted, 1 thread, by keccak backend:");
+    let values = leaves(1 << 20, 33, 64);
+    let (clone_time, _) = best(|| values.clone());
+    for backend in KeccakBackend::ALL.into_iter().filter(|b| b.is_supported()) {
+        let (time, _) = with_keccak_backend(backend, || {
+            best(|| {
+                IndexedTree::of(
+                    values.clone(),
+                    &IndexedLeaf::ENCODING,
+                    BuildOptions::single_thread(),
+                )
+                .expect("valid leaves")
+            })
+        });
+        let wall = values.len() as f64 / time.wall.saturating_sub(clone_time.wall).as_secs_f64();
+        let cpu = match (time.cpu, clone_time.cpu) {
+            (Some(c), Some(cc)) => format!(
+                "{:.0}",
+                values.len() as f64 / c.saturating_sub(cc).as_secs_f64()
+            ),
+            _ => "-".to_owned(),
+        };
+        println!(
+            "  {:<12} {wall:>10.0} leaves/s by wall clock, {cpu:>10} by on-CPU time",
+            backend.name()
+        );
+    }
+    println!();
+    println!("ratio: leaves/s over scalar keccak256(64 bytes)/s measured above, same clock.");
     println!("cpu leaves/s: from on-CPU time, this thread's plus the busiest rayon thread's:");
     println!("what the run takes on an idle machine (wall clock depends on the machine's load).");
     println!("bytes/leaf: the node array (2n-1 x 32 bytes) and the value-to-node index (4 bytes");

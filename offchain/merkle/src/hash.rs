@@ -2,6 +2,7 @@
 
 use alloy_primitives::{B256, keccak256};
 
+use crate::keccak::{BATCH, Job, KeccakBackend};
 use crate::{MerkleError, Result};
 
 /// The standard leaf hash of an ABI-encoded value:
@@ -23,6 +24,59 @@ pub fn hash_pair(a: &B256, b: &B256) -> B256 {
     buf[..32].copy_from_slice(lo.as_slice());
     buf[32..].copy_from_slice(hi.as_slice());
     keccak256(buf)
+}
+
+/// `out[i] = keccak256(msgs[i])` for every message, several messages at a
+/// time with SIMD when the CPU has it ([`KeccakBackend::current`]).
+///
+/// Panics unless `out` is as long as `msgs`.
+pub fn keccak256_batch<M: AsRef<[u8]>>(msgs: &[M], out: &mut [B256]) {
+    assert_eq!(msgs.len(), out.len(), "one output per message");
+    run_slices(msgs, out, |msgs, out| Job::Keccak { msgs, out });
+}
+
+/// `out[i] = leaf_hash(encoded[i])` (see [`leaf_hash`]) for every encoded
+/// value, several at a time with SIMD when the CPU has it.
+///
+/// Panics unless `out` is as long as `encoded`.
+pub fn leaf_hashes<M: AsRef<[u8]>>(encoded: &[M], out: &mut [B256]) {
+    assert_eq!(encoded.len(), out.len(), "one output per value");
+    run_slices(encoded, out, |msgs, out| Job::Leaf { msgs, out });
+}
+
+/// `out[i] = hash_pair(&children[2 * i], &children[2 * i + 1])` (see
+/// [`hash_pair`]): one level of a tree, several nodes at a time with SIMD when
+/// the CPU has it.
+///
+/// Panics unless `children` is twice as long as `out`.
+pub fn hash_pairs(children: &[B256], out: &mut [B256]) {
+    hash_pairs_on(KeccakBackend::current(), children, out);
+}
+
+/// [`hash_pairs`] on a given backend.
+pub(crate) fn hash_pairs_on(backend: KeccakBackend, children: &[B256], out: &mut [B256]) {
+    assert_eq!(children.len(), 2 * out.len(), "two children per node");
+    Job::Pairs {
+        nodes: children,
+        out,
+    }
+    .run(backend);
+}
+
+/// Runs a job over messages given as `AsRef<[u8]>`, [`BATCH`] at a time.
+fn run_slices<M: AsRef<[u8]>>(
+    msgs: &[M],
+    out: &mut [B256],
+    job: impl for<'a> Fn(&'a [&'a [u8]], &'a mut [B256]) -> Job<'a>,
+) {
+    let backend = KeccakBackend::current();
+    for (m, o) in msgs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+        let mut slices: [&[u8]; BATCH] = [&[]; BATCH];
+        for (s, m) in slices.iter_mut().zip(m) {
+            *s = m.as_ref();
+        }
+        job(&slices[..m.len()], o).run(backend);
+    }
 }
 
 /// Folds a proof over a leaf hash and returns the root it implies.

@@ -14,6 +14,12 @@
 //! Any other leaf encoding goes through [`DynTree`], whose leaves are
 //! [`DynSolValue::Tuple`](alloy_dyn_abi::DynSolValue::Tuple)s.
 //!
+//! Building a tree is keccak all the way: the leaves, then each level of inner
+//! nodes, are hashed in batches ([`leaf_hashes`], [`hash_pairs`]) by a
+//! multi-way SIMD Keccak-f\[1600\] that computes 8 (AVX-512) or 4 (AVX2)
+//! independent hashes at once, picked at run time ([`KeccakBackend`]); other
+//! CPUs use alloy's `keccak256`. Every backend gives the same bytes.
+//!
 //! ```
 //! use sonm_merkle::{BuildOptions, IndexedTree, verify_proof};
 //!
@@ -28,14 +34,18 @@
 mod error;
 mod hash;
 pub mod json;
+mod keccak;
 mod leaf;
 mod tree;
 
 pub use error::{MerkleError, Result};
 pub use hash::{
-    MultiProof, hash_pair, leaf_hash, process_multi_proof, process_proof, verify_multi_proof,
-    verify_proof,
+    MultiProof, hash_pair, hash_pairs, keccak256_batch, leaf_hash, leaf_hashes,
+    process_multi_proof, process_proof, verify_multi_proof, verify_proof,
 };
+pub use keccak::KeccakBackend;
+#[doc(hidden)]
+pub use keccak::with_keccak_backend;
 pub use leaf::{IndexedLeaf, LeafValue};
 pub use tree::{
     BuildOptions, DumpValue, DynTree, FORMAT, IndexedTree, MAX_LEAVES, StandardMerkleTree, TreeDump,

@@ -1,12 +1,13 @@
 //! The tree: building, proofs, dump and load.
 
 use alloy_dyn_abi::DynSolType;
-use alloy_primitives::{B256, Bytes, keccak256};
+use alloy_primitives::{B256, Bytes};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::hash::{MultiProof, hash_pair, process_multi_proof, process_proof};
+use crate::hash::{MultiProof, hash_pairs_on, process_multi_proof, process_proof};
 use crate::json::parse_types;
+use crate::keccak::{BATCH, Job, KeccakBackend};
 use crate::{IndexedLeaf, LeafValue, MerkleError, Result};
 
 /// The `format` of a dump.
@@ -18,6 +19,10 @@ pub const MAX_LEAVES: usize = 1 << 31;
 /// Levels with fewer nodes than this are hashed on one thread.
 #[cfg(feature = "parallel")]
 const PAR_MIN_NODES: usize = 1 << 12;
+
+/// Nodes per rayon task (a multiple of [`BATCH`]).
+#[cfg(feature = "parallel")]
+const PAR_CHUNK: usize = 1 << 10;
 
 /// How to build a tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -388,24 +393,35 @@ impl<V: LeafValue> StandardMerkleTree<V> {
     /// Recomputes every inner node and every value's leaf hash, and fails on
     /// the first that does not match.
     pub fn validate(&self) -> Result<()> {
-        validate_nodes(&self.tree)?;
+        let backend = KeccakBackend::current();
+        validate_nodes(&self.tree, backend)?;
         let n = self.tree.len();
         let mut buf = Vec::new();
-        for (index, (v, &t)) in self.values.iter().zip(&self.tree_indices).enumerate() {
-            let tree_index = t as usize;
-            let bad = |reason| MerkleError::ValueNotInTree {
-                index,
-                tree_index,
-                reason,
-            };
-            if tree_index >= n {
-                return Err(bad("is out of range"));
-            }
-            if 2 * tree_index + 1 < n {
-                return Err(bad("is not a leaf"));
-            }
-            if self.tree[tree_index] != leaf_hash_with(&mut buf, v) {
-                return Err(bad("does not hold the value's leaf hash"));
+        let mut hashes = [B256::ZERO; BATCH];
+        let chunks = self
+            .values
+            .chunks(BATCH)
+            .zip(self.tree_indices.chunks(BATCH));
+        for (c, (values, tree_indices)) in chunks.enumerate() {
+            let hashes = &mut hashes[..values.len()];
+            hash_leaf_chunk(values, hashes, &mut buf, backend);
+            for (k, (&t, h)) in tree_indices.iter().zip(hashes.iter()).enumerate() {
+                let index = c * BATCH + k;
+                let tree_index = t as usize;
+                let bad = |reason| MerkleError::ValueNotInTree {
+                    index,
+                    tree_index,
+                    reason,
+                };
+                if tree_index >= n {
+                    return Err(bad("is out of range"));
+                }
+                if 2 * tree_index + 1 < n {
+                    return Err(bad("is not a leaf"));
+                }
+                if self.tree[tree_index] != *h {
+                    return Err(bad("does not hold the value's leaf hash"));
+                }
             }
         }
         Ok(())
@@ -475,14 +491,6 @@ fn sibling(i: usize) -> usize {
     if i % 2 == 1 { i + 1 } else { i - 1 }
 }
 
-/// Encodes into `buf` (cleared first) and hashes, so a loop reuses one buffer.
-#[inline]
-fn leaf_hash_with<V: LeafValue>(buf: &mut Vec<u8>, value: &V) -> B256 {
-    buf.clear();
-    value.abi_encode_into(buf);
-    keccak256(keccak256(&buf[..]))
-}
-
 /// A node as the npm package reads it: 32 bytes of hex, `0x` optional.
 fn parse_node(s: &str) -> Result<B256, String> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
@@ -496,25 +504,40 @@ fn parse_node(s: &str) -> Result<B256, String> {
 }
 
 /// `isValidMerkleTree` of the npm package.
-fn validate_nodes(tree: &[B256]) -> Result<()> {
+fn validate_nodes(tree: &[B256], backend: KeccakBackend) -> Result<()> {
     let n = tree.len();
     if n.is_multiple_of(2) {
         return Err(MerkleError::InvalidTreeShape(n));
     }
     let inner = n / 2;
-    let check = |i: usize| tree[i] == hash_pair(&tree[2 * i + 1], &tree[2 * i + 2]);
+    // The first inner node of `lo..hi` that is not the hash of its children;
+    // the children of nodes `s..e` are the contiguous `2s+1 .. 2e+1`.
+    let first_bad = |lo: usize, hi: usize| {
+        let mut hashes = [B256::ZERO; BATCH];
+        (lo..hi).step_by(BATCH).find_map(|s| {
+            let e = (s + BATCH).min(hi);
+            let hashes = &mut hashes[..e - s];
+            hash_pairs_on(backend, &tree[2 * s + 1..2 * e + 1], hashes);
+            hashes
+                .iter()
+                .zip(&tree[s..e])
+                .position(|(h, t)| h != t)
+                .map(|p| s + p)
+        })
+    };
     #[cfg(feature = "parallel")]
-    {
+    let bad = {
         use rayon::prelude::*;
-        if let Some(index) = (0..inner).into_par_iter().find_first(|&i| !check(i)) {
-            return Err(MerkleError::InvalidTree { index });
-        }
-    }
+        (0..inner.div_ceil(PAR_CHUNK))
+            .into_par_iter()
+            .find_map_first(|c| first_bad(c * PAR_CHUNK, ((c + 1) * PAR_CHUNK).min(inner)))
+    };
     #[cfg(not(feature = "parallel"))]
-    if let Some(index) = (0..inner).find(|&i| !check(i)) {
-        return Err(MerkleError::InvalidTree { index });
+    let bad = first_bad(0, inner);
+    match bad {
+        Some(index) => Err(MerkleError::InvalidTree { index }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Builds the node array and the value-to-node index.
@@ -528,10 +551,12 @@ fn build<V: LeafValue>(values: &[V], options: BuildOptions) -> Result<(Vec<B256>
     }
     let len = 2 * n - 1;
     let parallel = options.parallel && cfg!(feature = "parallel");
+    // Decided once, on this thread, for all the threads that hash.
+    let backend = KeccakBackend::current();
     // Leaf `k` lives at node `len - 1 - k`, so the leaf region read backwards
     // is the leaf order. Hash value `i` into leaf `i` first.
-    let mut tree = Vec::with_capacity(len);
-    hash_leaves(values, &mut tree, parallel);
+    let mut tree = vec![B256::ZERO; len];
+    hash_leaves(values, &mut tree[n - 1..], backend, parallel);
 
     let tree_indices = if options.sort_leaves {
         sort_leaves(&mut tree, n, parallel)
@@ -539,32 +564,68 @@ fn build<V: LeafValue>(values: &[V], options: BuildOptions) -> Result<(Vec<B256>
         (0..n).map(|k| (len - 1 - k) as u32).collect()
     };
 
-    hash_inner(&mut tree, n, parallel);
+    hash_inner(&mut tree, n, backend, parallel);
     Ok((tree, tree_indices))
 }
 
-/// Fills the empty `tree` with `n - 1` placeholder inner nodes, then the
-/// leaf hashes: node `2n - 2 - i` = `leaf_hash(values[i])`. Extending, rather
-/// than overwriting a zeroed array, writes the 32n bytes of leaves once.
-fn hash_leaves<V: LeafValue>(values: &[V], tree: &mut Vec<B256>, parallel: bool) {
-    let n = values.len();
+/// Hashes the values into the leaf region, reversed: `leaves[n - 1 - i]` =
+/// `leaf_hash(values[i])`, [`BATCH`] values per kernel call.
+fn hash_leaves<V: LeafValue>(
+    values: &[V],
+    leaves: &mut [B256],
+    backend: KeccakBackend,
+    parallel: bool,
+) {
+    // `values.rchunks(c)` and `leaves.chunks_mut(c)` pair up chunk for chunk,
+    // each leaf chunk being its value chunk reversed.
+    let chunk = |(values, leaves): (&[V], &mut [B256]), buf: &mut Vec<u8>| {
+        hash_leaf_chunk(values, leaves, buf, backend);
+        leaves.reverse();
+    };
     #[cfg(feature = "parallel")]
-    if parallel && n >= PAR_MIN_NODES {
+    if parallel && values.len() >= PAR_MIN_NODES {
         use rayon::prelude::*;
-        tree.par_extend(rayon::iter::repeat_n(B256::ZERO, n - 1));
-        tree.par_extend(
-            values
-                .par_iter()
-                .rev()
-                .with_min_len(1 << 10)
-                .map_init(|| Vec::with_capacity(256), |buf, v| leaf_hash_with(buf, v)),
-        );
+        values
+            .par_rchunks(PAR_CHUNK)
+            .zip(leaves.par_chunks_mut(PAR_CHUNK))
+            .for_each_init(|| Vec::with_capacity(BATCH * 256), |buf, c| chunk(c, buf));
         return;
     }
     let _ = parallel;
-    tree.resize(n - 1, B256::ZERO);
-    let mut buf = Vec::with_capacity(256);
-    tree.extend(values.iter().rev().map(|v| leaf_hash_with(&mut buf, v)));
+    let mut buf = Vec::with_capacity(BATCH * 256);
+    values
+        .rchunks(BATCH)
+        .zip(leaves.chunks_mut(BATCH))
+        .for_each(|c| chunk(c, &mut buf));
+}
+
+/// `out[i] = leaf_hash(values[i])`, encoding [`BATCH`] values at a time
+/// into `buf`.
+fn hash_leaf_chunk<V: LeafValue>(
+    values: &[V],
+    out: &mut [B256],
+    buf: &mut Vec<u8>,
+    backend: KeccakBackend,
+) {
+    for (values, out) in values.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+        buf.clear();
+        let mut ends = [0usize; BATCH];
+        for (end, v) in ends.iter_mut().zip(values) {
+            v.abi_encode_into(buf);
+            *end = buf.len();
+        }
+        let mut msgs: [&[u8]; BATCH] = [&[]; BATCH];
+        let mut start = 0;
+        for (m, &end) in msgs.iter_mut().zip(&ends[..values.len()]) {
+            *m = &buf[start..end];
+            start = end;
+        }
+        Job::Leaf {
+            msgs: &msgs[..values.len()],
+            out,
+        }
+        .run(backend);
+    }
 }
 
 /// Sorts the leaves by hash, ties in value order (the npm package's stable
@@ -639,41 +700,34 @@ fn sort_leaves(tree: &mut [B256], n: usize, parallel: bool) -> Vec<u32> {
     tree_indices
 }
 
-/// Hashes the inner nodes `0..n-1` from their children.
-fn hash_inner(tree: &mut [B256], n: usize, parallel: bool) {
-    #[cfg(feature = "parallel")]
-    if parallel && n >= PAR_MIN_NODES {
-        use rayon::prelude::*;
-        // Depth d holds nodes 2^d-1 .. 2^(d+1)-1; its children are all deeper,
-        // so one depth at a time can be hashed in parallel.
-        let last_inner = n - 2;
-        let max_depth = (usize::BITS - 1 - (last_inner + 1).leading_zeros()) as usize;
-        for d in (0..=max_depth).rev() {
-            let lo = (1usize << d) - 1;
-            let hi = ((1usize << (d + 1)) - 1).min(n - 1);
-            let (head, children) = tree.split_at_mut(hi);
-            let level = &mut head[lo..];
-            // `hi <= 2 * lo + 1`: every child index is at or past `hi`.
-            let hash = |j: usize, slot: &mut B256| {
-                let c = 2 * (lo + j) + 1 - hi;
-                *slot = hash_pair(&children[c], &children[c + 1]);
-            };
-            if level.len() >= PAR_MIN_NODES {
-                level
-                    .par_iter_mut()
-                    .enumerate()
-                    .for_each(|(j, slot)| hash(j, slot));
-            } else {
-                level
-                    .iter_mut()
-                    .enumerate()
-                    .for_each(|(j, slot)| hash(j, slot));
-            }
-        }
+/// Hashes the inner nodes `0..n-1` from their children, one depth at a
+/// time, deepest first (a depth's children are all deeper).
+fn hash_inner(tree: &mut [B256], n: usize, backend: KeccakBackend, parallel: bool) {
+    if n < 2 {
         return;
     }
-    let _ = parallel;
-    for i in (0..n - 1).rev() {
-        tree[i] = hash_pair(&tree[2 * i + 1], &tree[2 * i + 2]);
+    // Depth d holds nodes 2^d-1 .. 2^(d+1)-1.
+    let last_inner = n - 2;
+    let max_depth = (usize::BITS - 1 - (last_inner + 1).leading_zeros()) as usize;
+    for d in (0..=max_depth).rev() {
+        let lo = (1usize << d) - 1;
+        let hi = ((1usize << (d + 1)) - 1).min(n - 1);
+        let (head, children) = tree.split_at_mut(hi);
+        let level = &mut head[lo..];
+        // Node `lo + j`'s children are `2 (lo + j) + 1` and the next one, at or
+        // past `hi` (`hi <= 2 lo + 1`): the level's children are contiguous.
+        let first = 2 * lo + 1 - hi;
+        let children = &children[first..first + 2 * level.len()];
+        #[cfg(feature = "parallel")]
+        if parallel && level.len() >= PAR_MIN_NODES {
+            use rayon::prelude::*;
+            level
+                .par_chunks_mut(PAR_CHUNK)
+                .zip(children.par_chunks(2 * PAR_CHUNK))
+                .for_each(|(level, children)| hash_pairs_on(backend, children, level));
+            continue;
+        }
+        let _ = parallel;
+        hash_pairs_on(backend, children, level);
     }
 }

@@ -2,4 +2,5 @@
 
 mod interop;
 mod props;
+mod simd;
 mod vectors;
