@@ -102,6 +102,12 @@ pub struct ChainTaskInfo {
     pub challenger_bond: U256,
     /// The current solver.
     pub solver: Address,
+    /// When the current claim was made (0 if none).
+    pub claimed_at: u64,
+    /// How long a claimer has to commit, seconds.
+    pub claim_window: u32,
+    /// No claim or commitment at or after this time; the buyer may be refunded from then on.
+    pub commit_deadline: u64,
     /// Slashed commitments so far.
     pub epoch: u32,
     /// Disputes of this epoch not yet decided.
@@ -114,6 +120,14 @@ pub struct ChainTaskInfo {
     pub committed_at: u64,
     /// The challenge window, seconds.
     pub challenge_window: u32,
+}
+
+impl ChainTaskInfo {
+    /// While Claimed: the time from which the claim may be forfeited (the claim window's end, cut short by the
+    /// commit deadline), as the game computes it.
+    pub fn commit_by(&self) -> u64 {
+        (self.claimed_at + u64::from(self.claim_window)).min(self.commit_deadline)
+    }
 }
 
 /// A dispute, in plain types.
@@ -254,6 +268,9 @@ impl ChainTasks {
             solver_bond: U256::from(t.solverBond),
             challenger_bond: U256::from(t.challengerBond),
             solver: t.solver,
+            claimed_at: t.claimedAt.to::<u64>(),
+            claim_window: t.claimWindow,
+            commit_deadline: t.commitDeadline.to::<u64>(),
             epoch: t.epoch,
             open_disputes: t.openDisputes,
             initial_hash: t.initialHash,
@@ -528,6 +545,91 @@ impl ChainTasks {
             .send("timeout", self.game.timeout(U256::from(dispute)))
             .await?
             .transaction_hash)
+    }
+
+    /// Anyone: ends a claim whose solver did not commit in time. The solver's bond goes to the buyer (whoever sends
+    /// this) and the task reopens.
+    pub async fn forfeit_claim(&self, id: u64) -> Result<B256> {
+        let t = self.task(id).await?;
+        if t.status != "Claimed" {
+            return Err(AgentError::WrongState(format!(
+                "chain task {id} is {}: forfeiting a claim needs Claimed",
+                t.status
+            )));
+        }
+        let now = self.client.now().await?;
+        let commit_by = t.commit_by();
+        if now < commit_by {
+            return Err(AgentError::WrongState(format!(
+                "chain task {id}'s claim runs until {commit_by} (unix time), {} s from now: its solver may still commit",
+                commit_by - now
+            )));
+        }
+        let r = self
+            .client
+            .send("forfeitClaim", self.game.forfeitClaim(U256::from(id)))
+            .await?;
+        info!(task = id, solver = %t.solver, "claim forfeited");
+        Ok(r.transaction_hash)
+    }
+
+    /// Anyone, once the commit deadline passed with the task unsolved: returns the reward to the buyer.
+    pub async fn refund(&self, id: u64) -> Result<B256> {
+        let t = self.task(id).await?;
+        if t.status == "Claimed" {
+            return Err(AgentError::WrongState(format!(
+                "chain task {id} is Claimed: refund needs Open; once the claim ends (at {} unix time), forfeit it \
+                 first with `sonm chain forfeit-claim {id}`",
+                t.commit_by()
+            )));
+        }
+        if t.status != "Open" {
+            return Err(AgentError::WrongState(format!(
+                "chain task {id} is {}: refund needs Open",
+                t.status
+            )));
+        }
+        let now = self.client.now().await?;
+        if now < t.commit_deadline {
+            return Err(AgentError::WrongState(format!(
+                "chain task {id}'s commit deadline is {} (unix time), {} s from now: it may still be solved",
+                t.commit_deadline,
+                t.commit_deadline - now
+            )));
+        }
+        let r = self
+            .client
+            .send("refund", self.game.refund(U256::from(id)))
+            .await?;
+        info!(task = id, buyer = %t.buyer, "refunded");
+        Ok(r.transaction_hash)
+    }
+
+    /// Anyone: ends a dispute whose commitment was slashed in another dispute, returning the challenger's bond.
+    pub async fn dismiss(&self, dispute: u64) -> Result<B256> {
+        let d = self.dispute(dispute).await?;
+        if !matches!(
+            d.phase,
+            DisputePhase::Reveal | DisputePhase::Answer | DisputePhase::Step
+        ) {
+            return Err(AgentError::WrongState(format!(
+                "dispute {dispute} is {}: dismissing needs a running dispute (Reveal, Answer or Step)",
+                d.phase
+            )));
+        }
+        let t = self.task(d.task).await?;
+        if t.epoch == d.epoch {
+            return Err(AgentError::WrongState(format!(
+                "dispute {dispute} is about chain task {}'s live commitment: it ends by play or timeout, not dismissal",
+                d.task
+            )));
+        }
+        let r = self
+            .client
+            .send("dismiss", self.game.dismiss(U256::from(dispute)))
+            .await?;
+        info!(dispute, task = d.task, challenger = %d.challenger, "dispute dismissed");
+        Ok(r.transaction_hash)
     }
 
     /// Anyone: pays the solver once the challenge window is over and no dispute is open.

@@ -498,6 +498,80 @@ impl MapTasks {
             .transaction_hash)
     }
 
+    /// Anyone: ends a claim whose solver let its deadline pass without committing. The solver's bond goes to the
+    /// buyer (whoever sends this) and the task reopens for another claim.
+    pub async fn expire_claim(&self, id: u64) -> Result<B256> {
+        let info = self.task(id).await?;
+        Self::require_status(&info, &[TaskStatus::Claimed], "expiring a claim")?;
+        let now = self.client.now().await?;
+        if now < info.deadline {
+            return Err(AgentError::WrongState(format!(
+                "task {id}'s claim runs until {} (unix time), {} s from now: its solver may still commit",
+                info.deadline,
+                info.deadline - now
+            )));
+        }
+        let r = self
+            .client
+            .send("expireClaim", self.game.expireClaim(U256::from(id)))
+            .await?;
+        info!(task = id, solver = %info.solver, "claim expired");
+        Ok(r.transaction_hash)
+    }
+
+    /// A query; an error if it was never opened.
+    async fn query(&self, id: u64) -> Result<IMapGame::Query> {
+        let q = self
+            .game
+            .getQuery(U256::from(id))
+            .call()
+            .await
+            .map_err(|e| self.client.classify("getQuery", &e))?;
+        if q.status == 0 {
+            return Err(AgentError::Invalid(format!("query {id} does not exist")));
+        }
+        Ok(q)
+    }
+
+    /// Anyone: returns a query's bond to its challenger once the commitment it asked about is gone (slashed through
+    /// another proof or query), so the solver can no longer answer it.
+    pub async fn reclaim_query_bond(&self, query: u64) -> Result<B256> {
+        let q = self.query(query).await?;
+        if q.status != 1 {
+            // IMapGame.QueryStatus.
+            let status = ["None", "Open", "Answered", "TimedOut", "Reclaimed"]
+                .get(usize::from(q.status))
+                .map_or_else(|| format!("Unknown({})", q.status), |s| (*s).to_owned());
+            return Err(AgentError::WrongState(format!(
+                "query {query} is {status}: reclaiming its bond needs Open"
+            )));
+        }
+        let task = self.task(q.taskId).await?;
+        if task.status == TaskStatus::Committed && task.round == q.round.to::<u32>() {
+            let deadline = q.deadline.to::<u64>();
+            let next = if self.client.now().await? < deadline {
+                format!("its solver may answer until {deadline} (unix time)")
+            } else {
+                format!(
+                    "it went unanswered: `sonm task timeout-query {query}` slashes the solver and returns the bond"
+                )
+            };
+            return Err(AgentError::WrongState(format!(
+                "query {query} asks about task {}'s live commitment, so its bond cannot be reclaimed: {next}",
+                q.taskId
+            )));
+        }
+        let r = self
+            .client
+            .send(
+                "reclaimQueryBond",
+                self.game.reclaimQueryBond(U256::from(query)),
+            )
+            .await?;
+        info!(query, task = q.taskId, challenger = %q.challenger, "query bond reclaimed");
+        Ok(r.transaction_hash)
+    }
+
     /// The result URI of the live commitment (from its `ResultCommitted` event).
     pub async fn result_uri(&self, id: u64) -> Result<String> {
         let info = self.task(id).await?;

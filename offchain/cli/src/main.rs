@@ -72,13 +72,14 @@ enum Cmd {
     /// The DAO: propose privileged actions (trust, suspect, rehab, ban, parameters), vote, queue, execute.
     #[command(subcommand)]
     Dao(cmd::dao::DaoCmd),
-    /// Chain tasks: post, claim, commit, show, finalize.
+    /// Chain tasks: post, claim, commit, forfeit an expired claim, show, finalize, refund.
     #[command(subcommand)]
     Chain(cmd::chain::ChainCmd),
-    /// Disputes over chain tasks: open, show, play the bisection moves, timeout.
+    /// Disputes over chain tasks: open, show, play the bisection moves, timeout, dismiss.
     #[command(subcommand)]
     Dispute(cmd::chain::DisputeCmd),
-    /// Map tasks: post, claim, solve, commit, challenge, query/answer, show, list, finalize, refund.
+    /// Map tasks: post, claim, expire a claim, solve, commit, challenge, query/answer, reclaim a query bond, show, list,
+    /// finalize, refund.
     #[command(subcommand)]
     Task(cmd::task::TaskCmd),
     /// The watcher/challenger bot: recompute every commitment, prove cheats, play disputes, defend this key's solver.

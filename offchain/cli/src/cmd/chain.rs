@@ -47,6 +47,12 @@ pub(crate) enum ChainCmd {
         #[arg(long, hide = true)]
         wrong: bool,
     },
+    /// End a claim whose solver did not commit in time: its bond goes to the buyer and the task reopens (anyone may
+    /// send this).
+    ForfeitClaim {
+        /// The task id.
+        task: u64,
+    },
     /// A chain task's state.
     Show {
         /// The task id.
@@ -54,6 +60,11 @@ pub(crate) enum ChainCmd {
     },
     /// Pay the solver once the challenge window is over and no dispute is open.
     Finalize {
+        /// The task id.
+        task: u64,
+    },
+    /// Return the reward to the buyer once the commit deadline passed with the task open (anyone may send this).
+    Refund {
         /// The task id.
         task: u64,
     },
@@ -78,6 +89,12 @@ pub(crate) enum DisputeCmd {
     },
     /// End a dispute whose side to move ran out of time.
     Timeout {
+        /// The dispute id.
+        dispute: u64,
+    },
+    /// End a dispute whose commitment was slashed in another dispute, returning the challenger's bond (anyone may
+    /// send this).
+    Dismiss {
         /// The dispute id.
         dispute: u64,
     },
@@ -137,6 +154,15 @@ pub(crate) async fn run_chain(g: &Global, cmd: ChainCmd) -> Result<Output> {
                 json!({"task": task, "final_hash": hash, "tx": tx}),
             ))
         }
+        ChainCmd::ForfeitClaim { task } => {
+            let tx = spin("forfeiting the claim", game.forfeit_claim(task)).await?;
+            Ok(Output::new(
+                format!(
+                    "chain task {task}: claim forfeited, the solver's bond went to the buyer and the task is open again (tx {tx})"
+                ),
+                json!({"task": task, "tx": tx}),
+            ))
+        }
         ChainCmd::Show { task } => {
             let t = spin("reading the task", game.task(task)).await?;
             let text = format!(
@@ -161,6 +187,13 @@ pub(crate) async fn run_chain(g: &Global, cmd: ChainCmd) -> Result<Output> {
             let tx = spin("finalizing", game.finalize(task)).await?;
             Ok(Output::new(
                 format!("chain task {task} finalized (tx {tx})"),
+                json!({"task": task, "tx": tx}),
+            ))
+        }
+        ChainCmd::Refund { task } => {
+            let tx = spin("refunding", game.refund(task)).await?;
+            Ok(Output::new(
+                format!("chain task {task} refunded: the reward went back to the buyer (tx {tx})"),
                 json!({"task": task, "tx": tx}),
             ))
         }
@@ -218,6 +251,13 @@ pub(crate) async fn run_dispute(g: &Global, cmd: DisputeCmd) -> Result<Output> {
             let tx = spin("timing out", game.timeout(dispute)).await?;
             Ok(Output::new(
                 format!("dispute {dispute} timed out (tx {tx})"),
+                json!({"dispute": dispute, "tx": tx}),
+            ))
+        }
+        DisputeCmd::Dismiss { dispute } => {
+            let tx = spin("dismissing", game.dismiss(dispute)).await?;
+            Ok(Output::new(
+                format!("dispute {dispute} dismissed: the challenger's bond went back (tx {tx})"),
                 json!({"dispute": dispute, "tx": tx}),
             ))
         }

@@ -80,6 +80,12 @@ pub(crate) enum TaskCmd {
         /// The task id.
         task: u64,
     },
+    /// End a claim whose solver let its deadline pass without committing: its bond goes to the buyer and the task
+    /// reopens (anyone may send this).
+    ExpireClaim {
+        /// The task id.
+        task: u64,
+    },
     /// Compute every leaf with the executor and write the result tree's dump.
     Solve {
         /// The task id.
@@ -134,6 +140,12 @@ pub(crate) enum TaskCmd {
     },
     /// Slash a solver that let a query go unanswered.
     TimeoutQuery {
+        /// The query id.
+        query: u64,
+    },
+    /// Return a query's bond to its challenger once the commitment it asked about was slashed through another
+    /// proof or query (anyone may send this).
+    ReclaimBond {
         /// The query id.
         query: u64,
     },
@@ -262,6 +274,15 @@ pub(crate) async fn run(g: &Global, cmd: TaskCmd) -> Result<Output> {
                 json!({"task": task, "approval": approval, "tx": tx}),
             ))
         }
+        TaskCmd::ExpireClaim { task } => {
+            let tx = spin("expiring the claim", tasks.expire_claim(task)).await?;
+            Ok(Output::new(
+                format!(
+                    "task {task}: claim expired, the solver's bond went to the buyer and the task is open again (tx {tx})"
+                ),
+                json!({"task": task, "tx": tx}),
+            ))
+        }
         TaskCmd::Solve {
             task,
             inputs,
@@ -374,6 +395,13 @@ query {query} opened on leaf {index} of task {task} (tx {tx})",
             let tx = spin("timing the query out", tasks.timeout_query(query)).await?;
             Ok(Output::new(
                 format!("query {query} timed out: the solver is slashed (tx {tx})"),
+                json!({"query": query, "tx": tx}),
+            ))
+        }
+        TaskCmd::ReclaimBond { query } => {
+            let tx = spin("reclaiming the query bond", tasks.reclaim_query_bond(query)).await?;
+            Ok(Output::new(
+                format!("query {query}: its bond went back to its challenger (tx {tx})"),
                 json!({"query": query, "tx": tx}),
             ))
         }

@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
-use alloy::primitives::Address;
+use alloy::primitives::{Address, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use serde_json::Value;
 
@@ -199,6 +199,12 @@ impl Chain {
         one_line_failure(&self.sonm(who, args), args)
     }
 
+    /// Account `i`'s SNM balance in wei, read through `sonm token balance`.
+    pub fn balance(&self, i: usize) -> U256 {
+        let v = self.ok(None, &["token", "balance", &self.address(i).to_string()]);
+        s(&v, "balance").parse().unwrap()
+    }
+
     /// Moves the chain's clock forward and mines a block.
     pub async fn travel(&self, seconds: u64) {
         let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
@@ -239,6 +245,11 @@ pub fn sonm_offline(args: &[&str]) -> Output {
         .env_remove("SONM_PRIVATE_KEY")
         .output()
         .expect("run sonm")
+}
+
+/// `n` whole SNM, in wei.
+pub fn snm(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18))
 }
 
 /// A JSON string field.

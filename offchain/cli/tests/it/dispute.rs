@@ -1,7 +1,8 @@
 //! A chain task with a wrong final hash: the challenger opens a dispute and both sides play the bisection through
-//! the CLI until the judged step decides it for the challenger.
+//! the CLI until the judged step decides it for the challenger; and a second dispute on a commitment slashed by the
+//! first is dismissed.
 
-use crate::common::{Chain, s};
+use crate::common::{Chain, s, snm};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_chain_result_loses_its_dispute() {
@@ -72,4 +73,79 @@ async fn a_wrong_chain_result_loses_its_dispute() {
         line.contains("is right: there is nothing to dispute"),
         "{line}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dispute_on_a_slashed_commitment_is_dismissed() {
+    let chain = Chain::new().await;
+    let (buyer, solver, first, second, anyone) = (Some(0), Some(1), Some(2), Some(3), Some(4));
+    for who in [1, 2, 3] {
+        chain.ok(
+            buyer,
+            &["token", "transfer", &chain.address(who).to_string(), "10"],
+        );
+    }
+    let posted = chain.ok(
+        buyer,
+        &[
+            "chain",
+            "post",
+            "--initial-state",
+            "0x736f6e6d",
+            "--steps",
+            "4",
+            "--reward",
+            "3",
+        ],
+    );
+    let task = posted["task"].as_u64().unwrap().to_string();
+    chain.ok(solver, &["chain", "claim", &task]);
+    chain.ok(solver, &["chain", "commit", &task, "--wrong"]);
+    let d1 = chain.ok(first, &["dispute", "open", &task])["dispute"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let d2 = chain.ok(second, &["dispute", "open", &task])["dispute"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let line = chain.fails(anyone, &["dispute", "dismiss", &d2]);
+    assert!(
+        line.contains(&format!(
+            "dispute {d2} is about chain task {task}'s live commitment"
+        )),
+        "{line}"
+    );
+
+    // The solver never reveals: its clock (an hour) runs out and the first dispute slashes it.
+    chain.travel(60 * 60 + 1).await;
+    chain.ok(anyone, &["dispute", "timeout", &d1]);
+    assert_eq!(
+        s(&chain.ok(None, &["dispute", "show", &d1]), "phase"),
+        "ChallengerWon"
+    );
+    let line = chain.fails(anyone, &["dispute", "dismiss", &d1]);
+    assert!(
+        line.contains(&format!(
+            "dispute {d1} is ChallengerWon: dismissing needs a running dispute"
+        )),
+        "{line}"
+    );
+
+    assert_eq!(chain.balance(3), snm(9));
+    let dismissed = chain.ok(anyone, &["dispute", "dismiss", &d2]);
+    assert!(dismissed["tx"].is_string(), "{dismissed}");
+    assert_eq!(
+        s(&chain.ok(None, &["dispute", "show", &d2]), "phase"),
+        "Dismissed"
+    );
+    assert_eq!(
+        chain.balance(3),
+        snm(10),
+        "the 1 SNM challenger bond goes back, whoever sends the call"
+    );
+    let line = chain.fails(second, &["dispute", "dismiss", &d2]);
+    assert!(line.contains("is Dismissed"), "{line}");
+    let line = chain.fails(second, &["dispute", "dismiss", "999"]);
+    assert!(line.contains("dispute 999 does not exist"), "{line}");
 }

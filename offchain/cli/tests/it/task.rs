@@ -1,6 +1,7 @@
-//! A map task from post to finalize through the CLI, with the executor computing the Mandelbrot rows; and a refund.
+//! A map task from post to finalize through the CLI, with the executor computing the Mandelbrot rows; a refund; a
+//! lapsed claim expired; a query bond reclaimed after its commitment was slashed.
 
-use crate::common::{Chain, s, tempdir};
+use crate::common::{Chain, s, snm, tempdir};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn map_task_from_post_to_finalize() {
@@ -325,4 +326,180 @@ async fn a_cheating_solver_is_caught_and_slashed() {
     );
     let challenged = chain.ok(cheater, &["task", "challenge", &task]);
     assert!(challenged["cheat"].is_null(), "{challenged}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_claim_reopens_the_task_and_its_bond_goes_to_the_buyer() {
+    let chain = Chain::new().await;
+    let dir = tempdir("expire");
+    let inputs = dir.join("inputs.json");
+    std::fs::write(&inputs, r#"["0x01", "0x02"]"#).unwrap();
+    let (buyer, solver, anyone) = (Some(0), Some(2), Some(3));
+    chain.ok(
+        buyer,
+        &["token", "transfer", &chain.address(2).to_string(), "10"],
+    );
+    let posted = chain.ok(
+        buyer,
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            "montecarlo",
+            "--reward",
+            "1",
+        ],
+    );
+    let task = posted["task"].as_u64().unwrap().to_string();
+    let line = chain.fails(anyone, &["task", "expire-claim", &task]);
+    assert!(
+        line.contains(&format!(
+            "task {task} is Open: expiring a claim needs Claimed"
+        )),
+        "{line}"
+    );
+
+    chain.ok(solver, &["task", "claim", &task]);
+    let line = chain.fails(anyone, &["task", "expire-claim", &task]);
+    assert!(
+        line.contains("claim runs until") && line.ends_with("its solver may still commit"),
+        "{line}"
+    );
+
+    // The claim window is 10 minutes; once it is over anyone may expire the claim, and the bond is the buyer's.
+    let buyer_before = chain.balance(0);
+    chain.travel(10 * 60 + 1).await;
+    let expired = chain.ok(anyone, &["task", "expire-claim", &task]);
+    assert_eq!(expired["task"].as_u64().unwrap().to_string(), task);
+    assert!(expired["tx"].is_string(), "{expired}");
+    let shown = chain.ok(None, &["task", "show", &task]);
+    assert_eq!(s(&shown, "status"), "Open", "the task reopens");
+    assert_eq!(
+        s(&shown, "solver"),
+        "0x0000000000000000000000000000000000000000"
+    );
+    assert_eq!(chain.balance(0), buyer_before + snm(10), "the 10 SNM bond");
+    assert_eq!(chain.balance(2), snm(0));
+
+    let line = chain.fails(anyone, &["task", "expire-claim", &task]);
+    assert!(
+        line.contains("is Open: expiring a claim needs Claimed"),
+        "{line}"
+    );
+    let line = chain.fails(anyone, &["task", "expire-claim", "999"]);
+    assert!(line.contains("task 999 does not exist"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_on_a_slashed_commitment_gets_its_bond_back() {
+    let chain = Chain::new().await;
+    let dir = tempdir("reclaim");
+    let (buyer, solver, first, second) = (Some(0), Some(2), Some(3), Some(4));
+    let inputs = dir.join("inputs.json");
+    let results = dir.join("results.json");
+    chain.ok(
+        None,
+        &[
+            "task",
+            "inputs",
+            "mandelbrot",
+            "--width",
+            "4",
+            "--height",
+            "2",
+            "-o",
+            inputs.to_str().unwrap(),
+        ],
+    );
+    let posted = chain.ok(
+        buyer,
+        &[
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--computation",
+            "mandelbrot",
+            "--reward",
+            "1",
+        ],
+    );
+    let task = posted["task"].as_u64().unwrap().to_string();
+    for who in [2, 3, 4] {
+        chain.ok(
+            buyer,
+            &["token", "transfer", &chain.address(who).to_string(), "10"],
+        );
+    }
+    chain.ok(solver, &["task", "claim", &task]);
+    chain.ok(
+        solver,
+        &["task", "solve", &task, "-o", results.to_str().unwrap()],
+    );
+    chain.ok(
+        solver,
+        &[
+            "task",
+            "commit",
+            &task,
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    );
+
+    // Two challengers query the commitment; the solver answers neither.
+    let q1 = chain.ok(first, &["task", "query", &task, "--index", "0"])["query"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let q2 = chain.ok(second, &["task", "query", &task, "--index", "1"])["query"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let line = chain.fails(Some(5), &["task", "reclaim-bond", &q2]);
+    assert!(
+        line.contains(&format!(
+            "query {q2} asks about task {task}'s live commitment, so its bond cannot be reclaimed"
+        )) && line.contains("its solver may answer until"),
+        "{line}"
+    );
+
+    // Past the response window a live query is timed out, not reclaimed.
+    chain.travel(10 * 60 + 1).await;
+    let line = chain.fails(first, &["task", "reclaim-bond", &q1]);
+    assert!(
+        line.contains(&format!(
+            "`sonm task timeout-query {q1}` slashes the solver and returns the bond"
+        )),
+        "{line}"
+    );
+
+    // The first query times out and slashes the solver: the second now asks about a commitment that is gone.
+    chain.ok(first, &["task", "timeout-query", &q1]);
+    assert_eq!(
+        s(&chain.ok(None, &["task", "show", &task]), "status"),
+        "Open"
+    );
+    assert_eq!(chain.balance(4), snm(9));
+    let reclaimed = chain.ok(Some(5), &["task", "reclaim-bond", &q2]);
+    assert_eq!(reclaimed["query"].as_u64().unwrap().to_string(), q2);
+    assert_eq!(
+        chain.balance(4),
+        snm(10),
+        "the 1 SNM query bond goes back to its challenger, whoever sends the call"
+    );
+
+    let line = chain.fails(second, &["task", "reclaim-bond", &q2]);
+    assert!(
+        line.contains(&format!(
+            "query {q2} is Reclaimed: reclaiming its bond needs Open"
+        )),
+        "{line}"
+    );
+    let line = chain.fails(first, &["task", "reclaim-bond", &q1]);
+    assert!(line.contains("is TimedOut"), "{line}");
+    let line = chain.fails(first, &["task", "reclaim-bond", "999"]);
+    assert!(line.contains("query 999 does not exist"), "{line}");
 }
