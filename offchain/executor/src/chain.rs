@@ -12,6 +12,11 @@ use crate::executor::Executor;
 /// Checkpoint interval when none is given: 1,024 steps, a few milliseconds of recomputation for a cheap step.
 pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 1024;
 
+/// The most steps one EVM call runs (`JudgeHarness.steps`). Batching is what makes the executor fast: a call's own
+/// cost (a transaction's setup and teardown in revm) is paid once per batch rather than once per step. The batch is
+/// bounded only so that progress is reported every few milliseconds.
+pub const MAX_BATCH: u64 = 4096;
+
 /// A chain task as the executor runs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChainSpec {
@@ -78,20 +83,26 @@ impl Executor {
         let mut state = Bytes::copy_from_slice(initial);
         let mut checkpoints = vec![state.clone()];
         let mut fixed_from = None;
-        for i in 0..spec.steps {
-            let next = self.step(&state, spec.gas_per_step)?;
-            if next == state {
+        let mut done = 0u64;
+        while done < spec.steps {
+            // Up to the next checkpoint, in batches of at most MAX_BATCH steps (one EVM call each).
+            let to_checkpoint = interval - done % interval;
+            let batch = to_checkpoint.min(MAX_BATCH).min(spec.steps - done);
+            let (next, stepped) = self.steps(&state, spec.gas_per_step, batch)?;
+            state = next;
+            done += stepped;
+            if stepped < batch {
                 tracing::debug!(
-                    step = i,
+                    step = done,
                     "the chain reached a fixed point; every later state is the same"
                 );
-                fixed_from = Some(i);
+                fixed_from = Some(done);
                 break;
             }
-            state = next;
-            let done = i + 1;
-            if done % interval == 0 {
+            if done.is_multiple_of(interval) {
                 checkpoints.push(state.clone());
+                progress(done);
+            } else if done.is_multiple_of(MAX_BATCH) {
                 progress(done);
             }
         }
@@ -177,8 +188,17 @@ impl ChainRun {
             });
         };
         let mut state = start.clone();
-        for _ in slot * interval..index {
-            state = executor.step(&state, self.spec.gas_per_step)?;
+        let mut at = slot * interval;
+        while at < index {
+            let batch = (index - at).min(MAX_BATCH);
+            let (next, stepped) = executor.steps(&state, self.spec.gas_per_step, batch)?;
+            state = next;
+            if stepped < batch {
+                // A fixed point (this run saw none before `index`, so another hardfork's executor): every later
+                // state is this one, as one step at a time would have found.
+                break;
+            }
+            at += batch;
         }
         Ok(state)
     }

@@ -216,6 +216,31 @@ impl Executor {
             .map_err(|e| ExecutorError::MalformedReturn(e.to_string()))
     }
 
+    /// Up to `count` chain steps from `state` in one EVM call (`JudgeHarness.steps`: each step judged by
+    /// `Judge.step`, exactly as [`Executor::step`] judges one). Returns the state reached and the steps taken:
+    /// `count`, or fewer if a step returned its input, i.e. the chain halted or reached a fixed point there, and
+    /// every later state is the one returned.
+    ///
+    /// The same result as `count` calls of [`Executor::step`], without a transaction per step.
+    pub fn steps(&self, state: &[u8], gas_limit: u64, count: u64) -> Result<(Bytes, u64)> {
+        let call = JudgeHarness::stepsCall {
+            computation: self.code.computation,
+            state: Bytes::copy_from_slice(state),
+            gasLimit: U256::from(gas_limit),
+            count: U256::from(count),
+        };
+        let ret = self.call_judge(call.abi_encode())?;
+        let out = JudgeHarness::stepsCall::abi_decode_returns(&ret)
+            .map_err(|e| ExecutorError::MalformedReturn(e.to_string()))?;
+        let done = u64::try_from(out.done)
+            .ok()
+            .filter(|done| *done <= count)
+            .ok_or_else(|| {
+                ExecutorError::MalformedReturn(format!("{} steps done of {count}", out.done))
+            })?;
+        Ok((out.next, done))
+    }
+
     /// The outputs of many leaves, on all cores (rayon), in input order.
     #[cfg(feature = "parallel")]
     pub fn leaves<I: AsRef<[u8]> + Sync>(
@@ -397,6 +422,26 @@ mod tests {
             assert_eq!(next, bytes(keccak256(&state)));
             state = next;
         }
+    }
+
+    #[test]
+    fn a_batch_of_steps_is_that_many_single_steps() {
+        let exec = keccak_chain();
+        for count in [0u64, 1, 2, 7, 300] {
+            let mut state = Bytes::from_static(b"seed");
+            for _ in 0..count {
+                state = exec.step(&state, 50_000).expect("step");
+            }
+            assert_eq!(
+                exec.steps(b"seed", 50_000, count).expect("steps"),
+                (state, count)
+            );
+        }
+        assert_eq!(
+            exec.steps(b"seed", 100, 10).expect("steps"),
+            (Bytes::from_static(b"seed"), 0),
+            "a step 100 gas cannot pay for halts at once"
+        );
     }
 
     #[test]

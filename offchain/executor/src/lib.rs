@@ -22,7 +22,7 @@ mod chain;
 mod error;
 mod executor;
 
-pub use chain::{ChainRun, ChainSpec, DEFAULT_CHECKPOINT_INTERVAL};
+pub use chain::{ChainRun, ChainSpec, DEFAULT_CHECKPOINT_INTERVAL, MAX_BATCH};
 pub use error::{ExecutorError, Result};
 pub use executor::{COMPUTATION_ADDRESS, DEFAULT_SPEC, Executor, JUDGE_ADDRESS};
 /// revm's hardfork identifier, for [`Executor::with_spec`].

@@ -279,6 +279,69 @@ async fn chain_steps_agree_and_a_halting_step_keeps_its_state() {
     assert_eq!(run.final_state(), &run.state_at(&exec, 64).expect("final"));
 }
 
+/// `count` steps in one call (what the executor runs chains with) are `count` single steps, in the executor and by
+/// `eth_call` alike, and both stop at the same fixed point.
+#[tokio::test(flavor = "multi_thread")]
+async fn batched_steps_are_single_steps_and_stop_at_the_same_fixed_point() {
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let keccak = *KeccakChain::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let halts = *MockChainHaltsLater::deploy(provider.clone())
+        .await
+        .expect("deploy")
+        .address();
+    let mut rng = StdRng::seed_from_u64(seed());
+    let mut fixed_points = 0;
+    for computation in [keccak, halts] {
+        let exec = judges.executor(computation).await;
+        for _ in 0..8 {
+            let state = random_bytes(&mut rng, 64);
+            let gas = if rng.random_bool(0.2) {
+                rng.random_range(0..300)
+            } else {
+                rng.random_range(300..100_000)
+            };
+            let count = rng.random_range(0..100u64);
+            let (next, done) = exec.steps(&state, gas, count).expect("steps");
+
+            let mut one_by_one = state.clone();
+            let mut until = count;
+            for i in 0..count {
+                let stepped = exec.step(&one_by_one, gas).expect("step");
+                if stepped == one_by_one {
+                    until = i;
+                    break;
+                }
+                one_by_one = stepped;
+            }
+            let what = format!("{computation}, state {state}, gas {gas}, {count} steps");
+            assert_eq!((&next, done), (&one_by_one, until), "{what}");
+            fixed_points += usize::from(done < count);
+
+            let called = judges
+                .harness
+                .steps(
+                    computation,
+                    state.clone(),
+                    U256::from(gas),
+                    U256::from(count),
+                )
+                .call()
+                .await
+                .expect("eth_call");
+            assert_eq!(
+                (called.next, called.done),
+                (next, U256::from(done)),
+                "{what}"
+            );
+        }
+    }
+    eprintln!("{fixed_points} of 16 batches stopped at a fixed point");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_gas_limit_the_judge_cannot_forward_is_an_error_not_an_output() {
     let (_anvil, provider) = spawn();
