@@ -11,21 +11,7 @@ async fn an_unsolved_chain_task_is_forfeited_then_refunded() {
         buyer,
         &["token", "transfer", &chain.address(1).to_string(), "10"],
     );
-    let posted = chain.ok(
-        buyer,
-        &[
-            "chain",
-            "post",
-            "--initial-state",
-            "0x736f6e6d",
-            "--steps",
-            "4",
-            "--reward",
-            "3",
-            "--commit-within",
-            "3600",
-        ],
-    );
+    let posted = chain.post_chain(buyer, "4", "3", &["--commit-within", "3600"]);
     let task = posted["task"].as_u64().unwrap().to_string();
     let buyer_before = chain.balance(0);
     let line = chain.fails(anyone, &["chain", "refund", &task]);

@@ -205,6 +205,80 @@ impl Chain {
         s(&v, "balance").parse().unwrap()
     }
 
+    /// Transfers `amount` SNM from `from` to each account of `to`.
+    pub fn fund(&self, from: Option<usize>, to: &[usize], amount: &str) {
+        for &who in to {
+            self.ok(
+                from,
+                &["token", "transfer", &self.address(who).to_string(), amount],
+            );
+        }
+    }
+
+    /// `sonm task inputs mandelbrot`: a `width` x `height` view of the whole set, written to `path`.
+    pub fn mandelbrot_inputs(&self, path: &Path, width: u32, height: u32) {
+        let (width, height) = (width.to_string(), height.to_string());
+        self.ok(
+            None,
+            &[
+                "task",
+                "inputs",
+                "mandelbrot",
+                "--width",
+                &width,
+                "--height",
+                &height,
+                "-o",
+                path.to_str().expect("utf-8 path"),
+            ],
+        );
+    }
+
+    /// `sonm task post` of the Mandelbrot `inputs` for `reward` SNM as `who`, with `extra` arguments; its JSON.
+    pub fn post_mandelbrot(
+        &self,
+        who: Option<usize>,
+        inputs: &Path,
+        reward: &str,
+        extra: &[&str],
+    ) -> Value {
+        let mut args = vec![
+            "task",
+            "post",
+            "--inputs",
+            inputs.to_str().expect("utf-8 path"),
+            "--computation",
+            "mandelbrot",
+            "--reward",
+            reward,
+        ];
+        args.extend_from_slice(extra);
+        self.ok(who, &args)
+    }
+
+    /// `sonm chain post` of a keccak chain of `steps` steps from "sonm", for `reward` SNM as `who`, with `extra`
+    /// arguments; its JSON.
+    pub fn post_chain(
+        &self,
+        who: Option<usize>,
+        steps: &str,
+        reward: &str,
+        extra: &[&str],
+    ) -> Value {
+        let mut args = vec![
+            "chain",
+            "post",
+            "--initial-state",
+            "0x736f6e6d",
+            "--steps",
+            steps,
+            "--reward",
+            reward,
+        ];
+        args.extend_from_slice(extra);
+        self.ok(who, &args)
+    }
+
     /// Moves the chain's clock forward and mines a block.
     pub async fn travel(&self, seconds: u64) {
         let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());

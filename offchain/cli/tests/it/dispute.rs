@@ -8,25 +8,8 @@ use crate::common::{Chain, s, snm};
 async fn a_wrong_chain_result_loses_its_dispute() {
     let chain = Chain::new().await;
     let (buyer, solver, challenger) = (Some(0), Some(1), Some(2));
-    for who in [1, 2] {
-        chain.ok(
-            buyer,
-            &["token", "transfer", &chain.address(who).to_string(), "10"],
-        );
-    }
-    let posted = chain.ok(
-        buyer,
-        &[
-            "chain",
-            "post",
-            "--initial-state",
-            "0x736f6e6d",
-            "--steps",
-            "100",
-            "--reward",
-            "3",
-        ],
-    );
+    chain.fund(buyer, &[1, 2], "10");
+    let posted = chain.post_chain(buyer, "100", "3", &[]);
     let task = posted["task"].as_u64().unwrap().to_string();
     chain.ok(solver, &["chain", "claim", &task]);
     chain.ok(solver, &["chain", "commit", &task, "--wrong"]);
@@ -79,25 +62,8 @@ async fn a_wrong_chain_result_loses_its_dispute() {
 async fn a_dispute_on_a_slashed_commitment_is_dismissed() {
     let chain = Chain::new().await;
     let (buyer, solver, first, second, anyone) = (Some(0), Some(1), Some(2), Some(3), Some(4));
-    for who in [1, 2, 3] {
-        chain.ok(
-            buyer,
-            &["token", "transfer", &chain.address(who).to_string(), "10"],
-        );
-    }
-    let posted = chain.ok(
-        buyer,
-        &[
-            "chain",
-            "post",
-            "--initial-state",
-            "0x736f6e6d",
-            "--steps",
-            "4",
-            "--reward",
-            "3",
-        ],
-    );
+    chain.fund(buyer, &[1, 2, 3], "10");
+    let posted = chain.post_chain(buyer, "4", "3", &[]);
     let task = posted["task"].as_u64().unwrap().to_string();
     chain.ok(solver, &["chain", "claim", &task]);
     chain.ok(solver, &["chain", "commit", &task, "--wrong"]);

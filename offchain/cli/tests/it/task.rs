@@ -12,35 +12,8 @@ async fn map_task_from_post_to_finalize() {
     let inputs = dir.join("inputs.json");
     let results = dir.join("results.json");
 
-    chain.ok(
-        None,
-        &[
-            "task",
-            "inputs",
-            "mandelbrot",
-            "--width",
-            "16",
-            "--height",
-            "8",
-            "-o",
-            inputs.to_str().unwrap(),
-        ],
-    );
-    let posted = chain.ok(
-        buyer,
-        &[
-            "task",
-            "post",
-            "--inputs",
-            inputs.to_str().unwrap(),
-            "--computation",
-            "mandelbrot",
-            "--reward",
-            "5",
-            "--commit-within",
-            "3600",
-        ],
-    );
+    chain.mandelbrot_inputs(&inputs, 16, 8);
+    let posted = chain.post_mandelbrot(buyer, &inputs, "5", &["--commit-within", "3600"]);
     assert_eq!(posted["leaf_count"], 8);
     assert_eq!(
         s(&posted["approval"], "amount"),
@@ -217,40 +190,10 @@ async fn a_cheating_solver_is_caught_and_slashed() {
     let (buyer, cheater, watcher) = (Some(0), Some(2), Some(3));
     let inputs = dir.join("inputs.json");
     let results = dir.join("results.json");
-    chain.ok(
-        None,
-        &[
-            "task",
-            "inputs",
-            "mandelbrot",
-            "--width",
-            "8",
-            "--height",
-            "6",
-            "-o",
-            inputs.to_str().unwrap(),
-        ],
-    );
-    let posted = chain.ok(
-        buyer,
-        &[
-            "task",
-            "post",
-            "--inputs",
-            inputs.to_str().unwrap(),
-            "--computation",
-            "mandelbrot",
-            "--reward",
-            "5",
-        ],
-    );
+    chain.mandelbrot_inputs(&inputs, 8, 6);
+    let posted = chain.post_mandelbrot(buyer, &inputs, "5", &[]);
     let task = posted["task"].as_u64().unwrap().to_string();
-    for who in [2, 3] {
-        chain.ok(
-            buyer,
-            &["token", "transfer", &chain.address(who).to_string(), "20"],
-        );
-    }
+    chain.fund(buyer, &[2, 3], "20");
 
     // An honest result survives a query: the solver answers it and takes the query bond.
     chain.ok(cheater, &["task", "claim", &task]);
@@ -399,40 +342,10 @@ async fn a_query_on_a_slashed_commitment_gets_its_bond_back() {
     let (buyer, solver, first, second) = (Some(0), Some(2), Some(3), Some(4));
     let inputs = dir.join("inputs.json");
     let results = dir.join("results.json");
-    chain.ok(
-        None,
-        &[
-            "task",
-            "inputs",
-            "mandelbrot",
-            "--width",
-            "4",
-            "--height",
-            "2",
-            "-o",
-            inputs.to_str().unwrap(),
-        ],
-    );
-    let posted = chain.ok(
-        buyer,
-        &[
-            "task",
-            "post",
-            "--inputs",
-            inputs.to_str().unwrap(),
-            "--computation",
-            "mandelbrot",
-            "--reward",
-            "1",
-        ],
-    );
+    chain.mandelbrot_inputs(&inputs, 4, 2);
+    let posted = chain.post_mandelbrot(buyer, &inputs, "1", &[]);
     let task = posted["task"].as_u64().unwrap().to_string();
-    for who in [2, 3, 4] {
-        chain.ok(
-            buyer,
-            &["token", "transfer", &chain.address(who).to_string(), "10"],
-        );
-    }
+    chain.fund(buyer, &[2, 3, 4], "10");
     chain.ok(solver, &["task", "claim", &task]);
     chain.ok(
         solver,

@@ -10,28 +10,9 @@ async fn watch_once_proves_a_cheat_exactly_once() {
     let inputs = dir.join("inputs.json");
     let results = dir.join("results.json");
     let state = dir.join("watch-state.json");
-    let inputs_arg = inputs.to_str().unwrap();
     let results_arg = results.to_str().unwrap();
-    chain.ok(
-        None,
-        &[
-            "task",
-            "inputs",
-            "mandelbrot",
-            "--width",
-            "8",
-            "--height",
-            "6",
-            "-o",
-            inputs_arg,
-        ],
-    );
-    for who in [2, 3] {
-        chain.ok(
-            buyer,
-            &["token", "transfer", &chain.address(who).to_string(), "20"],
-        );
-    }
+    chain.mandelbrot_inputs(&inputs, 8, 6);
+    chain.fund(buyer, &[2, 3], "20");
     let watch = [
         "watch",
         "--once",
@@ -46,19 +27,7 @@ async fn watch_once_proves_a_cheat_exactly_once() {
     assert_eq!(idle["sent"].as_array().unwrap().len(), 0, "{idle}");
 
     // A cheating solver falsifies row 2 and commits.
-    let posted = chain.ok(
-        buyer,
-        &[
-            "task",
-            "post",
-            "--inputs",
-            inputs_arg,
-            "--computation",
-            "mandelbrot",
-            "--reward",
-            "5",
-        ],
-    );
+    let posted = chain.post_mandelbrot(buyer, &inputs, "5", &[]);
     let task = posted["task"].as_u64().unwrap().to_string();
     chain.ok(cheater, &["task", "claim", &task]);
     chain.ok(

@@ -99,6 +99,19 @@ impl Judges {
     }
 }
 
+/// A keccak chain and a chain that halts after a while, deployed.
+async fn chain_computations(provider: &DynProvider) -> (Address, Address) {
+    let keccak = *KeccakChain::deploy(provider.clone())
+        .await
+        .expect("deploy KeccakChain")
+        .address();
+    let halts = *MockChainHaltsLater::deploy(provider.clone())
+        .await
+        .expect("deploy MockChainHaltsLater")
+        .address();
+    (keccak, halts)
+}
+
 fn seed() -> u64 {
     let seed = std::env::var("SONM_TEST_SEED")
         .ok()
@@ -231,14 +244,7 @@ async fn burning_reverting_and_malformed_leaves_output_nothing_everywhere() {
 async fn chain_steps_agree_and_a_halting_step_keeps_its_state() {
     let (_anvil, provider) = spawn();
     let judges = Judges::deploy(provider.clone()).await;
-    let keccak = *KeccakChain::deploy(provider.clone())
-        .await
-        .expect("deploy")
-        .address();
-    let halts = *MockChainHaltsLater::deploy(provider.clone())
-        .await
-        .expect("deploy")
-        .address();
+    let (keccak, halts) = chain_computations(&provider).await;
     let mut rng = StdRng::seed_from_u64(seed());
 
     for computation in [keccak, halts] {
@@ -285,14 +291,7 @@ async fn chain_steps_agree_and_a_halting_step_keeps_its_state() {
 async fn batched_steps_are_single_steps_and_stop_at_the_same_fixed_point() {
     let (_anvil, provider) = spawn();
     let judges = Judges::deploy(provider.clone()).await;
-    let keccak = *KeccakChain::deploy(provider.clone())
-        .await
-        .expect("deploy")
-        .address();
-    let halts = *MockChainHaltsLater::deploy(provider.clone())
-        .await
-        .expect("deploy")
-        .address();
+    let (keccak, halts) = chain_computations(&provider).await;
     let mut rng = StdRng::seed_from_u64(seed());
     let mut fixed_points = 0;
     for computation in [keccak, halts] {
