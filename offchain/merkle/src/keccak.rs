@@ -90,6 +90,11 @@ impl KeccakBackend {
         }
     }
 
+    /// The backends this CPU can run, slowest first.
+    pub fn supported() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|b| b.is_supported())
+    }
+
     /// Whether this CPU can run the backend (detected at run time; std
     /// caches the CPU's features).
     pub fn is_supported(self) -> bool {
@@ -704,13 +709,6 @@ mod tests {
 
     use super::{Job, KeccakBackend, RATE};
 
-    fn supported() -> Vec<KeccakBackend> {
-        KeccakBackend::ALL
-            .into_iter()
-            .filter(|b| b.is_supported())
-            .collect()
-    }
-
     fn random_bytes(rng: &mut StdRng, len: usize) -> Vec<u8> {
         (0..len).map(|_| rng.random()).collect()
     }
@@ -733,15 +731,17 @@ mod tests {
         out
     }
 
+    /// The tree uses the fastest backend the CPU runs (ALL is in order of
+    /// speed), and a CPU with AVX2 never falls back to scalar keccak.
     #[test]
-    fn this_cpu_has_a_simd_backend() {
-        // Informational on CPUs without AVX2; the machine this was written on
-        // has AVX-512.
-        eprintln!(
-            "detected {}, supported {:?}",
-            KeccakBackend::detected(),
-            supported()
-        );
+    fn the_detected_backend_is_the_fastest_supported() {
+        let fastest = KeccakBackend::supported().last();
+        assert_eq!(Some(KeccakBackend::detected()), fastest);
+        assert!(KeccakBackend::Scalar.is_supported());
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert_ne!(KeccakBackend::detected(), KeccakBackend::Scalar);
+        }
     }
 
     /// Every length 0..=400, each in a batch whose other lanes have other
@@ -749,7 +749,7 @@ mod tests {
     #[test]
     fn keccak_matches_alloy_for_every_length() {
         let mut rng = StdRng::seed_from_u64(7);
-        for backend in supported() {
+        for backend in KeccakBackend::supported() {
             for len in 0..=400 {
                 for lanes in [1, backend.lanes(), 8] {
                     let msgs: Vec<Vec<u8>> = (0..lanes)
@@ -807,7 +807,7 @@ mod tests {
             3 * RATE,
             1000,
         ];
-        for backend in supported() {
+        for backend in KeccakBackend::supported() {
             for len in lens {
                 let msgs: Vec<Vec<u8>> = (0..8).map(|_| random_bytes(&mut rng, len)).collect();
                 let expected: Vec<B256> = msgs.iter().map(keccak256).collect();
@@ -833,7 +833,7 @@ mod tests {
     #[test]
     fn batches_of_every_size_match() {
         let mut rng = StdRng::seed_from_u64(9);
-        for backend in supported() {
+        for backend in KeccakBackend::supported() {
             for size in 1..=17 {
                 let msgs: Vec<Vec<u8>> = (0..size)
                     .map(|_| {
@@ -872,7 +872,7 @@ mod tests {
     #[test]
     fn pairs_sort_their_children() {
         let mut rng = StdRng::seed_from_u64(10);
-        for backend in supported() {
+        for backend in KeccakBackend::supported() {
             let a = B256::from(rng.random::<[u8; 32]>());
             let mut b = a;
             b.0[31] ^= 1; // differs only in the last byte

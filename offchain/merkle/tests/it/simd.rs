@@ -10,13 +10,6 @@ use sonm_merkle::{
 
 const SCALAR: KeccakBackend = KeccakBackend::Scalar;
 
-fn supported() -> Vec<KeccakBackend> {
-    KeccakBackend::ALL
-        .into_iter()
-        .filter(|b| b.is_supported())
-        .collect()
-}
-
 fn random_bytes(rng: &mut StdRng, len: usize) -> Vec<u8> {
     (0..len).map(|_| rng.random()).collect()
 }
@@ -40,7 +33,7 @@ fn random_leaves(rng: &mut StdRng, n: usize) -> Vec<IndexedLeaf> {
 fn the_default_backend_is_supported() {
     assert!(KeccakBackend::detected().is_supported());
     assert_eq!(KeccakBackend::current(), KeccakBackend::detected());
-    for b in supported() {
+    for b in KeccakBackend::supported() {
         assert_eq!(with_keccak_backend(b, KeccakBackend::current), b);
         // nested, and restored after
         with_keccak_backend(b, || {
@@ -68,7 +61,7 @@ fn indexed_trees_are_the_same_on_every_backend() -> Result<(), MerkleError> {
             let scalar = with_keccak_backend(SCALAR, || {
                 IndexedTree::of(values.clone(), &IndexedLeaf::ENCODING, opts)
             })?;
-            for backend in supported() {
+            for backend in KeccakBackend::supported() {
                 // (below 4096 leaves the parallel build is the serial one)
                 for parallel in [false, true].into_iter().filter(|&p| !p || n >= 4096) {
                     let tree = with_keccak_backend(backend, || {
@@ -116,7 +109,7 @@ fn dyn_trees_are_the_same_on_every_backend() -> Result<(), MerkleError> {
         let scalar = with_keccak_backend(SCALAR, || {
             DynTree::of(values.clone(), &encoding, BuildOptions::single_thread())
         })?;
-        for backend in supported() {
+        for backend in KeccakBackend::supported() {
             for parallel in [false, true] {
                 let tree = with_keccak_backend(backend, || {
                     DynTree::of(
@@ -144,7 +137,7 @@ fn validation_finds_the_same_first_error_on_every_backend() -> Result<(), Merkle
             BuildOptions::default(),
         )?;
         let json = tree.to_json();
-        for backend in supported() {
+        for backend in KeccakBackend::supported() {
             let loaded = with_keccak_backend(backend, || IndexedTree::from_json(&json))?;
             assert_eq!(loaded, tree, "n={n} {backend}");
         }
@@ -163,7 +156,7 @@ fn validation_finds_the_same_first_error_on_every_backend() -> Result<(), Merkle
             dump.tree[node] = String::from_utf8(bytes).expect("ascii");
             let expected = error_on(SCALAR, &dump);
             assert!(expected.is_some(), "tampered node {node} of {n} accepted");
-            for backend in supported() {
+            for backend in KeccakBackend::supported() {
                 assert_eq!(error_on(backend, &dump), expected, "n={n} node={node}");
             }
         }
@@ -173,7 +166,7 @@ fn validation_finds_the_same_first_error_on_every_backend() -> Result<(), Merkle
         dump.values[v].value[1] = serde_json::Value::String("0x1234".to_owned());
         let expected = error_on(SCALAR, &dump);
         assert!(expected.is_some(), "changed value {v} of {n} accepted");
-        for backend in supported() {
+        for backend in KeccakBackend::supported() {
             assert_eq!(error_on(backend, &dump), expected, "n={n} value={v}");
         }
     }
@@ -183,7 +176,7 @@ fn validation_finds_the_same_first_error_on_every_backend() -> Result<(), Merkle
 #[test]
 fn batch_functions_match_the_one_at_a_time_ones() {
     let mut rng = StdRng::seed_from_u64(14);
-    for backend in supported() {
+    for backend in KeccakBackend::supported() {
         for size in 0..=40 {
             let msgs: Vec<Vec<u8>> = (0..size)
                 .map(|_| {
