@@ -103,7 +103,7 @@ contract JudgeHarnessStepsTest is Test {
 
     /// Each step moves its state down to where the loop started, so after the first step memory stops growing and
     /// every further step costs exactly the same gas: no quadratic memory cost, however long the batch.
-    function test_Steps_CostTheSameGasEach_MemoryDoesNotGrow() public {
+    function test_Steps_CostTheSameGasEach_MemoryDoesNotGrow() public view {
         bytes memory seed = abi.encodePacked(keccak256("seed"));
         uint256[4] memory gasUsed;
         uint256[4] memory counts = [uint256(2), 3, 4, 1000];

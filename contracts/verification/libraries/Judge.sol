@@ -27,9 +27,8 @@ library Judge {
         view
         returns (bytes memory output)
     {
-        (bool ok, bytes memory ret) =
-            _call(address(computation), abi.encodeCall(IMapComputation.compute, (input)), gasLimit);
-        if (ok) (ok, output) = _decodeBytes(ret);
+        bool ok;
+        (ok, output) = _judge(address(computation), IMapComputation.compute.selector, input, gasLimit);
         if (!ok) output = "";
     }
 
@@ -39,41 +38,62 @@ library Judge {
         view
         returns (bytes memory next)
     {
-        (bool ok, bytes memory ret) =
-            _call(address(computation), abi.encodeCall(IChainComputation.step, (state)), gasLimit);
-        if (ok) (ok, next) = _decodeBytes(ret);
+        bool ok;
+        (ok, next) = _judge(address(computation), IChainComputation.step.selector, state, gasLimit);
         if (!ok) next = state;
     }
 
-    function _call(address target, bytes memory data, uint256 gasLimit)
+    /// @dev Calls `target` with `abi.encodeWithSelector(selector, arg)` and exactly `gasLimit` gas, and decodes what it
+    /// returns as one `bytes`: (true, the bytes) if the call succeeded and returned exactly one well-formed,
+    /// canonically padded `bytes`, else (false, ""). Written in assembly because the executor interprets it for every
+    /// unit of work: the calldata is built in free memory (it is not kept), and of the return data only the `bytes`
+    /// is copied, once, and only when it is well-formed.
+    function _judge(address target, bytes4 selector, bytes memory arg, uint256 gasLimit)
         private
         view
-        returns (bool ok, bytes memory ret)
+        returns (bool ok, bytes memory out)
     {
+        uint256 data;
+        uint256 size;
+        assembly ("memory-safe") {
+            // abi.encodeWithSelector(selector, arg), zero-padded, in scratch memory past the free memory pointer.
+            let len := mload(arg)
+            data := mload(0x40)
+            mstore(data, selector)
+            mstore(add(data, 0x04), 0x20)
+            mstore(add(data, 0x24), len)
+            mcopy(add(data, 0x44), add(arg, 0x20), len)
+            mstore(add(add(data, 0x44), len), 0)
+            size := add(0x44, and(add(len, 31), not(31)))
+        }
         // With g gas left at the call, the callee gets at most g - g/64; asking for gasLimit is only honoured in full
-        // if g >= gasLimit * 64/63 (+ the call's own cost). Refuse rather than judge with less.
+        // if g >= gasLimit * 64/63 (+ the call's own cost). Refuse rather than judge with less. Measured after the
+        // calldata is written, so that nothing but the call itself is left to pay.
         uint256 available = gasleft();
         if (available < gasLimit + gasLimit / 63 + CALL_RESERVE) revert JudgeInsufficientGas(gasLimit, available);
-        (ok, ret) = target.staticcall{gas: gasLimit}(data);
-    }
-
-    /// @dev Decodes `abi.encode(bytes)` without reverting: (false, "") unless `ret` is exactly one well-formed,
-    /// canonically padded `bytes`.
-    function _decodeBytes(bytes memory ret) private pure returns (bool ok, bytes memory out) {
-        if (ret.length < 64) return (false, out);
-        uint256 offset;
-        uint256 len;
         assembly ("memory-safe") {
-            offset := mload(add(ret, 32))
-            len := mload(add(ret, 64))
+            if staticcall(gasLimit, target, data, size, 0, 0) {
+                // One ABI-encoded `bytes`: offset 32, a length no larger than the data (bounds it before any
+                // arithmetic can overflow), and exactly 64 + the length rounded up to words in all.
+                let returned := returndatasize()
+                if iszero(lt(returned, 64)) {
+                    returndatacopy(0, 0, 64)
+                    let len := mload(0x20)
+                    if and(eq(mload(0), 0x20), iszero(gt(len, returned))) {
+                        let words := and(add(len, 31), not(31))
+                        if eq(returned, add(64, words)) {
+                            out := mload(0x40)
+                            mstore(out, len)
+                            // The last word's tail is zero, as a new `bytes` of `len` would have it.
+                            mstore(add(add(out, 0x20), and(len, not(31))), 0)
+                            returndatacopy(add(out, 0x20), 64, len)
+                            mstore(0x40, add(add(out, 0x20), words))
+                            ok := 1
+                        }
+                    }
+                }
+            }
         }
-        // Both values come from untrusted return data: bound them before any arithmetic can overflow.
-        if (offset != 32 || len > ret.length) return (false, out);
-        if (ret.length != 64 + ((len + 31) / 32) * 32) return (false, out);
-        out = new bytes(len);
-        assembly ("memory-safe") {
-            mcopy(add(out, 32), add(ret, 96), len)
-        }
-        ok = true;
+        // `out` is still the empty array (address 0x60) unless ok.
     }
 }
