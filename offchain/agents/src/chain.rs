@@ -280,6 +280,23 @@ impl ChainTasks {
         })
     }
 
+    /// Every task posted so far (ids `1..=taskCount`), oldest first.
+    pub async fn list(&self) -> Result<Vec<ChainTaskInfo>> {
+        let count = self
+            .game
+            .taskCount()
+            .call()
+            .await
+            .map_err(self.err("taskCount"))?;
+        let count = u64::try_from(count)
+            .map_err(|_| AgentError::Invalid(format!("the game reports {count} tasks")))?;
+        let mut tasks = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        for id in 1..=count {
+            tasks.push(self.task(id).await?);
+        }
+        Ok(tasks)
+    }
+
     /// A dispute.
     pub async fn dispute(&self, id: u64) -> Result<DisputeInfo> {
         let d = self

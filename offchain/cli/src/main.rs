@@ -72,7 +72,7 @@ enum Cmd {
     /// The DAO: propose privileged actions (trust, suspect, rehab, ban, parameters), vote, queue, execute.
     #[command(subcommand)]
     Dao(cmd::dao::DaoCmd),
-    /// Chain tasks: post, claim, commit, forfeit an expired claim, show, finalize, refund.
+    /// Chain tasks: post, claim, commit, forfeit an expired claim, show, list, finalize, refund.
     #[command(subcommand)]
     Chain(cmd::chain::ChainCmd),
     /// Disputes over chain tasks: open, show, play the bisection moves, timeout, dismiss.

@@ -58,6 +58,8 @@ pub(crate) enum ChainCmd {
         /// The task id.
         task: u64,
     },
+    /// Every chain task posted so far.
+    List,
     /// Pay the solver once the challenge window is over and no dispute is open.
     Finalize {
         /// The task id.
@@ -182,6 +184,21 @@ pub(crate) async fn run_chain(g: &Global, cmd: ChainCmd) -> Result<Output> {
                 t.epoch
             );
             Ok(Output::new(text, serde_json::to_value(&t)?))
+        }
+        ChainCmd::List => {
+            let list = spin("reading the tasks", game.list()).await?;
+            let mut text = format!("{} chain tasks", list.len());
+            for t in &list {
+                text.push_str(&format!(
+                    "\n{:>5}  {:<10} {} steps  reward {} SNM  buyer {}",
+                    t.id,
+                    t.status,
+                    t.steps,
+                    snm(t.reward),
+                    t.buyer
+                ));
+            }
+            Ok(Output::new(text, json!({"tasks": list})))
         }
         ChainCmd::Finalize { task } => {
             let tx = spin("finalizing", game.finalize(task)).await?;

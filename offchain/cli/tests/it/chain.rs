@@ -1,5 +1,5 @@
 //! A chain task nobody solves: the lapsed claim is forfeited to the buyer, and after the commit deadline the reward
-//! goes back to the buyer too. Each call sent early says what it waits for.
+//! goes back to the buyer too. Each call sent early says what it waits for. `sonm chain list` shows the tasks.
 
 use crate::common::{Chain, s, snm};
 
@@ -11,8 +11,28 @@ async fn an_unsolved_chain_task_is_forfeited_then_refunded() {
         buyer,
         &["token", "transfer", &chain.address(1).to_string(), "10"],
     );
+    let empty = chain.ok(None, &["chain", "list"]);
+    assert_eq!(empty["tasks"].as_array().unwrap().len(), 0, "{empty}");
     let posted = chain.post_chain(buyer, "4", "3", &["--commit-within", "3600"]);
     let task = posted["task"].as_u64().unwrap().to_string();
+    let other = chain.post_chain(buyer, "9", "1", &[]);
+    let listed = chain.ok(None, &["chain", "list"]);
+    let ids: Vec<u64> = listed["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            posted["task"].as_u64().unwrap(),
+            other["task"].as_u64().unwrap()
+        ],
+        "{listed}"
+    );
+    assert_eq!(listed["tasks"][1]["steps"], 9);
+    assert_eq!(s(&listed["tasks"][0], "status"), "Open");
     let buyer_before = chain.balance(0);
     let line = chain.fails(anyone, &["chain", "refund", &task]);
     assert!(
