@@ -574,14 +574,13 @@ impl ChainTasks {
                 t.status
             )));
         }
-        let now = self.client.now().await?;
-        let commit_by = t.commit_by();
-        if now < commit_by {
-            return Err(AgentError::WrongState(format!(
-                "chain task {id}'s claim runs until {commit_by} (unix time), {} s from now: its solver may still commit",
-                commit_by - now
-            )));
-        }
+        self.client
+            .not_before(
+                t.commit_by(),
+                &format!("chain task {id}'s claim runs until"),
+                ": its solver may still commit",
+            )
+            .await?;
         let r = self
             .client
             .send("forfeitClaim", self.game.forfeitClaim(U256::from(id)))
@@ -606,14 +605,13 @@ impl ChainTasks {
                 t.status
             )));
         }
-        let now = self.client.now().await?;
-        if now < t.commit_deadline {
-            return Err(AgentError::WrongState(format!(
-                "chain task {id}'s commit deadline is {} (unix time), {} s from now: it may still be solved",
+        self.client
+            .not_before(
                 t.commit_deadline,
-                t.commit_deadline - now
-            )));
-        }
+                &format!("chain task {id}'s commit deadline is"),
+                ": it may still be solved",
+            )
+            .await?;
         let r = self
             .client
             .send("refund", self.game.refund(U256::from(id)))

@@ -250,4 +250,17 @@ impl Client {
             })?;
         Ok(block.header.timestamp)
     }
+
+    /// Refuses, before anything is sent, a move the game only accepts from time `at` on: a `WrongState` error
+    /// "`{until}` `at` (unix time), N s from now`{because}`".
+    pub async fn not_before(&self, at: u64, until: &str, because: &str) -> Result<()> {
+        let now = self.now().await?;
+        if now < at {
+            return Err(AgentError::WrongState(format!(
+                "{until} {at} (unix time), {} s from now{because}",
+                at - now
+            )));
+        }
+        Ok(())
+    }
 }

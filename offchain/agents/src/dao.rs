@@ -467,14 +467,13 @@ impl DaoMember {
     pub async fn execute(&self, id: U256) -> Result<B256> {
         let p = self.show(id).await?;
         Self::require_state(&p, ProposalState::Queued, "execution", String::new())?;
-        let now = self.client.now().await?;
-        if now < p.eta {
-            return Err(AgentError::WrongState(format!(
-                "proposal {id} is in the timelock until {} (unix time), {} s from now",
+        self.client
+            .not_before(
                 p.eta,
-                p.eta - now
-            )));
-        }
+                &format!("proposal {id} is in the timelock until"),
+                "",
+            )
+            .await?;
         let hash = keccak256(p.description.as_bytes());
         let receipt = self
             .client

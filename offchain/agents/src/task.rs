@@ -470,14 +470,13 @@ impl MapTasks {
     pub async fn finalize(&self, id: u64) -> Result<B256> {
         let info = self.task(id).await?;
         Self::require_status(&info, &[TaskStatus::Committed], "finalize")?;
-        let now = self.client.now().await?;
-        if now < info.deadline {
-            return Err(AgentError::WrongState(format!(
-                "task {id}'s challenge window is open until {} (unix time), {} s from now",
+        self.client
+            .not_before(
                 info.deadline,
-                info.deadline - now
-            )));
-        }
+                &format!("task {id}'s challenge window is open until"),
+                "",
+            )
+            .await?;
         Ok(self
             .client
             .send("finalize", self.game.finalize(U256::from(id)))
@@ -503,14 +502,13 @@ impl MapTasks {
     pub async fn expire_claim(&self, id: u64) -> Result<B256> {
         let info = self.task(id).await?;
         Self::require_status(&info, &[TaskStatus::Claimed], "expiring a claim")?;
-        let now = self.client.now().await?;
-        if now < info.deadline {
-            return Err(AgentError::WrongState(format!(
-                "task {id}'s claim runs until {} (unix time), {} s from now: its solver may still commit",
+        self.client
+            .not_before(
                 info.deadline,
-                info.deadline - now
-            )));
-        }
+                &format!("task {id}'s claim runs until"),
+                ": its solver may still commit",
+            )
+            .await?;
         let r = self
             .client
             .send("expireClaim", self.game.expireClaim(U256::from(id)))
