@@ -155,7 +155,8 @@ pub enum Event {
         /// The report.
         report: HubReport,
     },
-    /// A gossip message rejected: not forwarded, and the peer that sent it scored down.
+    /// A gossip message rejected: not forwarded, and the peer that sent it scored down (unless
+    /// [`RejectReason::blames_sender`] says it is not to blame).
     Rejected {
         /// The peer it came from.
         from: PeerId,

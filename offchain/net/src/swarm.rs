@@ -783,10 +783,15 @@ impl<C: Chain> Task<C> {
         reason: RejectReason,
     ) {
         debug!(peer = %from, %topic, %reason, "gossip rejected");
+        let acceptance = if reason.blames_sender() {
+            MessageAcceptance::Reject
+        } else {
+            MessageAcceptance::Ignore
+        };
         self.swarm
             .behaviour_mut()
             .gossipsub
-            .report_message_validation_result(&id, &from, MessageAcceptance::Reject);
+            .report_message_validation_result(&id, &from, acceptance);
         self.metrics
             .messages_rejected
             .get_or_create(&RejectLabels {

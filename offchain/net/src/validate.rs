@@ -2,11 +2,11 @@
 //!
 //! In order, cheapest first: the size, the encoding, the expiry, the signature, the publishing peer (an
 //! announcement may only come from the peer it names), replay (the sequence number must be newer than the last one
-//! believed from that signer about that subject), then the chain ([`Chain`]): the signer owns a listed hub whose
-//! wallet is Registered, or is a miner the hub has paid with the figures it claims, or the evidence of a hub's
-//! report holds under the task's input root. A message that fails is rejected (gossipsub does not forward it and
-//! lowers the score of the peer that sent it); one the chain could not be asked about is ignored (dropped without
-//! blaming the peer).
+//! believed from that signer about that subject: the same one again is a replay, an older one stale), then the chain
+//! ([`Chain`]): the signer owns a listed hub whose wallet is Registered, or is a miner the hub has paid with the
+//! figures it claims, or the evidence of a hub's report holds under the task's input root. A message that fails is
+//! rejected (gossipsub does not forward it and lowers the score of the peer that sent it); a stale one, or one the
+//! chain could not be asked about, is ignored (dropped without blaming the peer).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -90,9 +90,17 @@ pub enum RejectReason {
         /// Who published it.
         publisher: String,
     },
-    /// Not newer than the last one believed from the same signer about the same subject.
-    #[error("sequence {seq} is not newer than {seen}")]
+    /// The very message last believed from the same signer about the same subject, published again as a new
+    /// gossip message.
+    #[error("sequence {seq} was believed already")]
     Replayed {
+        /// Its sequence number.
+        seq: u64,
+    },
+    /// Older than the last one believed from the same signer about the same subject: not forwarded, but not
+    /// blamed on the peer either, since gossip may deliver an older message late.
+    #[error("sequence {seq} is older than {seen}, believed already")]
+    Stale {
         /// Its sequence number.
         seq: u64,
         /// The last one believed.
@@ -130,6 +138,12 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
+    /// Whether the peer that sent the message is to blame (gossipsub lowers its score). All are, but for a
+    /// [`Stale`](Self::Stale) message, which an honest peer may deliver late.
+    pub const fn blames_sender(&self) -> bool {
+        !matches!(self, Self::Stale { .. })
+    }
+
     /// A short label for metrics.
     pub const fn label(&self) -> &'static str {
         match self {
@@ -140,6 +154,7 @@ impl RejectReason {
             Self::BadSignature => "bad_signature",
             Self::NotFromItsPeer { .. } => "not_from_its_peer",
             Self::Replayed { .. } => "replayed",
+            Self::Stale { .. } => "stale",
             Self::UnknownHub(_) => "unknown_hub",
             Self::NotHubOwner { .. } => "not_hub_owner",
             Self::HubNotRegistered(_) => "hub_not_registered",
@@ -320,7 +335,8 @@ impl Validator {
 
     fn check_replay(&self, key: SeqKey, seq: u64) -> Result<(), RejectReason> {
         match self.seen.get(&key) {
-            Some(&(seen, _)) if seq <= seen => Err(RejectReason::Replayed { seq, seen }),
+            Some(&(seen, _)) if seq == seen => Err(RejectReason::Replayed { seq }),
+            Some(&(seen, _)) if seq < seen => Err(RejectReason::Stale { seq, seen }),
             _ => Ok(()),
         }
     }
