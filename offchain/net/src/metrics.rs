@@ -164,6 +164,16 @@ impl Metrics {
             .get()
     }
 
+    /// How many data leaves were received and checked.
+    pub fn leaves_verified_total(&self) -> u64 {
+        self.leaves_verified.get()
+    }
+
+    /// How many peers were banned.
+    pub fn peers_banned_total(&self) -> u64 {
+        self.peers_banned.get()
+    }
+
     /// How many peers are connected.
     pub fn peers(&self) -> i64 {
         self.peers.get()

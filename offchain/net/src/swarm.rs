@@ -351,6 +351,7 @@ enum Job {
         inputs: std::result::Result<Vec<Bytes>, &'static str>,
     },
     Bootstrap(Vec<String>),
+    Ban(PeerId, String),
 }
 
 struct Task<C> {
@@ -729,6 +730,7 @@ impl<C: Chain> Task<C> {
                         topic: topic.name(),
                     })
                     .inc();
+                debug!(from = %propagation_source, source = ?message.source, %topic, bytes = message.data.len(), "gossip received");
                 match self.validator.precheck(
                     topic,
                     &message.data,
@@ -1109,15 +1111,22 @@ impl<C: Chain> Task<C> {
                     });
                 }
                 Err(why) => {
+                    // Banned a moment after the refusal is sent, so the hub learns why before it is cut off.
+                    let reason = format!("bad lease: {why}");
                     let _ = self.swarm.behaviour_mut().work.send_response(
                         channel,
                         WorkResponse::Refused {
-                            reason: format!("bad lease: {why}"),
+                            reason: reason.clone(),
                         },
                     );
-                    self.ban(peer, format!("bad lease: {why}"));
+                    let jobs = self.jobs_tx.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        let _ = jobs.send(Job::Ban(peer, reason));
+                    });
                 }
             },
+            Job::Ban(peer, reason) => self.ban(peer, reason),
             Job::Bootstrap(endpoints) => {
                 let me = *self.swarm.local_peer_id();
                 for e in endpoints {

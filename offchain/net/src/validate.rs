@@ -508,7 +508,7 @@ mod tests {
         let older = f.signed(f.announcement(4, NOW + 60), &owner);
         assert_eq!(
             f.run(Topic::Hubs, &older, f.peer).await,
-            Err("replayed".into())
+            Err("stale".into())
         );
         let newer = f.signed(f.announcement(6, NOW + 60), &owner);
         assert!(f.run(Topic::Hubs, &newer, f.peer).await.is_ok());

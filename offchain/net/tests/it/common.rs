@@ -204,9 +204,13 @@ impl TestChain {
 
     /// A client acting as anvil's account `i`.
     pub async fn client(&self, i: usize) -> Client {
-        Client::connect(&self.anvil.endpoint(), Some(self.signer(i)), &self.deployments)
-            .await
-            .expect("client")
+        Client::connect(
+            &self.anvil.endpoint(),
+            Some(self.signer(i)),
+            &self.deployments,
+        )
+        .await
+        .expect("client")
     }
 
     /// What a node reads the chain through (hub records read afresh every time).
@@ -263,8 +267,19 @@ impl TestChain {
     }
 }
 
+/// Logs to the test's output when `RUST_LOG` is set.
+pub fn trace() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+}
+
 /// Starts a node on 127.0.0.1 with `config`, recording its events.
 pub async fn start<C: Chain>(config: NodeConfig, chain: Arc<C>) -> (Node, Log) {
+    trace();
     let (node, events) = Node::start(config, chain).await.expect("start node");
     (node, Log::record(events))
 }
@@ -283,10 +298,6 @@ impl Log {
             }
         });
         log
-    }
-
-    pub fn events(&self) -> Vec<Event> {
-        self.0.lock().expect("log").clone()
     }
 
     pub fn any(&self, f: impl Fn(&Event) -> bool) -> bool {

@@ -8,14 +8,19 @@ use std::time::Duration;
 use alloy::primitives::Bytes;
 use rand::{Rng as _, SeedableRng as _};
 use sonm_net::{
-    Event, Gossip, HUBS_TOPIC, HubAnnouncement, HubConfig, Node, NodeConfig, PeerId, RejectReason, Topic,
+    Event, Gossip, HUBS_TOPIC, HubAnnouncement, HubConfig, Node, NodeConfig, PeerId, Topic,
 };
 
 use crate::common::{Log, TestChain, addr_of, start, unix_now, wait_for};
 
 const NODES: usize = 30;
 
-fn announcement(hub: alloy::primitives::Address, peer: PeerId, expiry: u64, seq: u64) -> HubAnnouncement {
+fn announcement(
+    hub: alloy::primitives::Address,
+    peer: PeerId,
+    expiry: u64,
+    seq: u64,
+) -> HubAnnouncement {
     HubAnnouncement {
         hub,
         peerId: peer.to_bytes().into(),
@@ -52,7 +57,10 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
     let replayer = chain.registered_hub(4, "replayer", "replayer").await;
     chain.suspect(suspected).await;
     let net = chain.net();
-    let domain = sonm_net::domain(chain.deployment.chain_id, chain.deployment.contracts.whitelist);
+    let domain = sonm_net::domain(
+        chain.deployment.chain_id,
+        chain.deployment.contracts.whitelist,
+    );
 
     // Node 0 is the good hub's; the others are plain nodes. Each node dials the one before it and one at random
     // before that: a connected network where most nodes are several hops apart.
@@ -105,7 +113,10 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
     wait_for(20, "the announcement at every node", reached(published.seq)).await;
     for (node, _) in &nodes[1..] {
         let hubs = node.hubs().await.expect("hubs");
-        assert!(hubs.iter().any(|h| h.announcement.hub == good && h.peer == nodes[0].0.peer_id()));
+        assert!(
+            hubs.iter()
+                .any(|h| h.announcement.hub == good && h.peer == nodes[0].0.peer_id())
+        );
     }
 
     // The replaying node first publishes a good announcement of its own hub, which everyone believes.
@@ -170,7 +181,11 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
     for (i, bytes, _) in &bad {
         let status = nodes[*i].0.status().await.expect("status");
         neighbours.push(status.peers.iter().copied().collect::<HashSet<PeerId>>());
-        nodes[*i].0.publish_raw(Topic::Hubs, bytes.clone()).await.expect("publish");
+        nodes[*i]
+            .0
+            .publish_raw(Topic::Hubs, bytes.clone())
+            .await
+            .expect("publish");
     }
 
     // Every neighbour rejects the bad message with the reason, and scores its sender down.
@@ -184,7 +199,11 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
                 })
             })
             .await;
-            let score = node.peer_score(source).await.expect("score").expect("scored");
+            let score = node
+                .peer_score(source)
+                .await
+                .expect("score")
+                .expect("scored");
             assert!(score < 0.0, "{reason}: the sender's score is {score}");
             assert!(node.metrics().rejected(HUBS_TOPIC, reason) >= 1);
         }
@@ -192,7 +211,12 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
 
     // A barrier: a new good announcement reaches everyone, so anything forwarded would have arrived by now.
     let published = nodes[0].0.announce(None).await.expect("announce");
-    wait_for(20, "the second announcement at every node", reached(published.seq)).await;
+    wait_for(
+        20,
+        "the second announcement at every node",
+        reached(published.seq),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     for ((i, _, reason), near) in bad.iter().zip(&neighbours) {
@@ -203,13 +227,21 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
                 continue;
             }
             far += 1;
-            let rejected = log.count(|e| matches!(e, Event::Rejected { source: s, .. } if *s == Some(source)));
-            assert_eq!(rejected, 0, "{reason}: node {k}, beyond the first hop, saw it");
-            let believed = log.count(|e| from_source(e, source) && matches!(e, Event::Announcement { .. }));
+            let rejected =
+                log.count(|e| matches!(e, Event::Rejected { source: s, .. } if *s == Some(source)));
+            assert_eq!(
+                rejected, 0,
+                "{reason}: node {k}, beyond the first hop, saw it"
+            );
+            let believed =
+                log.count(|e| from_source(e, source) && matches!(e, Event::Announcement { .. }));
             let expected = usize::from(*i == r);
             assert_eq!(believed, expected, "{reason}: node {k} believed it");
         }
-        assert!(far > 0, "{reason}: every node is a neighbour; the test proves nothing");
+        assert!(
+            far > 0,
+            "{reason}: every node is a neighbour; the test proves nothing"
+        );
     }
     // Nothing bad was believed anywhere: each node believed exactly the barrier announcement since.
     for (k, (_, log)) in nodes.iter().enumerate() {
@@ -217,8 +249,10 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
         assert_eq!(now, before[k] + usize::from(k != 0), "node {k}");
         // The honest hub was never blamed for anything (a late copy of an older announcement is merely stale).
         let hub = nodes[0].0.peer_id();
-        assert!(!log.any(|e| matches!(e, Event::Rejected { source, reason, .. }
-            if *source == Some(hub) && reason.blames_sender())));
+        assert!(
+            !log.any(|e| matches!(e, Event::Rejected { source, reason, .. }
+            if *source == Some(hub) && reason.blames_sender()))
+        );
     }
     for (node, _) in &nodes {
         node.shutdown().await;

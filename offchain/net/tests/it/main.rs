@@ -1,6 +1,11 @@
-//! Integration tests: real nodes (each its own swarm and key) on 127.0.0.1, checking a Whitelist on anvil.
+//! Integration tests: real nodes (each its own swarm and key) on 127.0.0.1; trust checks read a Whitelist
+//! deployed on anvil (one deployment per run through the deploy script, a fresh anvil per test loaded from it).
 
 #![allow(clippy::unwrap_used, unreachable_pub, missing_debug_implementations)]
 
 mod common;
+mod data;
 mod gossip;
+mod node;
+mod reports;
+mod work;
