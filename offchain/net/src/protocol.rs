@@ -203,7 +203,7 @@ impl Default for ProtocolLimits {
             info_timeout: Duration::from_secs(10),
             work_timeout: Duration::from_secs(120),
             data_timeout: Duration::from_secs(30),
-            data_window: 4,
+            data_window: 8,
         }
     }
 }
