@@ -6,7 +6,7 @@ import {IChainComputation} from "../../contracts/verification/computations/IChai
 import {KeccakChain} from "../../contracts/verification/computations/KeccakChain.sol";
 import {Judge} from "../../contracts/verification/libraries/Judge.sol";
 import {MockChainHaltsLater} from "../mocks/ExecutorMocks.sol";
-import {CounterChain, GasBurner, Malformed, Reverter} from "./chain/utils/TestComputations.sol";
+import {CounterChain, GasBurner, Malformed, Reverter} from "../mocks/TestComputations.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @notice `JudgeHarness.steps`, the batched chain steps the Rust executor runs: `count` steps in one call are what

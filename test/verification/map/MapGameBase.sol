@@ -8,7 +8,7 @@ import {MonteCarloPi} from "../../../contracts/verification/computations/MonteCa
 import {IMapGame} from "../../../contracts/verification/interfaces/IMapGame.sol";
 import {BaseTest} from "../../utils/BaseTest.sol";
 import {MerkleTrees} from "../utils/MerkleTrees.sol";
-import {GasBurner, GasEcho, Malformed, Reverter, Square} from "./mocks/Computations.sol";
+import {GasBurner, GasEcho, Malformed, Reverter, Square} from "../../mocks/TestComputations.sol";
 
 /// @notice The map tests' base: the deployment (through the deploy script, see {BaseTest}), the game, the example
 /// computations and a few test ones, funded actors, and a "world" of one task whose inputs and honest results are

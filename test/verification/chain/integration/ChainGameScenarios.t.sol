@@ -5,7 +5,7 @@ import {IChainComputation} from "../../../../contracts/verification/computations
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
 import {Judge} from "../../../../contracts/verification/libraries/Judge.sol";
 import {ChainGameBase} from "../utils/ChainGameBase.sol";
-import {GasBurner, Malformed, Reverter} from "../utils/TestComputations.sol";
+import {GasBurner, Malformed, Reverter} from "../../../mocks/TestComputations.sol";
 
 /// @notice Whole games: several challengers, stalling sides, the longest claim, halting steps, the real keccak chain.
 contract ChainGameScenariosTest is ChainGameBase {

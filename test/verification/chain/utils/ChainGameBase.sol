@@ -5,7 +5,7 @@ import {ChainGame} from "../../../../contracts/verification/ChainGame.sol";
 import {KeccakChain} from "../../../../contracts/verification/computations/KeccakChain.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
 import {BaseTest} from "../../../utils/BaseTest.sol";
-import {CounterChain} from "./TestComputations.sol";
+import {CounterChain} from "../../../mocks/TestComputations.sol";
 
 /// @notice The market deployed through the deploy script (BaseTest), the chain game and funded, labelled actors, and
 /// helpers that play chain tasks and bisection disputes over a {CounterChain}, whose honest state at any step is
