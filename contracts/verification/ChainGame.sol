@@ -15,7 +15,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 ///   solver that challenges itself through another address still loses the DAO's part).
 /// - A challenger's bond is held while its dispute runs. A challenger that wins gets it back with its share of the
 ///   slash; one that loses (by the judged step or its clock) pays it whole to the solver, who bore the dispute's cost;
-///   one whose dispute is dismissed because the commitment was slashed in another dispute gets it back.
+///   one whose dispute ends because the commitment was slashed in another dispute reclaims it ({reclaimDisputeBond}).
 /// A dispute's solver moves (reveal, and the final step) and challenger moves (answer) each rewrite one packed slot,
 /// plus one hash slot for a reveal; 64 rounds decide any claim about up to 2^64-1 steps.
 /// @dev Token transfers come last in every function (checks, effects, interactions). The token is SNM, a plain
@@ -40,12 +40,18 @@ contract ChainGame is IChainGame {
     uint32 public constant CHALLENGE_WINDOW_FLOOR = 10 minutes;
     /// @notice The range of the DAO's `maxGasPerStep`: a judged step must fit in a block with room to spare.
     uint32 public constant GAS_PER_STEP_FLOOR = 100_000;
-    /// @notice Upper end of the range of `maxGasPerStep`.
-    uint32 public constant GAS_PER_STEP_CEILING = 30_000_000;
+    /// @notice Upper end of the range of `maxGasPerStep`: the most gas a step may be given.
+    uint32 public constant MAX_GAS_PER_STEP = 30_000_000;
     /// @notice The range of `challengerShareBps`: at least a tenth of a slash rewards the watcher who proved it.
-    uint16 public constant CHALLENGER_SHARE_FLOOR_BPS = 1000;
+    uint16 public constant MIN_CHALLENGER_SHARE_BPS = 1000;
     /// @notice Upper end of the range of `challengerShareBps`: the whole bond.
     uint16 public constant BPS = 10_000;
+
+    /// @dev The phases of a dispute still running (a side to move): {timeout} and {reclaimDisputeBond} need one.
+    bytes32 private constant RUNNING = bytes32(
+        (uint256(1) << uint8(DisputePhase.Reveal)) | (uint256(1) << uint8(DisputePhase.Answer))
+            | (uint256(1) << uint8(DisputePhase.Step))
+    );
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -70,7 +76,7 @@ contract ChainGame is IChainGame {
     struct DisputeRecord {
         address challenger;
         uint64 taskId;
-        uint32 epoch;
+        uint32 round;
         Game game;
         bytes32[3] hashes;
     }
@@ -106,21 +112,25 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function post(TaskSpec calldata spec, bytes calldata initialState) external returns (uint256 taskId) {
         Parameters memory p = _parameters;
-        if (address(spec.computation).code.length == 0) revert ChainGameNotAComputation(address(spec.computation));
+        if (address(spec.computation).code.length == 0) {
+            revert ChainGameComputationNotAContract(address(spec.computation));
+        }
         if (spec.steps == 0) revert ChainGameZeroSteps();
         if (spec.gasPerStep == 0 || spec.gasPerStep > p.maxGasPerStep) {
             revert ChainGameGasPerStepOutOfRange(spec.gasPerStep, p.maxGasPerStep);
         }
-        if (spec.solverBond < p.minSolverBond) revert ChainGameBondTooLow(spec.solverBond, p.minSolverBond);
+        if (spec.solverBond < p.minSolverBond) revert ChainGameSolverBondTooLow(spec.solverBond, p.minSolverBond);
         if (spec.challengerBond < p.minChallengerBond) {
-            revert ChainGameBondTooLow(spec.challengerBond, p.minChallengerBond);
+            revert ChainGameChallengerBondTooLow(spec.challengerBond, p.minChallengerBond);
         }
-        if (spec.clock < p.minClock) revert ChainGameDurationTooShort(spec.clock, p.minClock);
-        if (spec.claimWindow < p.minClaimWindow) revert ChainGameDurationTooShort(spec.claimWindow, p.minClaimWindow);
+        if (spec.clock < p.minClock) revert ChainGameClockTooShort(spec.clock, p.minClock);
+        if (spec.claimWindow < p.minClaimWindow) {
+            revert ChainGameClaimWindowTooShort(spec.claimWindow, p.minClaimWindow);
+        }
         if (spec.challengeWindow < p.minChallengeWindow) {
-            revert ChainGameDurationTooShort(spec.challengeWindow, p.minChallengeWindow);
+            revert ChainGameChallengeWindowTooShort(spec.challengeWindow, p.minChallengeWindow);
         }
-        if (spec.commitDeadline <= block.timestamp) revert ChainGameDeadlineInPast(spec.commitDeadline);
+        if (spec.commitDeadline <= block.timestamp) revert ChainGameCommitDeadlineInPast(spec.commitDeadline);
 
         taskId = ++_taskCount;
         bytes32 initialHash = keccak256(initialState);
@@ -147,8 +157,8 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function claim(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        _requireStatus(taskId, t.status, TaskStatus.Open);
-        if (block.timestamp >= t.commitDeadline) revert ChainGameCommitDeadlinePassed(taskId, t.commitDeadline);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Open);
+        if (block.timestamp >= t.commitDeadline) revert ChainGameDeadlinePassed(t.commitDeadline);
 
         t.status = TaskStatus.Claimed;
         t.solver = msg.sender;
@@ -161,10 +171,10 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function commit(uint256 taskId, bytes32 finalHash) external {
         Task storage t = _tasks[taskId];
-        _requireStatus(taskId, t.status, TaskStatus.Claimed);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         if (msg.sender != t.solver) revert ChainGameNotSolver(msg.sender, t.solver);
         uint256 commitBy = _commitBy(t);
-        if (block.timestamp >= commitBy) revert ChainGameClaimExpired(taskId, commitBy);
+        if (block.timestamp >= commitBy) revert ChainGameDeadlinePassed(commitBy);
 
         t.status = TaskStatus.Committed;
         t.committedAt = uint40(block.timestamp);
@@ -175,16 +185,16 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function forfeitClaim(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        _requireStatus(taskId, t.status, TaskStatus.Claimed);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         uint256 commitBy = _commitBy(t);
-        if (block.timestamp < commitBy) revert ChainGameClaimNotExpired(taskId, commitBy);
+        if (block.timestamp < commitBy) revert ChainGameDeadlineNotReached(commitBy);
 
         address solver = t.solver;
         uint256 bond = t.solverBond;
         t.status = TaskStatus.Open;
         t.solver = address(0);
         t.claimedAt = 0;
-        emit ClaimForfeited(taskId, solver, bond);
+        emit ClaimForfeited(taskId, solver, t.round, bond);
 
         token.safeTransfer(t.buyer, bond);
     }
@@ -192,9 +202,9 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function finalize(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        _requireStatus(taskId, t.status, TaskStatus.Committed);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         uint256 closesAt = _challengeClosesAt(t);
-        if (block.timestamp < closesAt) revert ChainGameChallengeWindowOpen(taskId, closesAt);
+        if (block.timestamp < closesAt) revert ChainGameDeadlineNotReached(closesAt);
         if (t.openDisputes != 0) revert ChainGameDisputesOpen(taskId, t.openDisputes);
 
         address solver = t.solver;
@@ -209,8 +219,8 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function refund(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        _requireStatus(taskId, t.status, TaskStatus.Open);
-        if (block.timestamp < t.commitDeadline) revert ChainGameDeadlineNotPassed(taskId, t.commitDeadline);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Open);
+        if (block.timestamp < t.commitDeadline) revert ChainGameDeadlineNotReached(t.commitDeadline);
 
         address buyer = t.buyer;
         uint256 reward = t.reward;
@@ -227,18 +237,18 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function challenge(uint256 taskId, bytes32 claimedFinalHash) external returns (uint256 disputeId) {
         Task storage t = _tasks[taskId];
-        _requireStatus(taskId, t.status, TaskStatus.Committed);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         uint256 closesAt = _challengeClosesAt(t);
-        if (block.timestamp >= closesAt) revert ChainGameChallengeWindowClosed(taskId, closesAt);
+        if (block.timestamp >= closesAt) revert ChainGameDeadlinePassed(closesAt);
         if (claimedFinalHash == t.finalHash) revert ChainGameSameFinalHash(claimedFinalHash);
 
         disputeId = ++_disputeCount;
-        uint32 epoch = t.epoch;
+        uint32 round = t.round;
         DisputeRecord storage d = _disputes[disputeId];
         d.challenger = msg.sender;
         // forge-lint: disable-next-line(unsafe-typecast)
         d.taskId = uint64(taskId); // taskId <= _taskCount, a uint64 (an unposted task failed the status check)
-        d.epoch = epoch;
+        d.round = round;
         d.game = Game({
             lo: 0,
             hi: t.steps,
@@ -251,7 +261,7 @@ contract ChainGame is IChainGame {
         d.hashes[0] = t.initialHash;
         d.hashes[1] = t.finalHash;
         t.openDisputes += 1;
-        emit DisputeOpened(disputeId, taskId, msg.sender, epoch, claimedFinalHash);
+        emit DisputeOpened(disputeId, taskId, msg.sender, round, claimedFinalHash);
 
         token.safeTransferFrom(msg.sender, address(this), t.challengerBond);
     }
@@ -260,7 +270,7 @@ contract ChainGame is IChainGame {
     function reveal(uint256 disputeId, bytes32 stateHash) external {
         DisputeRecord storage d = _disputes[disputeId];
         Game memory g = d.game;
-        if (g.phase != DisputePhase.Reveal) revert ChainGameWrongPhase(disputeId, g.phase);
+        _expectDisputePhase(disputeId, g.phase, DisputePhase.Reveal);
         Task storage t = _liveTask(disputeId, d);
         if (msg.sender != t.solver) revert ChainGameNotSolver(msg.sender, t.solver);
         _chargeClock(disputeId, g);
@@ -276,7 +286,7 @@ contract ChainGame is IChainGame {
     function answer(uint256 disputeId, bool agree) external {
         DisputeRecord storage d = _disputes[disputeId];
         Game memory g = d.game;
-        if (g.phase != DisputePhase.Answer) revert ChainGameWrongPhase(disputeId, g.phase);
+        _expectDisputePhase(disputeId, g.phase, DisputePhase.Answer);
         _liveTask(disputeId, d);
         if (msg.sender != d.challenger) revert ChainGameNotChallenger(msg.sender, d.challenger);
         _chargeClock(disputeId, g);
@@ -300,7 +310,7 @@ contract ChainGame is IChainGame {
     function judgeStep(uint256 disputeId, bytes calldata preimage) external {
         DisputeRecord storage d = _disputes[disputeId];
         Game memory g = d.game;
-        if (g.phase != DisputePhase.Step) revert ChainGameWrongPhase(disputeId, g.phase);
+        _expectDisputePhase(disputeId, g.phase, DisputePhase.Step);
         Task storage t = _liveTask(disputeId, d);
         // The step is the solver's move: once its clock is out, only the timeout decides.
         if (block.timestamp > _runsOutAt(g)) revert ChainGameClockExpired(disputeId);
@@ -319,7 +329,7 @@ contract ChainGame is IChainGame {
     function timeout(uint256 disputeId) external {
         DisputeRecord storage d = _disputes[disputeId];
         Game memory g = d.game;
-        if (!_running(g.phase)) revert ChainGameWrongPhase(disputeId, g.phase);
+        _expectRunning(disputeId, g.phase);
         Task storage t = _liveTask(disputeId, d);
         uint256 runsOutAt = _runsOutAt(g);
         if (block.timestamp <= runsOutAt) revert ChainGameClockRunning(disputeId, runsOutAt);
@@ -329,16 +339,15 @@ contract ChainGame is IChainGame {
     }
 
     /// @inheritdoc IChainGame
-    function dismiss(uint256 disputeId) external {
+    function reclaimDisputeBond(uint256 disputeId) external {
         DisputeRecord storage d = _disputes[disputeId];
-        DisputePhase phase = d.game.phase;
-        if (!_running(phase)) revert ChainGameWrongPhase(disputeId, phase);
+        _expectRunning(disputeId, d.game.phase);
         Task storage t = _tasks[d.taskId];
-        if (d.epoch == t.epoch) revert ChainGameDisputeLive(disputeId);
+        if (d.round == t.round) revert ChainGameDisputeLive(disputeId);
 
         address challenger = d.challenger;
-        d.game.phase = DisputePhase.Dismissed;
-        emit DisputeDismissed(disputeId, d.taskId, challenger);
+        d.game.phase = DisputePhase.Reclaimed;
+        emit DisputeBondReclaimed(disputeId, d.taskId, challenger);
 
         token.safeTransfer(challenger, t.challengerBond);
     }
@@ -349,7 +358,7 @@ contract ChainGame is IChainGame {
 
     /// @inheritdoc IChainGame
     function setParameters(Parameters calldata parameters_) external {
-        if (msg.sender != dao) revert ChainGameUnauthorized(msg.sender);
+        if (msg.sender != dao) revert ChainGameNotDao(msg.sender);
         _setParameters(parameters_);
     }
 
@@ -368,12 +377,12 @@ contract ChainGame is IChainGame {
     }
 
     /// @inheritdoc IChainGame
-    function dispute(uint256 disputeId) external view returns (DisputeInfo memory info) {
+    function dispute(uint256 disputeId) external view returns (Dispute memory info) {
         DisputeRecord storage d = _disputes[disputeId];
         Game memory g = d.game;
         info.challenger = d.challenger;
         info.taskId = d.taskId;
-        info.epoch = d.epoch;
+        info.round = d.round;
         info.phase = g.phase;
         info.lo = g.lo;
         info.hi = g.hi;
@@ -401,8 +410,8 @@ contract ChainGame is IChainGame {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev Settles a decided dispute. A solver win pays it the challenger's bond; a solver loss slashes its bond,
-    /// returns the challenger's with its share, and reopens the task under a new epoch, which makes every other
-    /// dispute on the slashed commitment stale (see {dismiss}).
+    /// returns the challenger's with its share, and reopens the task under a new round, which makes every other
+    /// dispute on the slashed commitment stale (see {reclaimDisputeBond}).
     function _decide(uint256 disputeId, DisputeRecord storage d, Task storage t, bool solverWon, bool byTimeout)
         private
     {
@@ -423,7 +432,7 @@ contract ChainGame is IChainGame {
             d.game.phase = DisputePhase.ChallengerWon;
             t.status = TaskStatus.Open;
             t.solver = address(0);
-            t.epoch += 1;
+            t.round += 1;
             t.openDisputes = 0;
             t.claimedAt = 0;
             t.committedAt = 0;
@@ -455,16 +464,12 @@ contract ChainGame is IChainGame {
     /// @dev The task of a dispute whose commitment is still the live one.
     function _liveTask(uint256 disputeId, DisputeRecord storage d) private view returns (Task storage t) {
         t = _tasks[d.taskId];
-        if (d.epoch != t.epoch) revert ChainGameDisputeStale(disputeId);
+        if (d.round != t.round) revert ChainGameDisputeStale(disputeId);
     }
 
     /// @dev When the side to move runs out of time.
     function _runsOutAt(Game memory g) private pure returns (uint256) {
         return uint256(g.lastMoveAt) + (g.phase == DisputePhase.Answer ? g.challengerClock : g.solverClock);
-    }
-
-    function _running(DisputePhase phase) private pure returns (bool) {
-        return phase == DisputePhase.Reveal || phase == DisputePhase.Answer || phase == DisputePhase.Step;
     }
 
     function _mid(Game memory g) private pure returns (uint64) {
@@ -492,23 +497,50 @@ contract ChainGame is IChainGame {
         return uint256(t.committedAt) + t.challengeWindow;
     }
 
-    function _requireStatus(uint256 taskId, TaskStatus actual, TaskStatus expected) private pure {
-        if (actual != expected) revert ChainGameWrongTaskStatus(taskId, actual);
+    /// @dev Reverts unless the task is in `expected` (every task call allows one status; the bitmap is built only to
+    /// revert, so the check costs one comparison).
+    function _expectTaskStatus(uint256 taskId, TaskStatus current, TaskStatus expected) private pure {
+        if (current != expected) revert ChainGameUnexpectedTaskStatus(taskId, current, _bit(expected));
     }
 
+    /// @dev Reverts unless the dispute is in `expected`.
+    function _expectDisputePhase(uint256 disputeId, DisputePhase current, DisputePhase expected) private pure {
+        if (current != expected) revert ChainGameUnexpectedDisputePhase(disputeId, current, _bit(expected));
+    }
+
+    /// @dev Reverts unless the dispute is running (Reveal, Answer or Step: a side is to move).
+    function _expectRunning(uint256 disputeId, DisputePhase current) private pure {
+        if (current != DisputePhase.Reveal && current != DisputePhase.Answer && current != DisputePhase.Step) {
+            revert ChainGameUnexpectedDisputePhase(disputeId, current, RUNNING);
+        }
+    }
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap, as OpenZeppelin Governor's `_encodeStateBitmap`.
+    function _bit(TaskStatus s) private pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
+    }
+
+    /// @dev A phase's bit in an `expectedPhases` bitmap.
+    function _bit(DisputePhase p) private pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(p));
+    }
+
+    /// @dev Checks every field against the range the contract guarantees to honest parties, in the struct's order.
     function _setParameters(Parameters memory p) private {
-        if (p.minSolverBond == 0) revert ChainGameParameterOutOfRange(0, p.minSolverBond);
-        if (p.minChallengerBond == 0) revert ChainGameParameterOutOfRange(1, p.minChallengerBond);
-        if (p.minClock < CLOCK_FLOOR) revert ChainGameParameterOutOfRange(2, p.minClock);
-        if (p.minClaimWindow < CLAIM_WINDOW_FLOOR) revert ChainGameParameterOutOfRange(3, p.minClaimWindow);
+        if (p.minSolverBond == 0) revert ChainGameMinSolverBondOutOfRange(0, 1, type(uint96).max);
+        if (p.minChallengerBond == 0) revert ChainGameMinChallengerBondOutOfRange(0, 1, type(uint96).max);
+        if (p.minClock < CLOCK_FLOOR) revert ChainGameMinClockOutOfRange(p.minClock, CLOCK_FLOOR, type(uint32).max);
+        if (p.minClaimWindow < CLAIM_WINDOW_FLOOR) {
+            revert ChainGameMinClaimWindowOutOfRange(p.minClaimWindow, CLAIM_WINDOW_FLOOR, type(uint32).max);
+        }
         if (p.minChallengeWindow < CHALLENGE_WINDOW_FLOOR) {
-            revert ChainGameParameterOutOfRange(4, p.minChallengeWindow);
+            revert ChainGameMinChallengeWindowOutOfRange(p.minChallengeWindow, CHALLENGE_WINDOW_FLOOR, type(uint32).max);
         }
-        if (p.maxGasPerStep < GAS_PER_STEP_FLOOR || p.maxGasPerStep > GAS_PER_STEP_CEILING) {
-            revert ChainGameParameterOutOfRange(5, p.maxGasPerStep);
+        if (p.maxGasPerStep < GAS_PER_STEP_FLOOR || p.maxGasPerStep > MAX_GAS_PER_STEP) {
+            revert ChainGameMaxGasPerStepOutOfRange(p.maxGasPerStep, GAS_PER_STEP_FLOOR, MAX_GAS_PER_STEP);
         }
-        if (p.challengerShareBps < CHALLENGER_SHARE_FLOOR_BPS || p.challengerShareBps > BPS) {
-            revert ChainGameParameterOutOfRange(6, p.challengerShareBps);
+        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > BPS) {
+            revert ChainGameChallengerShareBpsOutOfRange(p.challengerShareBps, MIN_CHALLENGER_SHARE_BPS, BPS);
         }
         _parameters = p;
         emit ParametersSet(p);

@@ -49,7 +49,7 @@ contract MapGame is IMapGame {
     /// @notice The DAO (the timelock): sets the parameters and receives its share of slashed bonds.
     address public immutable dao;
 
-    Params internal _params;
+    Parameters internal _parameters;
 
     /// @notice How many tasks were posted; task ids start at 1.
     uint256 public taskCount;
@@ -69,11 +69,11 @@ contract MapGame is IMapGame {
 
     /// @param token_ The token rewards and bonds are paid in.
     /// @param dao_ The DAO's timelock.
-    /// @param params_ The initial parameters (checked like {setParams}).
-    constructor(IERC20 token_, address dao_, Params memory params_) {
+    /// @param parameters_ The initial parameters (checked like {setParameters}).
+    constructor(IERC20 token_, address dao_, Parameters memory parameters_) {
         token = token_;
         dao = dao_;
-        _setParams(params_);
+        _setParameters(parameters_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -82,7 +82,7 @@ contract MapGame is IMapGame {
 
     /// @inheritdoc IMapGame
     function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId) {
-        Params memory p = _params;
+        Parameters memory p = _parameters;
         if (address(spec.computation).code.length == 0) {
             revert MapGameComputationNotAContract(address(spec.computation));
         }
@@ -118,12 +118,12 @@ contract MapGame is IMapGame {
     function claim(uint256 taskId) external {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _expireClaim(taskId, t);
-        if (t.status != TaskStatus.Open) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _forfeitClaim(taskId, t);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Open);
         uint256 commitDeadline = t.commitDeadline;
         if (block.timestamp >= commitDeadline) revert MapGameDeadlinePassed(commitDeadline);
 
-        uint256 claimEnd = block.timestamp + _params.claimWindow;
+        uint256 claimEnd = block.timestamp + _parameters.claimWindow;
         if (claimEnd > commitDeadline) claimEnd = commitDeadline;
         // Safe: claimEnd <= commitDeadline, itself a uint40.
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -140,11 +140,11 @@ contract MapGame is IMapGame {
     }
 
     /// @inheritdoc IMapGame
-    function expireClaim(uint256 taskId) external {
+    function forfeitClaim(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Claimed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
-        uint256 forfeited = _expireClaim(taskId, t);
+        uint256 forfeited = _forfeitClaim(taskId, t);
 
         token.safeTransfer(t.buyer, forfeited);
     }
@@ -152,13 +152,13 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function commit(uint256 taskId, bytes32 resultRoot, string calldata resultURI) external {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Claimed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         if (msg.sender != t.solver) revert MapGameNotSolver(msg.sender, t.solver);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
 
         // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint40 challengeEnd = uint40(block.timestamp + _params.challengeWindow);
+        uint40 challengeEnd = uint40(block.timestamp + _parameters.challengeWindow);
         t.resultRoot = resultRoot;
         t.deadline = challengeEnd;
         t.status = TaskStatus.Committed;
@@ -168,7 +168,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function finalize(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
         if (t.openQueries != 0) revert MapGameQueriesOpen(taskId, t.openQueries);
 
@@ -188,8 +188,8 @@ contract MapGame is IMapGame {
     function refund(uint256 taskId) external {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _expireClaim(taskId, t);
-        if (t.status != TaskStatus.Open) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _forfeitClaim(taskId, t);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Open);
         address buyer = t.buyer;
         if (msg.sender != buyer && block.timestamp < t.commitDeadline) revert MapGameNotBuyer(msg.sender, buyer);
 
@@ -222,7 +222,7 @@ contract MapGame is IMapGame {
         if (committedAt >= block.number) revert MapGameProofRevealTooEarly(commitment);
 
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
         if (proof.index >= t.leafCount) revert MapGameIndexOutOfRange(proof.index, t.leafCount);
         if (!StandardMerkle.verify(proof.inputProof, t.inputRoot, StandardMerkle.leaf(proof.index, proof.input))) {
@@ -258,7 +258,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function openQuery(uint256 taskId, uint256 index) external returns (uint256 queryId) {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
         if (index >= t.leafCount) revert MapGameIndexOutOfRange(index, t.leafCount);
         if (t.openQueries == type(uint24).max) revert MapGameTooManyQueries(taskId);
@@ -270,7 +270,7 @@ contract MapGame is IMapGame {
         queryId = ++queryCount;
         // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint40 deadline = uint40(block.timestamp + _params.responseWindow);
+        uint40 deadline = uint40(block.timestamp + _parameters.responseWindow);
         uint24 round = t.round;
         _queries[queryId] = Query({
             challenger: msg.sender,
@@ -292,7 +292,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function answerQuery(uint256 queryId, bytes calldata output, bytes32[] calldata resultProof) external {
         Query storage q = _queries[queryId];
-        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        _expectQueryStatus(queryId, q.status, QueryStatus.Open);
         uint256 taskId = q.taskId;
         Task storage t = _tasks[taskId];
         if (!_isLive(q, t)) revert MapGameQueryStale(queryId);
@@ -309,7 +309,7 @@ contract MapGame is IMapGame {
         }
         // The answer shows data the challenger may now check: leave it a response window to prove a cheat.
         uint40 challengeEnd = t.deadline;
-        uint256 minEnd = block.timestamp + _params.responseWindow;
+        uint256 minEnd = block.timestamp + _parameters.responseWindow;
         if (minEnd > challengeEnd) {
             // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
             // forge-lint: disable-next-line(unsafe-typecast)
@@ -324,7 +324,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function timeoutQuery(uint256 queryId) external {
         Query storage q = _queries[queryId];
-        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        _expectQueryStatus(queryId, q.status, QueryStatus.Open);
         uint256 taskId = q.taskId;
         Task storage t = _tasks[taskId];
         if (!_isLive(q, t)) revert MapGameQueryStale(queryId);
@@ -338,7 +338,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function reclaimQueryBond(uint256 queryId) external {
         Query storage q = _queries[queryId];
-        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        _expectQueryStatus(queryId, q.status, QueryStatus.Open);
         uint256 taskId = q.taskId;
         Task storage t = _tasks[taskId];
         if (_isLive(q, t)) revert MapGameQueryLive(queryId);
@@ -355,9 +355,9 @@ contract MapGame is IMapGame {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IMapGame
-    function setParams(Params calldata params_) external {
-        if (msg.sender != dao) revert MapGameUnauthorized(msg.sender);
-        _setParams(params_);
+    function setParameters(Parameters calldata parameters_) external {
+        if (msg.sender != dao) revert MapGameNotDao(msg.sender);
+        _setParameters(parameters_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -365,18 +365,18 @@ contract MapGame is IMapGame {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IMapGame
-    function getTask(uint256 taskId) external view returns (Task memory) {
+    function task(uint256 taskId) external view returns (Task memory) {
         return _tasks[taskId];
     }
 
     /// @inheritdoc IMapGame
-    function getQuery(uint256 queryId) external view returns (Query memory) {
+    function query(uint256 queryId) external view returns (Query memory) {
         return _queries[queryId];
     }
 
     /// @inheritdoc IMapGame
-    function params() external view returns (Params memory) {
-        return _params;
+    function parameters() external view returns (Parameters memory) {
+        return _parameters;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -385,12 +385,12 @@ contract MapGame is IMapGame {
 
     /// @dev Reopens the task; the claim's bond, returned, is owed to the buyer (squatting costs money). Effects only:
     /// the caller pays.
-    function _expireClaim(uint256 taskId, Task storage t) internal returns (uint256 forfeited) {
+    function _forfeitClaim(uint256 taskId, Task storage t) internal returns (uint256 forfeited) {
         address solver = t.solver;
         uint96 bond = t.solverBond;
         t.solver = address(0);
         t.status = TaskStatus.Open;
-        emit ClaimExpired(taskId, solver, t.round, bond);
+        emit ClaimForfeited(taskId, solver, t.round, bond);
         forfeited = bond;
     }
 
@@ -402,7 +402,7 @@ contract MapGame is IMapGame {
         uint256 toChallenger;
         uint256 toDao;
         unchecked {
-            toChallenger = bond * _params.challengerShareBps / BPS;
+            toChallenger = bond * _parameters.challengerShareBps / BPS;
             toDao = bond - toChallenger;
         }
         address solver = t.solver;
@@ -420,23 +420,49 @@ contract MapGame is IMapGame {
         return t.status == TaskStatus.Committed && t.round == q.round;
     }
 
-    function _setParams(Params memory p) internal {
-        _checkWindow(p.claimWindow);
-        _checkWindow(p.challengeWindow);
-        _checkWindow(p.responseWindow);
+    /// @dev Checks every field against the range the contract guarantees to honest parties (windows, then the share,
+    /// the bonds and the gas, as before the errors were split per field), and stores them.
+    function _setParameters(Parameters memory p) internal {
+        if (p.claimWindow < MIN_WINDOW || p.claimWindow > MAX_WINDOW) {
+            revert MapGameClaimWindowOutOfRange(p.claimWindow, MIN_WINDOW, MAX_WINDOW);
+        }
+        if (p.challengeWindow < MIN_WINDOW || p.challengeWindow > MAX_WINDOW) {
+            revert MapGameChallengeWindowOutOfRange(p.challengeWindow, MIN_WINDOW, MAX_WINDOW);
+        }
+        if (p.responseWindow < MIN_WINDOW || p.responseWindow > MAX_WINDOW) {
+            revert MapGameResponseWindowOutOfRange(p.responseWindow, MIN_WINDOW, MAX_WINDOW);
+        }
         if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > BPS) {
-            revert MapGameChallengerShareOutOfRange(p.challengerShareBps);
+            revert MapGameChallengerShareBpsOutOfRange(p.challengerShareBps, MIN_CHALLENGER_SHARE_BPS, BPS);
         }
-        if (p.minSolverBond == 0 || p.minChallengerBond == 0) revert MapGameZeroMinimumBond();
+        if (p.minSolverBond == 0) revert MapGameMinSolverBondOutOfRange(0, 1, type(uint96).max);
+        if (p.minChallengerBond == 0) revert MapGameMinChallengerBondOutOfRange(0, 1, type(uint96).max);
         if (p.maxGasPerLeaf == 0 || p.maxGasPerLeaf > MAX_GAS_PER_LEAF) {
-            revert MapGameMaxGasPerLeafOutOfRange(p.maxGasPerLeaf);
+            revert MapGameMaxGasPerLeafOutOfRange(p.maxGasPerLeaf, 1, MAX_GAS_PER_LEAF);
         }
-        _params = p;
-        emit ParamsSet(p);
+        _parameters = p;
+        emit ParametersSet(p);
     }
 
-    function _checkWindow(uint32 window) internal pure {
-        if (window < MIN_WINDOW || window > MAX_WINDOW) revert MapGameWindowOutOfRange(window);
+    /// @dev Reverts unless the task is in `expected` (every call allows one status; the bitmap is built only to
+    /// revert, so the check costs one comparison).
+    function _expectTaskStatus(uint256 taskId, TaskStatus current, TaskStatus expected) internal pure {
+        if (current != expected) revert MapGameUnexpectedTaskStatus(taskId, current, _bit(expected));
+    }
+
+    /// @dev Reverts unless the query is in `expected`.
+    function _expectQueryStatus(uint256 queryId, QueryStatus current, QueryStatus expected) internal pure {
+        if (current != expected) revert MapGameUnexpectedQueryStatus(queryId, current, _bit(expected));
+    }
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap, as OpenZeppelin Governor's `_encodeStateBitmap`.
+    function _bit(TaskStatus s) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
+    }
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap.
+    function _bit(QueryStatus s) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
     }
 
     function _proofCommitment(

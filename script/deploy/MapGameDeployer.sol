@@ -15,7 +15,7 @@ abstract contract MapGameDeployer is DeployProfile {
     /// @dev Called while broadcasting as the deployer, after the hub economy and the judge exist. Fills the map-game
     /// fields of `d`. The game is governed by the timelock from construction: the deployer never holds a role in it.
     function _deployMapGame(Deployment memory d) internal virtual {
-        d.mapGame = address(new MapGame(IERC20(d.token), d.timelock, mapGameParams()));
+        d.mapGame = address(new MapGame(IERC20(d.token), d.timelock, mapGameParameters()));
         d.mandelbrot = address(new MandelbrotRow());
         d.monteCarlo = address(new MonteCarloPi());
     }
@@ -23,7 +23,7 @@ abstract contract MapGameDeployer is DeployProfile {
     /// @notice The map game's initial parameters: defaults, each overridable by an environment variable (`SONM_MAP_*`).
     /// Windows default to a day or two in production and to the ten-minute floor on a local chain (`SONM_PROFILE`,
     /// as for governance).
-    function mapGameParams() public view returns (IMapGame.Params memory p) {
+    function mapGameParameters() public view returns (IMapGame.Parameters memory p) {
         bool local = _localProfile();
         p.minSolverBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_SOLVER_BOND", uint256(10 ether)));
         p.minChallengerBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_CHALLENGER_BOND", uint256(1 ether)));

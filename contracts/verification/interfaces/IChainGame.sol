@@ -37,7 +37,7 @@ interface IChainGame {
         Step, // one step is left: anyone may have it judged (`judgeStep`) from the preimage of the agreed state
         SolverWon,
         ChallengerWon,
-        Dismissed // the commitment was slashed in another dispute; the challenger's bond was returned
+        Reclaimed // the commitment was slashed in another dispute; the challenger's bond was returned
     }
 
     /// @notice What a buyer posts. Every duration is in seconds.
@@ -65,6 +65,8 @@ interface IChainGame {
     }
 
     /// @notice A task as stored: the spec, its fixed terms, and the current claim or commitment.
+    /// @param round The number of commitments slashed so far; names the live commitment, so that a dispute about an
+    /// earlier commitment cannot touch a later one (a dispute belongs to one round).
     /// @dev Laid out in 7 slots; the field order is the packing.
     struct Task {
         // slot 0: fixed at posting
@@ -79,8 +81,8 @@ interface IChainGame {
         uint32 claimWindow;
         // slot 2: the current solver; read by every dispute move
         address solver;
-        uint32 epoch; // the number of commitments slashed so far; a dispute belongs to one epoch
-        uint32 openDisputes; // disputes of the current epoch not yet decided
+        uint32 round; // the number of commitments slashed so far; a dispute belongs to one round
+        uint32 openDisputes; // disputes of the current round not yet decided
         uint32 challengeWindow;
         // slot 3
         uint96 reward;
@@ -96,16 +98,17 @@ interface IChainGame {
     }
 
     /// @notice A dispute, flattened for readers (the bot, the CLI).
+    /// @param round The task's round when the dispute was opened: the commitment it is about.
     /// @param lo The highest step both sides agree on; `loHash` is the state hash there.
     /// @param hi The lowest step they disagree on; `hiHash` is the solver's state hash there.
     /// @param midHash During `Answer`, the solver's state hash at `mid`; otherwise zero.
     /// @param mid The step the solver must reveal (`Reveal`) or has revealed (`Answer`): `lo + (hi - lo) / 2`.
     /// @param solverClock The solver's time left as of `lastMoveAt` (the side to move is charged from then on).
     /// @param challengerClock The challenger's time left as of `lastMoveAt`.
-    struct DisputeInfo {
+    struct Dispute {
         address challenger;
         uint64 taskId;
-        uint32 epoch;
+        uint32 round;
         DisputePhase phase;
         uint64 lo;
         uint64 hi;
@@ -142,49 +145,62 @@ interface IChainGame {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Only the DAO (the timelock) may call.
-    error ChainGameUnauthorized(address caller);
-    /// @notice A DAO parameter is outside the range the contract guarantees to honest parties.
-    /// @param index The parameter's position in {Parameters} (0 = minSolverBond ... 6 = challengerShareBps).
-    error ChainGameParameterOutOfRange(uint256 index, uint256 value);
+    error ChainGameNotDao(address caller);
+    /// @notice {Parameters}' `minSolverBond` is outside `[min, max]`: zero, and a staller would pay nothing.
+    error ChainGameMinSolverBondOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `minChallengerBond` is outside `[min, max]`: zero, and a staller would pay nothing.
+    error ChainGameMinChallengerBondOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `minClock` is outside `[CLOCK_FLOOR, max]`.
+    error ChainGameMinClockOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `minClaimWindow` is outside `[CLAIM_WINDOW_FLOOR, max]`.
+    error ChainGameMinClaimWindowOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `minChallengeWindow` is outside `[CHALLENGE_WINDOW_FLOOR, max]`.
+    error ChainGameMinChallengeWindowOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `maxGasPerStep` is outside `[GAS_PER_STEP_FLOOR, MAX_GAS_PER_STEP]`.
+    error ChainGameMaxGasPerStepOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `challengerShareBps` is outside `[MIN_CHALLENGER_SHARE_BPS, BPS]`.
+    error ChainGameChallengerShareBpsOutOfRange(uint256 value, uint256 min, uint256 max);
     /// @notice The computation has no code.
-    error ChainGameNotAComputation(address computation);
+    error ChainGameComputationNotAContract(address computation);
     /// @notice A task must have at least one step.
     error ChainGameZeroSteps();
     /// @notice gasPerStep is zero or above the DAO's maximum.
     error ChainGameGasPerStepOutOfRange(uint256 gasPerStep, uint256 maxGasPerStep);
-    /// @notice A bond is below the DAO's minimum.
-    error ChainGameBondTooLow(uint256 bond, uint256 minimum);
-    /// @notice A clock or window is below the DAO's minimum.
-    error ChainGameDurationTooShort(uint256 duration, uint256 minimum);
+    /// @notice The solver bond is below the DAO's minimum.
+    error ChainGameSolverBondTooLow(uint256 bond, uint256 minimum);
+    /// @notice The challenger bond is below the DAO's minimum.
+    error ChainGameChallengerBondTooLow(uint256 bond, uint256 minimum);
+    /// @notice The task's clock is below the DAO's minimum.
+    error ChainGameClockTooShort(uint256 clock, uint256 minimum);
+    /// @notice The task's claim window is below the DAO's minimum.
+    error ChainGameClaimWindowTooShort(uint256 claimWindow, uint256 minimum);
+    /// @notice The task's challenge window is below the DAO's minimum.
+    error ChainGameChallengeWindowTooShort(uint256 challengeWindow, uint256 minimum);
     /// @notice The commit deadline is not in the future.
-    error ChainGameDeadlineInPast(uint256 deadline);
-    /// @notice The task is not in the status the call needs.
-    error ChainGameWrongTaskStatus(uint256 taskId, TaskStatus status);
-    /// @notice The commit deadline has passed: no more claims or commitments.
-    error ChainGameCommitDeadlinePassed(uint256 taskId, uint256 deadline);
+    error ChainGameCommitDeadlineInPast(uint256 commitDeadline);
+    /// @notice The call is not allowed in the task's `current` status. `expectedStatuses` has bit `1 << uint8(s)` set
+    /// for each status `s` in which it is allowed.
+    error ChainGameUnexpectedTaskStatus(uint256 taskId, TaskStatus current, bytes32 expectedStatuses);
+    /// @notice Too late: the deadline has passed (the commit deadline for a claim, the claim's time to commit for a
+    /// commitment, the challenge window's end for a challenge).
+    error ChainGameDeadlinePassed(uint256 deadline);
+    /// @notice Too early: the deadline has not come (the claim's time to commit for {forfeitClaim}, the challenge
+    /// window's end for {finalize}, the commit deadline for {refund}).
+    error ChainGameDeadlineNotReached(uint256 deadline);
     /// @notice Only the task's solver may call.
     error ChainGameNotSolver(address caller, address solver);
     /// @notice Only the dispute's challenger may call.
     error ChainGameNotChallenger(address caller, address challenger);
-    /// @notice The claimer's time to commit is over.
-    error ChainGameClaimExpired(uint256 taskId, uint256 expiredAt);
-    /// @notice The claimer's time to commit is not over.
-    error ChainGameClaimNotExpired(uint256 taskId, uint256 expiresAt);
-    /// @notice The commitment's challenge window is closed.
-    error ChainGameChallengeWindowClosed(uint256 taskId, uint256 closedAt);
-    /// @notice The commitment's challenge window is still open.
-    error ChainGameChallengeWindowOpen(uint256 taskId, uint256 closesAt);
     /// @notice Disputes on the commitment are still undecided.
-    error ChainGameDisputesOpen(uint256 taskId, uint256 count);
-    /// @notice The commit deadline has not passed: the task may still be solved.
-    error ChainGameDeadlineNotPassed(uint256 taskId, uint256 deadline);
+    error ChainGameDisputesOpen(uint256 taskId, uint256 openDisputes);
     /// @notice A challenger must claim a final hash other than the solver's.
     error ChainGameSameFinalHash(bytes32 finalHash);
-    /// @notice The dispute is not in the phase the call needs.
-    error ChainGameWrongPhase(uint256 disputeId, DisputePhase phase);
+    /// @notice The call is not allowed in the dispute's `current` phase. `expectedPhases` has bit `1 << uint8(p)` set
+    /// for each phase `p` in which it is allowed.
+    error ChainGameUnexpectedDisputePhase(uint256 disputeId, DisputePhase current, bytes32 expectedPhases);
     /// @notice The commitment the dispute is about has been slashed in another dispute.
     error ChainGameDisputeStale(uint256 disputeId);
-    /// @notice The commitment the dispute is about is still live: it cannot be dismissed.
+    /// @notice The commitment the dispute is about is still live: its bond cannot be reclaimed.
     error ChainGameDisputeLive(uint256 disputeId);
     /// @notice The side to move has run out of time: only {IChainGame.timeout} can end the dispute now.
     error ChainGameClockExpired(uint256 disputeId);
@@ -204,12 +220,13 @@ interface IChainGame {
     event TaskPosted(
         uint256 indexed taskId, address indexed buyer, TaskSpec spec, bytes32 initialHash, bytes initialState
     );
-    /// @notice A solver claimed the task with its bond; it must commit by `commitBy`.
-    event TaskClaimed(uint256 indexed taskId, address indexed solver, uint256 commitBy);
-    /// @notice A claimer failed to commit in time; its bond went to the buyer and the task reopened.
-    event ClaimForfeited(uint256 indexed taskId, address indexed solver, uint256 bond);
-    /// @notice The solver committed the hash of the final state; disputes may be opened until `challengeBy`.
-    event ResultCommitted(uint256 indexed taskId, address indexed solver, bytes32 finalHash, uint256 challengeBy);
+    /// @notice A solver claimed the task with its bond; it must commit before `deadline`.
+    event TaskClaimed(uint256 indexed taskId, address indexed solver, uint256 deadline);
+    /// @notice A claimer did not commit in time; its bond went to the buyer and the task reopened (`round` is
+    /// unchanged: no commitment was slashed).
+    event ClaimForfeited(uint256 indexed taskId, address indexed solver, uint256 round, uint256 bond);
+    /// @notice The solver committed the hash of the final state; disputes may be opened until `challengeEnd`.
+    event ResultCommitted(uint256 indexed taskId, address indexed solver, bytes32 finalHash, uint256 challengeEnd);
     /// @notice The solver took reward and bond.
     event TaskFinalized(uint256 indexed taskId, address indexed solver, uint256 reward, uint256 bond);
     /// @notice The buyer took the reward back.
@@ -219,7 +236,7 @@ interface IChainGame {
         uint256 indexed disputeId,
         uint256 indexed taskId,
         address indexed challenger,
-        uint256 epoch,
+        uint256 round,
         bytes32 claimedFinalHash
     );
     /// @notice The solver revealed its state hash at step `mid`.
@@ -235,7 +252,7 @@ interface IChainGame {
         uint256 indexed taskId, address indexed solver, uint256 indexed disputeId, uint256 toChallenger, uint256 toDao
     );
     /// @notice The dispute's commitment was slashed in another dispute; the challenger got its bond back.
-    event DisputeDismissed(uint256 indexed disputeId, uint256 indexed taskId, address indexed challenger);
+    event DisputeBondReclaimed(uint256 indexed disputeId, uint256 indexed taskId, address indexed challenger);
 
     /*//////////////////////////////////////////////////////////////
                                FUNCTIONS
@@ -273,7 +290,7 @@ interface IChainGame {
     function timeout(uint256 disputeId) external;
 
     /// @notice Anyone ends a dispute whose commitment was slashed in another dispute, returning the challenger's bond.
-    function dismiss(uint256 disputeId) external;
+    function reclaimDisputeBond(uint256 disputeId) external;
 
     /// @notice Anyone pays reward and bond to the solver once the challenge window is over and no dispute is open.
     function finalize(uint256 taskId) external;
@@ -291,7 +308,7 @@ interface IChainGame {
     function task(uint256 taskId) external view returns (Task memory);
 
     /// @notice A dispute, flattened.
-    function dispute(uint256 disputeId) external view returns (DisputeInfo memory);
+    function dispute(uint256 disputeId) external view returns (Dispute memory);
 
     /// @notice The number of tasks posted (the last id).
     function taskCount() external view returns (uint256);

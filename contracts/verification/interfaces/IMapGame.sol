@@ -83,6 +83,7 @@ interface IMapGame {
     }
 
     /// @notice A bonded question: "show me your result leaf at `index`".
+    /// @param round The task's round when the query was opened: the commitment it asks about.
     struct Query {
         address challenger;
         uint40 deadline;
@@ -101,7 +102,7 @@ interface IMapGame {
     /// @param challengerShareBps The part of a slashed solver bond that goes to the challenger, in basis points; the
     /// rest goes to the DAO.
     /// @param maxGasPerLeaf The largest `gasPerLeaf` a task may fix (a leaf must be judgeable within a block).
-    struct Params {
+    struct Parameters {
         uint96 minSolverBond;
         uint96 minChallengerBond;
         uint32 claimWindow;
@@ -142,7 +143,7 @@ interface IMapGame {
     event TaskClaimed(uint256 indexed taskId, address indexed solver, uint24 round, uint40 deadline);
 
     /// @notice A claimer did not commit in time; its bond went to the buyer and the task reopened.
-    event ClaimExpired(uint256 indexed taskId, address indexed solver, uint24 round, uint96 forfeited);
+    event ClaimForfeited(uint256 indexed taskId, address indexed solver, uint24 round, uint96 bond);
 
     /// @notice A solver committed a result root; challenges are open until `challengeEnd`.
     event ResultCommitted(
@@ -200,26 +201,35 @@ interface IMapGame {
     event TaskRefunded(uint256 indexed taskId, address indexed buyer, uint256 amount);
 
     /// @notice The DAO set new parameters.
-    event ParamsSet(Params params);
+    event ParametersSet(Parameters parameters);
 
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Only the DAO (the timelock) may do this.
-    error MapGameUnauthorized(address caller);
+    error MapGameNotDao(address caller);
 
-    /// @notice A window is outside `[MIN_WINDOW, MAX_WINDOW]`.
-    error MapGameWindowOutOfRange(uint256 window);
+    /// @notice {Parameters}' `minSolverBond` is outside `[min, max]`: zero, and a staller would pay nothing.
+    error MapGameMinSolverBondOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice The challenger's share is outside `[MIN_CHALLENGER_SHARE_BPS, 10_000]`.
-    error MapGameChallengerShareOutOfRange(uint256 bps);
+    /// @notice {Parameters}' `minChallengerBond` is outside `[min, max]`: zero, and a staller would pay nothing.
+    error MapGameMinChallengerBondOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice A minimum bond is zero: a staller must always pay something.
-    error MapGameZeroMinimumBond();
+    /// @notice {Parameters}' `claimWindow` is outside `[MIN_WINDOW, MAX_WINDOW]`.
+    error MapGameClaimWindowOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice `maxGasPerLeaf` is zero or above `MAX_GAS_PER_LEAF`.
-    error MapGameMaxGasPerLeafOutOfRange(uint256 maxGasPerLeaf);
+    /// @notice {Parameters}' `challengeWindow` is outside `[MIN_WINDOW, MAX_WINDOW]`.
+    error MapGameChallengeWindowOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice {Parameters}' `responseWindow` is outside `[MIN_WINDOW, MAX_WINDOW]`.
+    error MapGameResponseWindowOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice {Parameters}' `challengerShareBps` is outside `[MIN_CHALLENGER_SHARE_BPS, BPS]`.
+    error MapGameChallengerShareBpsOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice {Parameters}' `maxGasPerLeaf` is outside `[1, MAX_GAS_PER_LEAF]`.
+    error MapGameMaxGasPerLeafOutOfRange(uint256 value, uint256 min, uint256 max);
 
     /// @notice The computation has no code.
     error MapGameComputationNotAContract(address computation);
@@ -242,8 +252,9 @@ interface IMapGame {
     /// @notice The commit deadline is not in the future.
     error MapGameCommitDeadlineInPast(uint256 commitDeadline);
 
-    /// @notice The task is not in a status that allows this.
-    error MapGameWrongTaskStatus(uint256 taskId, TaskStatus status);
+    /// @notice The call is not allowed in the task's `current` status. `expectedStatuses` has bit `1 << uint8(s)` set
+    /// for each status `s` in which it is allowed.
+    error MapGameUnexpectedTaskStatus(uint256 taskId, TaskStatus current, bytes32 expectedStatuses);
 
     /// @notice Too late: the deadline has passed.
     error MapGameDeadlinePassed(uint256 deadline);
@@ -281,8 +292,9 @@ interface IMapGame {
     /// @notice The task cannot finalize while queries are unanswered.
     error MapGameQueriesOpen(uint256 taskId, uint256 openQueries);
 
-    /// @notice The query is not open.
-    error MapGameWrongQueryStatus(uint256 queryId, QueryStatus status);
+    /// @notice The call is not allowed in the query's `current` status (only an open query can be answered, timed out
+    /// or reclaimed). `expectedStatuses` has bit `1 << uint8(s)` set for each status `s` in which it is allowed.
+    error MapGameUnexpectedQueryStatus(uint256 queryId, QueryStatus current, bytes32 expectedStatuses);
 
     /// @notice The query is about a commitment that is no longer live.
     error MapGameQueryStale(uint256 queryId);
@@ -301,13 +313,13 @@ interface IMapGame {
     /// @param inputURI Where the inputs are (emitted, not stored).
     function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId);
 
-    /// @notice Claims an open task and escrows its solver bond from the caller. A claim that expired unused is
-    /// forfeited to the buyer first.
+    /// @notice Claims an open task and escrows its solver bond from the caller. A claim whose holder did not commit in
+    /// time is forfeited to the buyer first (see {forfeitClaim}).
     function claim(uint256 taskId) external;
 
     /// @notice Forfeits a claim whose holder did not commit in time: the bond goes to the buyer, the task reopens.
     /// Anyone may call.
-    function expireClaim(uint256 taskId) external;
+    function forfeitClaim(uint256 taskId) external;
 
     /// @notice Commits the solver's result root.
     /// @param resultRoot StandardMerkleTree root over `(uint256 index, bytes output)` for every index.
@@ -347,7 +359,7 @@ interface IMapGame {
     function refund(uint256 taskId) external;
 
     /// @notice Sets the parameters. DAO only.
-    function setParams(Params calldata params) external;
+    function setParameters(Parameters calldata parameters) external;
 
     /// @notice The hash a challenger commits to before revealing a proof of cheat:
     /// `keccak256(abi.encode(challenger, taskId, index, keccak256(input), keccak256(output), salt))`.
@@ -360,12 +372,12 @@ interface IMapGame {
         bytes32 salt
     ) external pure returns (bytes32);
 
-    /// @notice A task.
-    function getTask(uint256 taskId) external view returns (Task memory);
+    /// @notice A task as stored.
+    function task(uint256 taskId) external view returns (Task memory);
 
-    /// @notice A query.
-    function getQuery(uint256 queryId) external view returns (Query memory);
+    /// @notice A query as stored.
+    function query(uint256 queryId) external view returns (Query memory);
 
     /// @notice The parameters in force.
-    function params() external view returns (Params memory);
+    function parameters() external view returns (Parameters memory);
 }

@@ -45,7 +45,7 @@ contract ChainGameGasTest is ChainGameBase {
         vm.prank(solver);
         game.commit(taskId, keccak256("final"));
         total += _record("commit");
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         vm.prank(anyone);
         game.finalize(taskId);
         total += _record("finalize");
@@ -67,7 +67,7 @@ contract ChainGameGasTest is ChainGameBase {
 
         uint256 biggestMove;
         uint256 intrinsic;
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         while (info.phase == IChainGame.DisputePhase.Reveal) {
             bytes32 midHash = _solverHash(info.mid, solverLies);
             skip(12);
@@ -141,7 +141,7 @@ contract ChainGameGasTest is ChainGameBase {
         game.reveal(id, _trueHash(steps / 8));
         vm.prank(alice);
         game.answer(id, false);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         vm.prank(solver);
         game.reveal(id, _trueHash(info.mid));
         vm.prank(alice);
@@ -164,18 +164,18 @@ contract ChainGameGasTest is ChainGameBase {
         assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.SolverWon));
     }
 
-    function test_Gas_Timeout_And_Dismiss() public {
+    function test_Gas_Timeout_And_ReclaimDisputeBond() public {
         uint256 taskId = _postCounter(1000);
         _claimAndCommit(taskId, _solverHash(1000, 10));
         uint256 first = _challenge(taskId, alice);
         uint256 second = _challenge(taskId, bob);
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.prank(anyone);
         game.timeout(first);
         _record("timeout_solverSlashed");
         vm.prank(anyone);
-        game.dismiss(second);
-        _record("dismiss");
+        game.reclaimDisputeBond(second);
+        _record("reclaimDisputeBond");
     }
 
     function test_Gas_Timeout_ChallengerLoses() public {
@@ -184,7 +184,7 @@ contract ChainGameGasTest is ChainGameBase {
         uint256 id = _challenge(taskId, alice);
         vm.prank(solver);
         game.reveal(id, _trueHash(500));
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.prank(anyone);
         game.timeout(id);
         _record("timeout_challengerLoses");

@@ -39,7 +39,7 @@ contract ChainGameInvariantTest is ChainGameBase {
         selectors[6] = ChainGameHandler.challenge.selector;
         selectors[7] = ChainGameHandler.move.selector;
         selectors[8] = ChainGameHandler.timeout.selector;
-        selectors[9] = ChainGameHandler.dismiss.selector;
+        selectors[9] = ChainGameHandler.reclaimDisputeBond.selector;
         selectors[10] = ChainGameHandler.warp.selector;
         // Moves come four times as often: a dispute needs many.
         selectors[11] = ChainGameHandler.move.selector;
@@ -71,10 +71,10 @@ contract ChainGameInvariantTest is ChainGameBase {
     function invariant_OpenDisputesCountsTheLiveCommitmentsDisputes() public view {
         uint256[] memory running = new uint256[](game.taskCount() + 1);
         for (uint256 id = 1; id <= game.disputeCount(); ++id) {
-            IChainGame.DisputeInfo memory info = game.dispute(id);
+            IChainGame.Dispute memory info = game.dispute(id);
             bool live = info.phase == IChainGame.DisputePhase.Reveal || info.phase == IChainGame.DisputePhase.Answer
                 || info.phase == IChainGame.DisputePhase.Step;
-            if (live && info.epoch == game.task(info.taskId).epoch) ++running[info.taskId];
+            if (live && info.round == game.task(info.taskId).round) ++running[info.taskId];
         }
         for (uint256 id = 1; id <= game.taskCount(); ++id) {
             IChainGame.Task memory t = game.task(id);
@@ -86,7 +86,7 @@ contract ChainGameInvariantTest is ChainGameBase {
     /// @notice A running dispute's interval is non-empty and inside the task; no clock exceeds the task's.
     function invariant_DisputesStayInBounds() public view {
         for (uint256 id = 1; id <= game.disputeCount(); ++id) {
-            IChainGame.DisputeInfo memory info = game.dispute(id);
+            IChainGame.Dispute memory info = game.dispute(id);
             IChainGame.Task memory t = game.task(info.taskId);
             assertLt(info.lo, info.hi);
             assertLe(info.hi, t.steps);
@@ -111,7 +111,7 @@ contract ChainGameInvariantTest is ChainGameBase {
             "answer",
             "judgeStep",
             "timeout",
-            "dismiss",
+            "reclaimDisputeBond",
             "warp"
         ];
         for (uint256 i; i < names.length; ++i) {

@@ -33,13 +33,13 @@ contract ChainGameParametersTest is ChainGameBase {
         assertEq(address(game.token()), d.token);
         assertEq(game.dao(), d.timelock);
         assertTrue(d.keccakChain.code.length > 0);
-        assertEq(params.minSolverBond, 1 ether);
-        assertEq(params.minChallengerBond, 1 ether);
-        assertEq(params.minClock, 1 hours);
-        assertEq(params.minClaimWindow, 5 minutes);
-        assertEq(params.minChallengeWindow, 10 minutes);
-        assertEq(params.maxGasPerStep, 10_000_000);
-        assertEq(params.challengerShareBps, 5000);
+        assertEq(parameters.minSolverBond, 1 ether);
+        assertEq(parameters.minChallengerBond, 1 ether);
+        assertEq(parameters.minClock, 1 hours);
+        assertEq(parameters.minClaimWindow, 5 minutes);
+        assertEq(parameters.minChallengeWindow, 10 minutes);
+        assertEq(parameters.maxGasPerStep, 10_000_000);
+        assertEq(parameters.challengerShareBps, 5000);
     }
 
     function test_Deploy_ParametersFromEnvironment() public {
@@ -62,7 +62,7 @@ contract ChainGameParametersTest is ChainGameBase {
     }
 
     function test_Deploy_DeployerHoldsNoPowerOverTheGame() public {
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameUnauthorized.selector, deployer));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameNotDao.selector, deployer));
         vm.prank(deployer);
         game.setParameters(_valid());
     }
@@ -94,11 +94,11 @@ contract ChainGameParametersTest is ChainGameBase {
             minClaimWindow: game.CLAIM_WINDOW_FLOOR(),
             minChallengeWindow: game.CHALLENGE_WINDOW_FLOOR(),
             maxGasPerStep: game.GAS_PER_STEP_FLOOR(),
-            challengerShareBps: game.CHALLENGER_SHARE_FLOOR_BPS()
+            challengerShareBps: game.MIN_CHALLENGER_SHARE_BPS()
         });
         vm.prank(d.timelock);
         game.setParameters(p);
-        p.maxGasPerStep = game.GAS_PER_STEP_CEILING();
+        p.maxGasPerStep = game.MAX_GAS_PER_STEP();
         p.challengerShareBps = game.BPS();
         vm.prank(d.timelock);
         game.setParameters(p);
@@ -106,42 +106,75 @@ contract ChainGameParametersTest is ChainGameBase {
     }
 
     function test_RevertWhen_SetParametersNotDao() public {
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameUnauthorized.selector, anyone));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameNotDao.selector, anyone));
         vm.prank(anyone);
         game.setParameters(_valid());
     }
 
     function test_RevertWhen_SetParametersOutOfRange() public {
-        for (uint256 index; index < 8; ++index) {
+        uint256 u96 = type(uint96).max;
+        uint256 u32 = type(uint32).max;
+        for (uint256 field; field < 9; ++field) {
             IChainGame.Parameters memory p = _valid();
-            uint256 value;
-            if (index == 0) value = p.minSolverBond = 0;
-            else if (index == 1) value = p.minChallengerBond = 0;
-            else if (index == 2) value = p.minClock = game.CLOCK_FLOOR() - 1;
-            else if (index == 3) value = p.minClaimWindow = game.CLAIM_WINDOW_FLOOR() - 1;
-            else if (index == 4) value = p.minChallengeWindow = game.CHALLENGE_WINDOW_FLOOR() - 1;
-            else if (index == 5) value = p.maxGasPerStep = game.GAS_PER_STEP_FLOOR() - 1;
-            else if (index == 6) value = p.challengerShareBps = game.CHALLENGER_SHARE_FLOOR_BPS() - 1;
-            else value = p.challengerShareBps = game.BPS() + 1;
-            vm.expectRevert(
-                abi.encodeWithSelector(IChainGame.ChainGameParameterOutOfRange.selector, index < 7 ? index : 6, value)
-            );
+            bytes memory err;
+            if (field == 0) {
+                p.minSolverBond = 0;
+                err = abi.encodeWithSelector(IChainGame.ChainGameMinSolverBondOutOfRange.selector, 0, 1, u96);
+            } else if (field == 1) {
+                p.minChallengerBond = 0;
+                err = abi.encodeWithSelector(IChainGame.ChainGameMinChallengerBondOutOfRange.selector, 0, 1, u96);
+            } else if (field == 2) {
+                p.minClock = game.CLOCK_FLOOR() - 1;
+                err = abi.encodeWithSelector(
+                    IChainGame.ChainGameMinClockOutOfRange.selector, p.minClock, game.CLOCK_FLOOR(), u32
+                );
+            } else if (field == 3) {
+                p.minClaimWindow = game.CLAIM_WINDOW_FLOOR() - 1;
+                err = abi.encodeWithSelector(
+                    IChainGame.ChainGameMinClaimWindowOutOfRange.selector,
+                    p.minClaimWindow,
+                    game.CLAIM_WINDOW_FLOOR(),
+                    u32
+                );
+            } else if (field == 4) {
+                p.minChallengeWindow = game.CHALLENGE_WINDOW_FLOOR() - 1;
+                err = abi.encodeWithSelector(
+                    IChainGame.ChainGameMinChallengeWindowOutOfRange.selector,
+                    p.minChallengeWindow,
+                    game.CHALLENGE_WINDOW_FLOOR(),
+                    u32
+                );
+            } else if (field == 5 || field == 6) {
+                p.maxGasPerStep = field == 5 ? game.GAS_PER_STEP_FLOOR() - 1 : game.MAX_GAS_PER_STEP() + 1;
+                err = abi.encodeWithSelector(
+                    IChainGame.ChainGameMaxGasPerStepOutOfRange.selector,
+                    p.maxGasPerStep,
+                    game.GAS_PER_STEP_FLOOR(),
+                    game.MAX_GAS_PER_STEP()
+                );
+            } else {
+                p.challengerShareBps = field == 7 ? game.MIN_CHALLENGER_SHARE_BPS() - 1 : game.BPS() + 1;
+                err = abi.encodeWithSelector(
+                    IChainGame.ChainGameChallengerShareBpsOutOfRange.selector,
+                    p.challengerShareBps,
+                    game.MIN_CHALLENGER_SHARE_BPS(),
+                    game.BPS()
+                );
+            }
+            vm.expectRevert(err);
             vm.prank(d.timelock);
             game.setParameters(p);
         }
-        IChainGame.Parameters memory tooMuchGas = _valid();
-        tooMuchGas.maxGasPerStep = game.GAS_PER_STEP_CEILING() + 1;
-        vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameParameterOutOfRange.selector, 5, tooMuchGas.maxGasPerStep)
-        );
-        vm.prank(d.timelock);
-        game.setParameters(tooMuchGas);
     }
 
     function test_RevertWhen_ConstructedOutOfRange() public {
         IChainGame.Parameters memory p = _valid();
         p.minClock = 1;
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameParameterOutOfRange.selector, 2, 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameMinClockOutOfRange.selector, 1, game.CLOCK_FLOOR(), type(uint32).max
+            )
+        );
         new ChainGame(IERC20(d.token), d.timelock, p);
     }
 
@@ -160,12 +193,14 @@ contract ChainGameParametersTest is ChainGameBase {
         assertEq(token.balanceOf(d.timelock), 5 ether);
 
         // A new task at the old terms is refused.
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameBondTooLow.selector, 10 ether, p.minSolverBond));
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainGame.ChainGameSolverBondTooLow.selector, 10 ether, p.minSolverBond)
+        );
         _postCounter(100);
     }
 
     function test_SetParameters_SplitAppliesToNewTasks() public {
-        IChainGame.Parameters memory p = params;
+        IChainGame.Parameters memory p = parameters;
         p.challengerShareBps = 8000;
         vm.prank(d.timelock);
         game.setParameters(p);

@@ -28,7 +28,7 @@ contract ChainGameTasksTest is ChainGameBase {
         assertEq(t.buyer, buyer);
         assertEq(t.steps, STEPS);
         assertEq(uint8(t.status), uint8(IChainGame.TaskStatus.Open));
-        assertEq(t.challengerShareBps, params.challengerShareBps);
+        assertEq(t.challengerShareBps, parameters.challengerShareBps);
         assertEq(address(t.computation), address(counter));
         assertEq(t.gasPerStep, spec.gasPerStep);
         assertEq(t.clock, spec.clock);
@@ -57,7 +57,9 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_PostComputationHasNoCode() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.computation = IChainComputation(makeAddr("eoa"));
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameNotAComputation.selector, address(spec.computation)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainGame.ChainGameComputationNotAContract.selector, address(spec.computation))
+        );
         _post(spec, _state(0));
     }
 
@@ -71,17 +73,17 @@ contract ChainGameTasksTest is ChainGameBase {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.gasPerStep = 0;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameGasPerStepOutOfRange.selector, 0, params.maxGasPerStep)
+            abi.encodeWithSelector(IChainGame.ChainGameGasPerStepOutOfRange.selector, 0, parameters.maxGasPerStep)
         );
         _post(spec, _state(0));
     }
 
     function test_RevertWhen_PostGasPerStepAboveMaximum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.gasPerStep = params.maxGasPerStep + 1;
+        spec.gasPerStep = parameters.maxGasPerStep + 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameGasPerStepOutOfRange.selector, spec.gasPerStep, params.maxGasPerStep
+                IChainGame.ChainGameGasPerStepOutOfRange.selector, spec.gasPerStep, parameters.maxGasPerStep
             )
         );
         _post(spec, _state(0));
@@ -89,19 +91,21 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_PostSolverBondBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.solverBond = params.minSolverBond - 1;
+        spec.solverBond = parameters.minSolverBond - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameBondTooLow.selector, spec.solverBond, params.minSolverBond)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameSolverBondTooLow.selector, spec.solverBond, parameters.minSolverBond
+            )
         );
         _post(spec, _state(0));
     }
 
     function test_RevertWhen_PostChallengerBondBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.challengerBond = params.minChallengerBond - 1;
+        spec.challengerBond = parameters.minChallengerBond - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameBondTooLow.selector, spec.challengerBond, params.minChallengerBond
+                IChainGame.ChainGameChallengerBondTooLow.selector, spec.challengerBond, parameters.minChallengerBond
             )
         );
         _post(spec, _state(0));
@@ -109,19 +113,19 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_PostClockBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.clock = params.minClock - 1;
+        spec.clock = parameters.minClock - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameDurationTooShort.selector, spec.clock, params.minClock)
+            abi.encodeWithSelector(IChainGame.ChainGameClockTooShort.selector, spec.clock, parameters.minClock)
         );
         _post(spec, _state(0));
     }
 
     function test_RevertWhen_PostClaimWindowBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.claimWindow = params.minClaimWindow - 1;
+        spec.claimWindow = parameters.minClaimWindow - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameDurationTooShort.selector, spec.claimWindow, params.minClaimWindow
+                IChainGame.ChainGameClaimWindowTooShort.selector, spec.claimWindow, parameters.minClaimWindow
             )
         );
         _post(spec, _state(0));
@@ -129,10 +133,12 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_PostChallengeWindowBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.challengeWindow = params.minChallengeWindow - 1;
+        spec.challengeWindow = parameters.minChallengeWindow - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameDurationTooShort.selector, spec.challengeWindow, params.minChallengeWindow
+                IChainGame.ChainGameChallengeWindowTooShort.selector,
+                spec.challengeWindow,
+                parameters.minChallengeWindow
             )
         );
         _post(spec, _state(0));
@@ -141,7 +147,7 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_PostDeadlineNotInFuture() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.commitDeadline = uint40(block.timestamp);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineInPast.selector, block.timestamp));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameCommitDeadlineInPast.selector, block.timestamp));
         _post(spec, _state(0));
     }
 
@@ -184,7 +190,12 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_ClaimUnknownTask() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, 7, IChainGame.TaskStatus.None)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                7,
+                IChainGame.TaskStatus.None,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         vm.prank(solver);
         game.claim(7);
@@ -195,7 +206,12 @@ contract ChainGameTasksTest is ChainGameBase {
         vm.prank(solver);
         game.claim(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Claimed,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         vm.prank(alice);
         game.claim(id);
@@ -205,7 +221,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         uint256 deadline = game.task(id).commitDeadline;
         vm.warp(deadline);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameCommitDeadlinePassed.selector, id, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, deadline));
         vm.prank(solver);
         game.claim(id);
     }
@@ -220,7 +236,7 @@ contract ChainGameTasksTest is ChainGameBase {
         game.claim(id);
         skip(10);
         vm.expectEmit(address(game));
-        emit IChainGame.ResultCommitted(id, solver, _trueHash(STEPS), block.timestamp + params.minChallengeWindow);
+        emit IChainGame.ResultCommitted(id, solver, _trueHash(STEPS), block.timestamp + parameters.minChallengeWindow);
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
 
@@ -234,7 +250,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        skip(params.minClaimWindow - 1);
+        skip(parameters.minClaimWindow - 1);
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
     }
@@ -251,7 +267,12 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_CommitNotClaimed() public {
         uint256 id = _postCounter(STEPS);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Open,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
@@ -261,7 +282,12 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Committed,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS + 1));
@@ -271,9 +297,9 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        uint256 commitBy = block.timestamp + params.minClaimWindow;
+        uint256 commitBy = block.timestamp + parameters.minClaimWindow;
         vm.warp(commitBy);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClaimExpired.selector, id, commitBy));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, commitBy));
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
     }
@@ -285,7 +311,7 @@ contract ChainGameTasksTest is ChainGameBase {
         vm.prank(solver);
         game.claim(id);
         vm.warp(spec.commitDeadline);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClaimExpired.selector, id, spec.commitDeadline));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, spec.commitDeadline));
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
     }
@@ -298,12 +324,12 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        skip(params.minClaimWindow);
+        skip(parameters.minClaimWindow);
         uint256 bond = game.task(id).solverBond;
         uint256 buyerBefore = token.balanceOf(buyer);
 
         vm.expectEmit(address(game));
-        emit IChainGame.ClaimForfeited(id, solver, bond);
+        emit IChainGame.ClaimForfeited(id, solver, 0, bond);
         vm.prank(anyone);
         game.forfeitClaim(id);
 
@@ -324,22 +350,32 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        uint256 commitBy = block.timestamp + params.minClaimWindow;
-        skip(params.minClaimWindow - 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClaimNotExpired.selector, id, commitBy));
+        uint256 commitBy = block.timestamp + parameters.minClaimWindow;
+        skip(parameters.minClaimWindow - 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotReached.selector, commitBy));
         game.forfeitClaim(id);
     }
 
     function test_RevertWhen_ForfeitClaimNotClaimed() public {
         uint256 id = _postCounter(STEPS);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Open,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         game.forfeitClaim(id);
         _claimAndCommit(id, _trueHash(STEPS));
-        skip(params.minClaimWindow);
+        skip(parameters.minClaimWindow);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Committed,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         game.forfeitClaim(id);
     }
@@ -351,7 +387,7 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_Finalize_PaysRewardAndBondToSolver() public {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         IChainGame.Task memory t = game.task(id);
 
         vm.expectEmit(address(game));
@@ -367,9 +403,9 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_FinalizeDuringChallengeWindow() public {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
-        uint256 closesAt = block.timestamp + params.minChallengeWindow;
-        skip(params.minChallengeWindow - 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameChallengeWindowOpen.selector, id, closesAt));
+        uint256 closesAt = block.timestamp + parameters.minChallengeWindow;
+        skip(parameters.minChallengeWindow - 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotReached.selector, closesAt));
         game.finalize(id);
     }
 
@@ -377,7 +413,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
         _challenge(id, alice);
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDisputesOpen.selector, id, 1));
         game.finalize(id);
     }
@@ -385,7 +421,12 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_FinalizeNotCommitted() public {
         uint256 id = _postCounter(STEPS);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Open,
+                _bit(IChainGame.TaskStatus.Committed)
+            )
         );
         game.finalize(id);
     }
@@ -393,10 +434,15 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_FinalizeTwice() public {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         game.finalize(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Finalized)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Finalized,
+                _bit(IChainGame.TaskStatus.Committed)
+            )
         );
         game.finalize(id);
     }
@@ -436,7 +482,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         uint256 deadline = game.task(id).commitDeadline;
         vm.warp(deadline - 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotPassed.selector, id, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotReached.selector, deadline));
         game.refund(id);
     }
 
@@ -446,7 +492,12 @@ contract ChainGameTasksTest is ChainGameBase {
         game.claim(id);
         vm.warp(game.task(id).commitDeadline);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Claimed,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id);
 
@@ -454,13 +505,23 @@ contract ChainGameTasksTest is ChainGameBase {
         _claimAndCommit(id2, _trueHash(STEPS));
         vm.warp(game.task(id2).commitDeadline);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id2, IChainGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id2,
+                IChainGame.TaskStatus.Committed,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id2);
 
         game.finalize(id2);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id2, IChainGame.TaskStatus.Finalized)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id2,
+                IChainGame.TaskStatus.Finalized,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id2);
     }
@@ -470,7 +531,12 @@ contract ChainGameTasksTest is ChainGameBase {
         vm.warp(game.task(id).commitDeadline);
         game.refund(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Refunded)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Refunded,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id);
     }

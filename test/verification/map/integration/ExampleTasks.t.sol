@@ -69,7 +69,7 @@ contract ExampleTasksTest is MapGameBase {
         resultTree = MerkleTrees.build(outputs);
         claimAs(dave, taskId);
         commitAs(dave, taskId, resultTree.root());
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
         assertEq(token.balanceOf(dave), FUNDS + REWARD);
     }
@@ -90,7 +90,7 @@ contract ExampleTasksTest is MapGameBase {
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameNoCheat.selector, taskId, 5));
         vm.prank(challenger);
         game.proveCheat(taskId, p, "doubt");
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
 
         uint256 hits;

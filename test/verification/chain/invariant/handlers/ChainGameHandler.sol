@@ -57,7 +57,7 @@ contract ChainGameHandler is CommonBase, StdCheats, StdUtils {
     }
 
     /// @dev The first running dispute from a random start in the state `want`.
-    function _dispute(uint256 seed, Want want) internal view returns (uint256, IChainGame.DisputeInfo memory info) {
+    function _dispute(uint256 seed, Want want) internal view returns (uint256, IChainGame.Dispute memory info) {
         uint256 n = store.disputeCount();
         for (uint256 i; i < n; ++i) {
             uint256 id = store.disputeIds((seed + i) % n);
@@ -66,7 +66,7 @@ contract ChainGameHandler is CommonBase, StdCheats, StdUtils {
                 info.phase != IChainGame.DisputePhase.Reveal && info.phase != IChainGame.DisputePhase.Answer
                     && info.phase != IChainGame.DisputePhase.Step
             ) continue;
-            bool stale = info.epoch != game.task(info.taskId).epoch;
+            bool stale = info.round != game.task(info.taskId).round;
             uint256 clock = info.phase == IChainGame.DisputePhase.Answer ? info.challengerClock : info.solverClock;
             bool timedOut = block.timestamp > info.lastMoveAt + clock;
             if (want == Want.Stale ? stale : !stale && (want == Want.TimedOut) == timedOut) return (id, info);
@@ -164,7 +164,7 @@ contract ChainGameHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev The move of whoever is to move: a reveal, an answer, or the judged step.
     function move(uint256 disputeSeed) external {
-        (uint256 id, IChainGame.DisputeInfo memory info) = _dispute(disputeSeed, Want.Movable);
+        (uint256 id, IChainGame.Dispute memory info) = _dispute(disputeSeed, Want.Movable);
         if (id == 0) return;
         if (info.phase == IChainGame.DisputePhase.Reveal) {
             address solver = game.task(info.taskId).solver;
@@ -190,11 +190,11 @@ contract ChainGameHandler is CommonBase, StdCheats, StdUtils {
         store.count("timeout");
     }
 
-    function dismiss(uint256 disputeSeed) external {
+    function reclaimDisputeBond(uint256 disputeSeed) external {
         (uint256 id,) = _dispute(disputeSeed, Want.Stale);
         if (id == 0) return;
-        game.dismiss(id);
-        store.count("dismiss");
+        game.reclaimDisputeBond(id);
+        store.count("reclaimDisputeBond");
     }
 
     /*//////////////////////////////////////////////////////////////
