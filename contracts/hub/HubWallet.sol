@@ -10,7 +10,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title HubWallet — a hub's anti-fraud wallet
-/// @notice The whitepaper's state machine, exactly as DESIGN.md's table specifies it:
+/// @notice The whitepaper's state machine, exactly as docs/protocol.md ("HubWallet") specifies it:
 ///
 /// | call     | who   | from                      | effect                                                        |
 /// |----------|-------|---------------------------|---------------------------------------------------------------|

@@ -44,7 +44,8 @@ abstract contract HubDeployer is Script {
         d.hubFactory = address(factory);
     }
 
-    /// @notice The hub economy's terms: DESIGN.md's defaults, each overridable by an environment variable.
+    /// @notice The hub economy's terms: the defaults of docs/protocol.md ("HubFactory"), each overridable by an
+    /// environment variable.
     function hubConfig() public view returns (HubConfig memory cfg) {
         cfg.hub = HubParameters({
             registrationFreeze: SafeCast.toUint96(vm.envOr("SONM_HUB_REGISTRATION_FREEZE", uint256(1 ether))),

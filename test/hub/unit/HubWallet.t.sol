@@ -8,7 +8,7 @@ import {IWhitelist} from "../../../contracts/interfaces/IWhitelist.sol";
 import {HubWalletTestBase} from "./HubWalletTestBase.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
-/// @notice Every row of DESIGN.md's HubWallet table, its callers and its amounts.
+/// @notice Every row of the HubWallet table in docs/protocol.md ("HubWallet"), its callers and its amounts.
 contract HubWalletTest is HubWalletTestBase {
     /*//////////////////////////////////////////////////////////////
                                INITIALISER
