@@ -4,7 +4,8 @@ pragma solidity ^0.8.24;
 import {HubState, IHubWallet} from "../../../contracts/interfaces/IHubWallet.sol";
 import {HubWalletTestBase} from "./HubWalletTestBase.sol";
 
-/// @notice Every (call, state) pair outside DESIGN.md's table reverts with HubWalletUnexpectedState(state, allowed).
+/// @notice Every (call, state) pair outside the HubWallet table of docs/protocol.md ("HubWallet") reverts with
+/// HubWalletUnexpectedState(state, allowed).
 /// Each call is made by its rightful caller, after every timed condition is met, so the state alone is at fault.
 contract HubWalletIllegalStatesTest is HubWalletTestBase {
     /// @dev The wallet's state-changing calls.
