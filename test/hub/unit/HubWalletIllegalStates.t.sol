@@ -92,8 +92,12 @@ contract HubWalletIllegalStatesTest is HubWalletTestBase {
         expectRevert_UnexpectedState(Call.Suspect, HubState.Created);
     }
 
-    function test_RevertWhen_SuspectInIdle() public {
-        expectRevert_UnexpectedState(Call.Suspect, HubState.Idle);
+    function test_RevertWhen_SuspectInIdleAfterTheCoolDown() public {
+        // `hubIn(Idle)` is past its cool-down: the state is allowed, the time is not.
+        hub = hubIn(HubState.Idle);
+        (, uint256 coolingUntil) = hub.cooling();
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotCooling.selector, coolingUntil));
+        make(Call.Suspect);
     }
 
     function test_RevertWhen_SuspectInSuspected() public {
@@ -155,7 +159,9 @@ contract HubWalletIllegalStatesTest is HubWalletTestBase {
     /// @dev The states each call is allowed in, as the protocol's HubWallet table gives them.
     function allowedStates(Call call) internal pure returns (bytes32) {
         if (call == Call.Register || call == Call.Withdraw) return _bit(HubState.Created) | _bit(HubState.Idle);
-        if (call == Call.Pay || call == Call.PayDay || call == Call.Suspect) return _bit(HubState.Registered);
+        if (call == Call.Pay || call == Call.PayDay) return _bit(HubState.Registered);
+        // An Idle hub may be suspected while its last PayDay's funds cool; past that, HubWalletNotCooling.
+        if (call == Call.Suspect) return _bit(HubState.Registered) | _bit(HubState.Idle);
         if (call == Call.Claim) return _bit(HubState.Created) | _bit(HubState.Registered) | _bit(HubState.Idle);
         return _bit(HubState.Suspected); // Rehab, Ban
     }
