@@ -2,13 +2,12 @@
 //! commits (or, for tests and the demo, commits a wrong one), a challenger disputes, and both sides play the
 //! bisection with the executor's checkpointed runs.
 
-use std::fmt;
-
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::providers::{DynProvider, Provider as _};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent as _;
 use serde::Serialize;
+pub use sonm_bindings::enums::IChainGame::{DisputePhase, TaskStatus as ChainTaskStatus};
 use sonm_bindings::{ChainGame, Contract, IChainGame};
 use sonm_executor::{ChainRun, ChainSpec, Executor};
 use tracing::info;
@@ -17,70 +16,13 @@ use crate::token::{Approval, Token};
 use crate::units::ser_dec;
 use crate::{AgentError, Client, Result};
 
-/// Where a dispute is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum DisputePhase {
-    /// Never opened.
-    None,
-    /// The solver must reveal the midpoint hash.
-    Reveal,
-    /// The challenger must agree or disagree.
-    Answer,
-    /// One step left: anyone may have it judged.
-    Step,
-    /// The solver won.
-    SolverWon,
-    /// The challenger won.
-    ChallengerWon,
-    /// Dismissed (the commitment was slashed elsewhere).
-    Dismissed,
-    /// Unknown to this client.
-    Unknown(u8),
-}
-
-impl From<u8> for DisputePhase {
-    fn from(v: u8) -> Self {
-        [
-            Self::None,
-            Self::Reveal,
-            Self::Answer,
-            Self::Step,
-            Self::SolverWon,
-            Self::ChallengerWon,
-            Self::Dismissed,
-        ]
-        .get(usize::from(v))
-        .copied()
-        .unwrap_or(Self::Unknown(v))
-    }
-}
-
-impl fmt::Display for DisputePhase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(v) => write!(f, "Unknown({v})"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-impl DisputePhase {
-    /// Whether the dispute is over.
-    pub fn decided(self) -> bool {
-        matches!(
-            self,
-            Self::SolverWon | Self::ChallengerWon | Self::Dismissed
-        )
-    }
-}
-
 /// A chain task, in plain types.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainTaskInfo {
     /// Its id.
     pub id: u64,
-    /// Status: None, Open, Claimed, Committed, Finalized, Refunded.
-    pub status: String,
+    /// Where it is in its life.
+    pub status: ChainTaskStatus,
     /// Who posted it.
     pub buyer: Address,
     /// The computation.
@@ -163,6 +105,16 @@ pub struct DisputeInfo {
     pub last_move_at: u64,
 }
 
+impl DisputeInfo {
+    /// Whether the dispute is over (a side won, or it was dismissed).
+    pub fn decided(&self) -> bool {
+        matches!(
+            self.phase,
+            DisputePhase::SolverWon | DisputePhase::ChallengerWon | DisputePhase::Dismissed
+        )
+    }
+}
+
 /// What a chain task's buyer posts.
 #[derive(Clone, Debug)]
 pub struct ChainPostSpec {
@@ -240,25 +192,15 @@ impl ChainTasks {
             .call()
             .await
             .map_err(self.err("task"))?;
-        let status = [
-            "None",
-            "Open",
-            "Claimed",
-            "Committed",
-            "Finalized",
-            "Refunded",
-        ]
-        .get(usize::from(t.status))
-        .copied()
-        .unwrap_or("Unknown");
-        if status == "None" {
+        let status = ChainTaskStatus::try_from(t.status)?;
+        if status == ChainTaskStatus::None {
             return Err(AgentError::Invalid(format!(
                 "chain task {id} does not exist"
             )));
         }
         Ok(ChainTaskInfo {
             id,
-            status: status.to_owned(),
+            status,
             buyer: t.buyer,
             computation: t.computation,
             steps: t.steps,
@@ -305,7 +247,7 @@ impl ChainTasks {
             .call()
             .await
             .map_err(self.err("dispute"))?;
-        let phase = DisputePhase::from(d.phase);
+        let phase = DisputePhase::try_from(d.phase)?;
         if phase == DisputePhase::None {
             return Err(AgentError::Invalid(format!("dispute {id} does not exist")));
         }
@@ -393,7 +335,7 @@ impl ChainTasks {
     /// Solver: approves exactly the bond and claims.
     pub async fn claim(&self, id: u64) -> Result<(Approval, B256)> {
         let t = self.task(id).await?;
-        if t.status != "Open" {
+        if t.status != ChainTaskStatus::Open {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: claim needs Open",
                 t.status
@@ -430,7 +372,7 @@ impl ChainTasks {
     pub async fn commit(&self, id: u64, wrong: bool) -> Result<(B256, B256)> {
         let (t, _, run) = self.run(id).await?;
         let me = self.client.sender()?;
-        if t.status != "Claimed" || t.solver != me {
+        if t.status != ChainTaskStatus::Claimed || t.solver != me {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {} by {}: commit needs it Claimed by {me}",
                 t.status, t.solver
@@ -452,7 +394,7 @@ impl ChainTasks {
     /// bond and opens a dispute with the right one.
     pub async fn challenge(&self, id: u64) -> Result<(u64, Approval, B256)> {
         let (t, _, run) = self.run(id).await?;
-        if t.status != "Committed" {
+        if t.status != ChainTaskStatus::Committed {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: a dispute needs Committed",
                 t.status
@@ -568,7 +510,7 @@ impl ChainTasks {
     /// this) and the task reopens.
     pub async fn forfeit_claim(&self, id: u64) -> Result<B256> {
         let t = self.task(id).await?;
-        if t.status != "Claimed" {
+        if t.status != ChainTaskStatus::Claimed {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: forfeiting a claim needs Claimed",
                 t.status
@@ -592,14 +534,14 @@ impl ChainTasks {
     /// Anyone, once the commit deadline passed with the task unsolved: returns the reward to the buyer.
     pub async fn refund(&self, id: u64) -> Result<B256> {
         let t = self.task(id).await?;
-        if t.status == "Claimed" {
+        if t.status == ChainTaskStatus::Claimed {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is Claimed: refund needs Open; once the claim ends (at {} unix time), forfeit it \
                  first with `sonm chain forfeit-claim {id}`",
                 t.commit_by()
             )));
         }
-        if t.status != "Open" {
+        if t.status != ChainTaskStatus::Open {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: refund needs Open",
                 t.status
@@ -623,10 +565,7 @@ impl ChainTasks {
     /// Anyone: ends a dispute whose commitment was slashed in another dispute, returning the challenger's bond.
     pub async fn dismiss(&self, dispute: u64) -> Result<B256> {
         let d = self.dispute(dispute).await?;
-        if !matches!(
-            d.phase,
-            DisputePhase::Reveal | DisputePhase::Answer | DisputePhase::Step
-        ) {
+        if d.decided() {
             return Err(AgentError::WrongState(format!(
                 "dispute {dispute} is {}: dismissing needs a running dispute (Reveal, Answer or Step)",
                 d.phase

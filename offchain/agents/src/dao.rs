@@ -8,6 +8,7 @@ use alloy::providers::{DynProvider, Provider as _};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolCall, SolEvent as _};
 use serde::Serialize;
+pub use sonm_bindings::enums::IGovernor::ProposalState;
 use sonm_bindings::{
     ChainGame, Contract, HubFactory, HubWallet, IChainGame, IMapGame, MapGame, SonmGovernor,
     Whitelist,
@@ -127,56 +128,6 @@ impl fmt::Display for Action {
             Self::RatingParameters { .. } => write!(f, "set the rating terms"),
             Self::MapParams(_) => write!(f, "set the map game's parameters"),
             Self::ChainParams(_) => write!(f, "set the chain game's parameters"),
-        }
-    }
-}
-
-/// A proposal's state (OpenZeppelin's `ProposalState`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum ProposalState {
-    /// Voting has not started.
-    Pending,
-    /// Voting is open.
-    Active,
-    /// Canceled.
-    Canceled,
-    /// Lost or missed quorum.
-    Defeated,
-    /// Passed; may be queued.
-    Succeeded,
-    /// In the timelock.
-    Queued,
-    /// Not executed in time.
-    Expired,
-    /// Done.
-    Executed,
-    /// Unknown to this client.
-    Unknown(u8),
-}
-
-impl From<u8> for ProposalState {
-    fn from(v: u8) -> Self {
-        [
-            Self::Pending,
-            Self::Active,
-            Self::Canceled,
-            Self::Defeated,
-            Self::Succeeded,
-            Self::Queued,
-            Self::Expired,
-            Self::Executed,
-        ]
-        .get(usize::from(v))
-        .copied()
-        .unwrap_or(Self::Unknown(v))
-    }
-}
-
-impl fmt::Display for ProposalState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(v) => write!(f, "Unknown({v})"),
-            other => write!(f, "{other:?}"),
         }
     }
 }
@@ -347,7 +298,7 @@ impl DaoMember {
         };
         Ok(Proposal {
             id,
-            state: ProposalState::from(state),
+            state: ProposalState::try_from(state)?,
             proposer: created.proposer,
             description: created.description,
             targets: created.targets,

@@ -1,10 +1,9 @@
 //! Hubs: the hub owner's wallet calls, the miner's claim, ratings and the registry's views.
 
-use std::fmt;
-
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::DynProvider;
 use serde::Serialize;
+pub use sonm_bindings::enums::HubState;
 use sonm_bindings::{Contract, HubFactory, HubWallet, IWhitelist, Whitelist};
 
 use tracing::info;
@@ -12,45 +11,6 @@ use tracing::info;
 use crate::token::{Approval, Token};
 use crate::units::format_snm;
 use crate::{AgentError, Client, Result};
-
-/// A hub wallet's state (the whitepaper's anti-fraud state machine).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum HubState {
-    /// Created, never registered.
-    Created,
-    /// Registered: pays miners, funds frozen and locked.
-    Registered,
-    /// After PayDay or rehabilitation: may withdraw or register again.
-    Idle,
-    /// Suspected by the DAO: every fund blocked.
-    Suspected,
-    /// Banned: its funds went to the expropriation vault, for ever.
-    Punished,
-    /// A state this client does not know (a newer contract).
-    Unknown(u8),
-}
-
-impl From<u8> for HubState {
-    fn from(v: u8) -> Self {
-        match v {
-            0 => Self::Created,
-            1 => Self::Registered,
-            2 => Self::Idle,
-            3 => Self::Suspected,
-            4 => Self::Punished,
-            other => Self::Unknown(other),
-        }
-    }
-}
-
-impl fmt::Display for HubState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(v) => write!(f, "Unknown({v})"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
 
 /// The terms a hub wallet snapshotted at creation.
 #[derive(Clone, Debug, Serialize)]
@@ -100,21 +60,23 @@ pub struct HubRecord {
     pub raters: U256,
 }
 
-impl From<IWhitelist::HubRecord> for HubRecord {
-    fn from(r: IWhitelist::HubRecord) -> Self {
-        Self {
+impl TryFrom<IWhitelist::HubRecord> for HubRecord {
+    type Error = AgentError;
+
+    fn try_from(r: IWhitelist::HubRecord) -> Result<Self> {
+        Ok(Self {
             hub: r.wallet,
             owner: r.owner,
             endpoint: r.endpoint,
             name: r.name,
-            state: HubState::from(r.status),
+            state: HubState::try_from(r.status)?,
             trusted: r.trusted,
             created_at: r.createdAt.saturating_to(),
             registered_at: r.registeredAt.saturating_to(),
             rating: r.rating,
             rating_stake: r.ratingStake,
             raters: r.raters,
-        }
+        })
     }
 }
 
@@ -200,7 +162,7 @@ impl Hubs {
             .call()
             .await
             .map_err(|e| self.client.classify("state", &e))?;
-        Ok(HubState::from(s))
+        Ok(HubState::try_from(s)?)
     }
 
     /// What `hub` owes `miner`.
@@ -239,13 +201,13 @@ impl Hubs {
             .await
             .map_err(|e| c.classify("parameters", &e))?;
         Ok(HubInfo {
-            record: record.into(),
-            wallet_state: HubState::from(
+            record: record.try_into()?,
+            wallet_state: HubState::try_from(
                 w.state()
                     .call()
                     .await
                     .map_err(|e| c.classify("state", &e))?,
-            ),
+            )?,
             balance: token.balance(hub).await?,
             locked: w
                 .locked()
@@ -329,26 +291,10 @@ impl Hubs {
         };
         Ok((
             total.saturating_to(),
-            page.into_iter().map(HubRecord::from).collect(),
+            page.into_iter()
+                .map(HubRecord::try_from)
+                .collect::<Result<_>>()?,
         ))
-    }
-
-    /// The terms new hub wallets get.
-    pub async fn factory_terms(&self) -> Result<HubTerms> {
-        let p = self
-            .factory
-            .parameters()
-            .call()
-            .await
-            .map_err(|e| self.client.classify("parameters", &e))?;
-        Ok(HubTerms {
-            registration_freeze: U256::from(p.registrationFreeze),
-            lock_bps: p.lockBps,
-            dao_fee_bps: p.daoFeeBps,
-            payout_period: p.payoutPeriod,
-            suspicion_period: p.suspicionPeriod,
-            expropriation_freeze: p.expropriationFreeze,
-        })
     }
 
     async fn require_state(

@@ -16,11 +16,12 @@ pub mod dao;
 mod error;
 pub mod hub;
 pub mod keys;
+pub mod proof;
 pub mod task;
 pub mod token;
 pub mod units;
 
-pub use chain::{ChainPostSpec, ChainTasks, DisputeInfo, DisputePhase};
+pub use chain::{ChainPostSpec, ChainTaskStatus, ChainTasks, DisputeInfo, DisputePhase};
 pub use client::Client;
 pub use dao::{Action, DaoMember, Proposal, ProposalState, Support};
 pub use error::{AgentError, Result};

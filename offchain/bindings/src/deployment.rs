@@ -170,15 +170,6 @@ impl Deployment {
         Ok(deployment)
     }
 
-    /// Reads a deployment from any file.
-    pub fn from_file(path: &Path) -> Result<Self, DeploymentError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DeploymentError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_json(&text, path)
-    }
-
     /// Parses a deployment; `origin` names it in errors.
     pub fn from_json(text: &str, origin: &Path) -> Result<Self, DeploymentError> {
         serde_json::from_str(text).map_err(|source| DeploymentError::Malformed {

@@ -12,8 +12,8 @@ use alloy::sol_types::{SolCall, SolEvent};
 use sonm_agents::task::{mandelbrot_inputs, write_dump};
 use sonm_agents::units::format_snm;
 use sonm_agents::{
-    ChainPostSpec, ChainTasks, Client, DisputePhase, HubOwner, HubState, MapTasks, Miner, PostSpec,
-    SolveMode, TaskStatus, Token,
+    ChainPostSpec, ChainTaskStatus, ChainTasks, Client, DisputePhase, HubOwner, HubState, MapTasks,
+    Miner, PostSpec, SolveMode, TaskStatus, Token,
 };
 use sonm_bindings::{ChainGame, Contract, HubWallet, MapGame};
 use sonm_merkle::{BuildOptions, IndexedTree};
@@ -541,10 +541,10 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         // miner-3 defends its commitment: it reveals (honest) midpoints until the one step it got wrong is judged.
         let mut decided = false;
         if let Some(d) = dispute {
-            decided = chain_buyer.dispute(d).await?.phase.decided();
+            decided = chain_buyer.dispute(d).await?.decided();
             if !decided {
                 match chain_cheater.play(d).await {
-                    Ok((_, info)) => decided = info.phase.decided(),
+                    Ok((_, info)) => decided = info.decided(),
                     Err(e) => warn!(error = %e, "miner-3's move failed; retrying"),
                 }
             }
@@ -630,7 +630,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     let to_watcher_chain: U256 = chain_slashes.iter().map(|s| s.toChallenger).sum();
     let to_dao_chain: U256 = chain_slashes.iter().map(|s| s.toDao).sum();
     story.check(
-        !to_watcher_chain.is_zero() && chain_buyer.task(task_c).await?.status == "Open",
+        !to_watcher_chain.is_zero()
+            && chain_buyer.task(task_c).await?.status == ChainTaskStatus::Open,
         format!(
             "miner-3 was slashed ({} SNM to the watcher) and task C reopened",
             format_snm(to_watcher_chain)

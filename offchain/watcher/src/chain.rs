@@ -5,17 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use alloy::primitives::U256;
+use sonm_bindings::enums::IChainGame::{DisputePhase, TaskStatus};
 use sonm_executor::{ChainRun, ChainSpec};
-use tracing::{info, warn};
+use tracing::{Instrument as _, info, warn};
 
 use crate::error::{Result, WatchError};
 use crate::sender::Sent;
 use crate::watcher::{At, Watcher};
-
-const COMMITTED: u8 = 3;
-const REVEAL: u8 = 1;
-const ANSWER: u8 = 2;
-const STEP: u8 = 3;
 
 impl Watcher {
     /// The task's chain, run once with checkpoints (`None` when it is too long to recompute).
@@ -81,7 +77,7 @@ impl Watcher {
                 .await,
         )?;
         let closes = t.committedAt.to::<u64>() + u64::from(t.challengeWindow);
-        if t.status != COMMITTED || t.finalHash != c.final_hash || at.now >= closes {
+        if t.status != TaskStatus::Committed || t.finalHash != c.final_hash || at.now >= closes {
             return Ok(());
         }
         let me = self.me;
@@ -129,7 +125,11 @@ impl Watcher {
                 .await,
         )?;
         let closes = t.committedAt.to::<u64>() + u64::from(t.challengeWindow);
-        if t.status != COMMITTED || t.solver != self.me || at.now < closes || t.openDisputes != 0 {
+        if t.status != TaskStatus::Committed
+            || t.solver != self.me
+            || at.now < closes
+            || t.openDisputes != 0
+        {
             return Ok(());
         }
         let key = format!("chain:finalize:{id}:{}", t.epoch);
@@ -165,8 +165,11 @@ impl Watcher {
                 dispute = id,
                 role = if challenger { "challenger" } else { "solver" }
             );
-            let _e = span.enter();
-            match self.act_dispute(id, challenger, at).await {
+            match self
+                .act_dispute(id, challenger, at)
+                .instrument(span.clone())
+                .await
+            {
                 Ok(Some(clock)) => {
                     live += 1;
                     least = Some(least.map_or(clock, |l| l.min(clock)));
@@ -177,7 +180,7 @@ impl Watcher {
                     if matches!(e, WatchError::Rpc { .. }) {
                         self.metrics.rpc_error();
                     }
-                    warn!(error = %e, "dispute: will retry next pass");
+                    span.in_scope(|| warn!(error = %e, "dispute: will retry next pass"));
                 }
             }
         }
@@ -197,7 +200,17 @@ impl Watcher {
                 .call()
                 .await,
         )?;
-        if !matches!(d.phase, REVEAL | ANSWER | STEP) {
+        let Ok(phase) = DisputePhase::try_from(d.phase) else {
+            warn!(
+                phase = d.phase,
+                "a dispute phase this build does not know: not played"
+            );
+            return Ok(None);
+        };
+        if !matches!(
+            phase,
+            DisputePhase::Reveal | DisputePhase::Answer | DisputePhase::Step
+        ) {
             return Ok(None);
         }
         let task = d.taskId;
@@ -226,7 +239,7 @@ impl Watcher {
             return Ok(None);
         }
         let elapsed = at.now.saturating_sub(d.lastMoveAt.to::<u64>());
-        let challenger_to_move = d.phase == ANSWER;
+        let challenger_to_move = phase == DisputePhase::Answer;
         let mover_clock = u64::from(if challenger_to_move {
             d.challengerClock
         } else {
@@ -265,8 +278,8 @@ impl Watcher {
             return Ok(Some(my_left));
         };
         let (lo, hi, mid) = (d.lo, d.hi, d.mid);
-        match d.phase {
-            REVEAL if !challenger => {
+        match phase {
+            DisputePhase::Reveal if !challenger => {
                 let hash = run.hash_at(&executor_of(self, task).await?, mid)?;
                 let data = self.chain.reveal(U256::from(id), hash).calldata().clone();
                 if let Sent::New(tx) = self
@@ -282,7 +295,7 @@ impl Watcher {
                     info!(lo, hi, mid, %hash, %tx, "midpoint revealed");
                 }
             }
-            ANSWER if challenger => {
+            DisputePhase::Answer if challenger => {
                 let ours = run.hash_at(&executor_of(self, task).await?, mid)?;
                 let agree = ours == d.midHash;
                 let data = self.chain.answer(U256::from(id), agree).calldata().clone();
@@ -299,7 +312,7 @@ impl Watcher {
                     info!(lo, hi, mid, agree, %tx, "midpoint answered");
                 }
             }
-            STEP if !mover_out => {
+            DisputePhase::Step if !mover_out => {
                 let exec = executor_of(self, task).await?;
                 // The judged step decides for whoever holds the right hash at `hi`; only ask for it when that is us.
                 let ours_hi = run.hash_at(&exec, hi)?;

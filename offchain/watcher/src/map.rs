@@ -3,72 +3,24 @@
 
 use std::sync::Arc;
 
-use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::primitives::{Bytes, U256};
 use alloy::providers::Provider as _;
-use alloy::sol_types::SolValue as _;
+use sonm_agents::proof::proof_commitment;
 use sonm_bindings::IMapGame;
+use sonm_bindings::enums::IMapGame::{QueryStatus, TaskStatus};
 use tracing::{info, warn};
 
 use crate::data::{self, LeafData};
 use crate::error::{Result, WatchError};
 use crate::index::{MapCommit, MapTaskEntry};
 use crate::sender::Sent;
+use crate::verdict::{CheatPlan, Verdict};
 use crate::watcher::{At, Watcher};
 
-/// Task statuses as the contract numbers them.
-const COMMITTED: u8 = 3;
-/// Query status `Open`.
-const QUERY_OPEN: u8 = 1;
 /// Blocks before a commitment the bot could not judge is tried again.
 const UNJUDGEABLE_RETRY: u64 = 32;
 /// Leaves recomputed per batch: a mismatch found early stops the check.
 const BATCH: usize = 1024;
-
-/// What recomputing a commitment found.
-#[derive(Clone, Debug)]
-pub(crate) enum Verdict {
-    /// Every leaf checked matches.
-    Honest,
-    /// A wrong leaf, with everything a proof needs.
-    Cheat(Arc<CheatPlan>),
-    /// The result data is missing, unreadable or not the committed root: the query path.
-    Withheld(String),
-    /// The bot cannot judge (the inputs are unavailable, the executor failed; logged): tried again from block
-    /// `retry_at`, since the cause may pass (a web server down).
-    Unjudgeable { retry_at: u64 },
-}
-
-/// A proof of cheat, ready to commit and reveal.
-#[derive(Debug)]
-pub(crate) struct CheatPlan {
-    pub index: u64,
-    pub input: Bytes,
-    pub input_proof: Vec<B256>,
-    pub output: Bytes,
-    pub result_proof: Vec<B256>,
-}
-
-/// `proofCommitment(challenger, taskId, index, input, output, salt)` as `IMapGame` defines it.
-pub(crate) fn proof_commitment(
-    challenger: Address,
-    task: u64,
-    index: u64,
-    input: &[u8],
-    output: &[u8],
-    salt: B256,
-) -> B256 {
-    keccak256(
-        (
-            challenger,
-            U256::from(task),
-            U256::from(index),
-            keccak256(input),
-            keccak256(output),
-            salt,
-        )
-            .abi_encode(),
-    )
-}
 
 impl Watcher {
     pub(crate) async fn act_map_task(&mut self, id: u64, at: At) -> Result<()> {
@@ -233,7 +185,7 @@ impl Watcher {
                 .call()
                 .await,
         )?;
-        let live = t.status == COMMITTED
+        let live = t.status == TaskStatus::Committed
             && t.round.to::<u32>() == round
             && at.now < t.deadline.to::<u64>();
         Ok(live.then_some(t))
@@ -356,7 +308,7 @@ impl Watcher {
                 .call()
                 .await,
         )?;
-        if query.status != QUERY_OPEN {
+        if query.status != QueryStatus::Open {
             return Ok(());
         }
         let game = *self.map.address();
@@ -570,7 +522,7 @@ impl Watcher {
                 .call()
                 .await,
         )?;
-        if t.status != COMMITTED
+        if t.status != TaskStatus::Committed
             || t.round.to::<u32>() != c.round
             || at.now < t.deadline.to::<u64>()
             || t.openQueries.to::<u32>() != 0
@@ -581,25 +533,5 @@ impl Watcher {
         let game = *self.map.address();
         self.send(&key, "finalize", game, data, at.head).await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_commitment_binds_every_field() {
-        let a = Address::repeat_byte(1);
-        let base = proof_commitment(a, 1, 2, b"in", b"out", B256::ZERO);
-        assert_ne!(
-            base,
-            proof_commitment(Address::repeat_byte(2), 1, 2, b"in", b"out", B256::ZERO)
-        );
-        assert_ne!(base, proof_commitment(a, 1, 3, b"in", b"out", B256::ZERO));
-        assert_ne!(
-            base,
-            proof_commitment(a, 1, 2, b"in", b"out", B256::repeat_byte(1))
-        );
     }
 }

@@ -1,7 +1,7 @@
 //! `sonm dao`: proposals for the privileged actions, votes, queue, execute.
 
 use alloy::primitives::{Address, U256};
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use eyre::Result;
 use serde_json::json;
 use sonm_agents::{Action, DaoMember, Support};
@@ -13,38 +13,154 @@ use crate::ui::{Output, spin};
 #[derive(Debug, Subcommand)]
 pub(crate) enum DaoCmd {
     /// Propose a privileged action (executed by the timelock once passed and queued).
-    Propose {
-        /// Why: recorded in the proposal.
-        #[arg(long, global = true, default_value = "")]
-        description: String,
-        #[command(subcommand)]
-        action: ProposeAction,
-    },
+    Propose(ProposeArgs),
     /// Vote on an active proposal with the signer's votes at its snapshot.
-    Vote {
-        /// The proposal id.
-        proposal: U256,
-        /// For, against or abstain.
-        support: SupportArg,
-        /// Why.
-        #[arg(long, default_value = "")]
-        reason: String,
-    },
+    Vote(VoteArgs),
     /// Queue a passed proposal in the timelock.
-    Queue {
-        /// The proposal id.
-        proposal: U256,
-    },
+    Queue(QueueArgs),
     /// Execute a queued proposal once the timelock's delay passed.
-    Execute {
-        /// The proposal id.
-        proposal: U256,
-    },
+    Execute(ExecuteArgs),
     /// A proposal's state, votes and calls.
-    Show {
-        /// The proposal id.
-        proposal: U256,
-    },
+    Show(ShowArgs),
+}
+
+impl DaoCmd {
+    pub(crate) async fn run(self, g: &Global) -> Result<Output> {
+        match self {
+            Self::Propose(a) => a.run(g).await,
+            Self::Vote(a) => a.run(g).await,
+            Self::Queue(a) => a.run(g).await,
+            Self::Execute(a) => a.run(g).await,
+            Self::Show(a) => a.run(g).await,
+        }
+    }
+}
+
+/// A DAO member's client (the signer's votes).
+async fn member(g: &Global) -> Result<DaoMember> {
+    Ok(DaoMember::new(&connect(g).await?)?)
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProposeArgs {
+    /// Why: recorded in the proposal.
+    #[arg(long, global = true, default_value = "")]
+    description: String,
+    #[command(subcommand)]
+    action: ProposeAction,
+}
+
+impl ProposeArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let member = member(g).await?;
+        let a = action(&member, self.action).await?;
+        let (id, tx) = spin("proposing", member.propose(&a, &self.description)).await?;
+        Ok(Output::new(
+            format!("proposal {id} made: {a} (tx {tx})"),
+            json!({"proposal": id.to_string(), "action": a.to_string(), "tx": tx}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VoteArgs {
+    /// The proposal id.
+    proposal: U256,
+    /// For, against or abstain.
+    support: SupportArg,
+    /// Why.
+    #[arg(long, default_value = "")]
+    reason: String,
+}
+
+impl VoteArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let proposal = self.proposal;
+        let support = match self.support {
+            SupportArg::For => Support::For,
+            SupportArg::Against => Support::Against,
+            SupportArg::Abstain => Support::Abstain,
+        };
+        let (weight, tx) = spin(
+            "voting",
+            member(g).await?.vote(proposal, support, &self.reason),
+        )
+        .await?;
+        Ok(Output::new(
+            format!(
+                "voted {support:?} on proposal {proposal} with {} votes (tx {tx})",
+                snm(weight)
+            ),
+            json!({"proposal": proposal.to_string(), "support": format!("{support:?}"), "weight": weight.to_string(), "tx": tx}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QueueArgs {
+    /// The proposal id.
+    proposal: U256,
+}
+
+impl QueueArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let proposal = self.proposal;
+        let (eta, tx) = spin("queueing", member(g).await?.queue(proposal)).await?;
+        Ok(Output::new(
+            format!("proposal {proposal} queued; executable from {eta} (unix time) (tx {tx})"),
+            json!({"proposal": proposal.to_string(), "eta": eta, "tx": tx}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecuteArgs {
+    /// The proposal id.
+    proposal: U256,
+}
+
+impl ExecuteArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let proposal = self.proposal;
+        let tx = spin("executing", member(g).await?.execute(proposal)).await?;
+        Ok(Output::new(
+            format!("proposal {proposal} executed (tx {tx})"),
+            json!({"proposal": proposal.to_string(), "tx": tx}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The proposal id.
+    proposal: U256,
+}
+
+impl ShowArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let p = spin("reading the proposal", member(g).await?.show(self.proposal)).await?;
+        let text = format!(
+            "proposal  {}\nstate     {}\nproposer  {}\nwhat      {}\nvoting    {} to {}\nvotes     for {}, against {}, abstain {} (quorum {})\neta       {}\ncalls     {}",
+            p.id,
+            p.state,
+            p.proposer,
+            p.description,
+            p.snapshot,
+            p.deadline,
+            snm(p.for_votes),
+            snm(p.against_votes),
+            snm(p.abstain_votes),
+            snm(p.quorum),
+            p.eta,
+            p.targets
+                .iter()
+                .zip(&p.calldatas)
+                .map(|(t, d)| format!("{t} {d}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        Ok(Output::new(text, serde_json::to_value(&p)?))
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -235,79 +351,4 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             Action::ChainParams(p)
         }
     })
-}
-
-pub(crate) async fn run(g: &Global, cmd: DaoCmd) -> Result<Output> {
-    let client = connect(g).await?;
-    let member = DaoMember::new(&client)?;
-    match cmd {
-        DaoCmd::Propose {
-            description,
-            action: a,
-        } => {
-            let a = action(&member, a).await?;
-            let (id, tx) = spin("proposing", member.propose(&a, &description)).await?;
-            Ok(Output::new(
-                format!("proposal {id} made: {a} (tx {tx})"),
-                json!({"proposal": id.to_string(), "action": a.to_string(), "tx": tx}),
-            ))
-        }
-        DaoCmd::Vote {
-            proposal,
-            support,
-            reason,
-        } => {
-            let support = match support {
-                SupportArg::For => Support::For,
-                SupportArg::Against => Support::Against,
-                SupportArg::Abstain => Support::Abstain,
-            };
-            let (weight, tx) = spin("voting", member.vote(proposal, support, &reason)).await?;
-            Ok(Output::new(
-                format!(
-                    "voted {support:?} on proposal {proposal} with {} votes (tx {tx})",
-                    snm(weight)
-                ),
-                json!({"proposal": proposal.to_string(), "support": format!("{support:?}"), "weight": weight.to_string(), "tx": tx}),
-            ))
-        }
-        DaoCmd::Queue { proposal } => {
-            let (eta, tx) = spin("queueing", member.queue(proposal)).await?;
-            Ok(Output::new(
-                format!("proposal {proposal} queued; executable from {eta} (unix time) (tx {tx})"),
-                json!({"proposal": proposal.to_string(), "eta": eta, "tx": tx}),
-            ))
-        }
-        DaoCmd::Execute { proposal } => {
-            let tx = spin("executing", member.execute(proposal)).await?;
-            Ok(Output::new(
-                format!("proposal {proposal} executed (tx {tx})"),
-                json!({"proposal": proposal.to_string(), "tx": tx}),
-            ))
-        }
-        DaoCmd::Show { proposal } => {
-            let p = spin("reading the proposal", member.show(proposal)).await?;
-            let text = format!(
-                "proposal  {}\nstate     {}\nproposer  {}\nwhat      {}\nvoting    {} to {}\nvotes     for {}, against {}, abstain {} (quorum {})\neta       {}\ncalls     {}",
-                p.id,
-                p.state,
-                p.proposer,
-                p.description,
-                p.snapshot,
-                p.deadline,
-                snm(p.for_votes),
-                snm(p.against_votes),
-                snm(p.abstain_votes),
-                snm(p.quorum),
-                p.eta,
-                p.targets
-                    .iter()
-                    .zip(&p.calldatas)
-                    .map(|(t, d)| format!("{t} {d}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            );
-            Ok(Output::new(text, serde_json::to_value(&p)?))
-        }
-    }
 }

@@ -215,13 +215,13 @@ impl Chain {
         }
     }
 
-    /// `sonm task inputs mandelbrot`: a `width` x `height` view of the whole set, written to `path`.
+    /// `sonm map inputs mandelbrot`: a `width` x `height` view of the whole set, written to `path`.
     pub fn mandelbrot_inputs(&self, path: &Path, width: u32, height: u32) {
         let (width, height) = (width.to_string(), height.to_string());
         self.ok(
             None,
             &[
-                "task",
+                "map",
                 "inputs",
                 "mandelbrot",
                 "--width",
@@ -234,7 +234,7 @@ impl Chain {
         );
     }
 
-    /// `sonm task post` of the Mandelbrot `inputs` for `reward` SNM as `who`, with `extra` arguments; its JSON.
+    /// `sonm map post` of the Mandelbrot `inputs` for `reward` SNM as `who`, with `extra` arguments; its JSON.
     pub fn post_mandelbrot(
         &self,
         who: Option<usize>,
@@ -243,7 +243,7 @@ impl Chain {
         extra: &[&str],
     ) -> Value {
         let mut args = vec![
-            "task",
+            "map",
             "post",
             "--inputs",
             inputs.to_str().expect("utf-8 path"),

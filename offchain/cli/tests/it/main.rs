@@ -12,6 +12,7 @@ mod dao;
 mod dispute;
 mod errors;
 mod hub;
+mod map;
 mod merkle;
-mod task;
+mod proof;
 mod watch;
