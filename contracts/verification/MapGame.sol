@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IMapComputation} from "./computations/IMapComputation.sol";
+import {IComputationRegistry} from "./interfaces/IComputationRegistry.sol";
 import {IMapGame} from "./interfaces/IMapGame.sol";
 import {Judge} from "./libraries/Judge.sol";
 import {StandardMerkle} from "./libraries/StandardMerkle.sol";
@@ -32,12 +33,23 @@ contract MapGame is IMapGame {
     /// @notice The least share of a slashed bond that goes to the challenger, so proving a cheat always pays.
     uint16 public constant MIN_CHALLENGER_SHARE_BPS = 1000;
 
+    /// @notice The most of a slashed bond that goes to the challenger: a solver that proves its own cheat from another
+    /// address still loses at least the rest, half its bond (docs/protocol.md, "Soundness: self-proving cheater").
+    uint16 public constant MAX_CHALLENGER_SHARE_BPS = 5000;
+
+    /// @notice How many answered queries may move a commitment's challenge window: the window ends by a known time
+    /// however many queries arrive (docs/protocol.md, "Soundness: bounded query extension").
+    uint8 public constant MAX_EXTENSIONS = 3;
+
+    /// @notice The most bytes the DAO may allow a leaf's input or output (the judge's bound for every unit).
+    uint32 public constant MAX_LEAF_BYTES = uint32(Judge.MAX_UNIT_BYTES);
+
     /// @notice Basis points in a whole.
     uint16 public constant BPS = 10_000;
 
-    /// @notice The most gas a leaf may be given, so that a proof of cheat (the leaf plus ~100k of bookkeeping, plus
-    /// the 1/64 the judge must hold back) always fits in a block.
-    uint32 public constant MAX_GAS_PER_LEAF = 15_000_000;
+    /// @notice The most gas a leaf may be given: with MAX_LEAF_BYTES, the whole transaction of a proof of cheat of
+    /// the largest allowed leaf fits 2^24 gas with 10% to spare (docs/protocol.md, "Soundness: bounded units").
+    uint32 public constant MAX_GAS_PER_LEAF = uint32(Judge.MAX_GAS_PER_UNIT);
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -48,6 +60,9 @@ contract MapGame is IMapGame {
 
     /// @notice The DAO (the timelock): sets the parameters and receives its share of slashed bonds.
     address public immutable dao;
+
+    /// @inheritdoc IMapGame
+    IComputationRegistry public immutable computationRegistry;
 
     Parameters internal _parameters;
 
@@ -69,10 +84,12 @@ contract MapGame is IMapGame {
 
     /// @param token_ The token rewards and bonds are paid in.
     /// @param dao_ The DAO's timelock.
+    /// @param registry_ The registry of pure computations; tasks may name only computations registered there.
     /// @param parameters_ The initial parameters (checked like {setParameters}).
-    constructor(IERC20 token_, address dao_, Parameters memory parameters_) {
+    constructor(IERC20 token_, address dao_, IComputationRegistry registry_, Parameters memory parameters_) {
         token = token_;
         dao = dao_;
+        computationRegistry = registry_;
         _setParameters(parameters_);
     }
 
@@ -83,8 +100,8 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId) {
         Parameters memory p = _parameters;
-        if (address(spec.computation).code.length == 0) {
-            revert MapGameComputationNotAContract(address(spec.computation));
+        if (!computationRegistry.isRegistered(address(spec.computation))) {
+            revert MapGameComputationNotRegistered(address(spec.computation));
         }
         if (spec.leafCount == 0) revert MapGameZeroLeafCount();
         if (spec.gasPerLeaf == 0 || spec.gasPerLeaf > p.maxGasPerLeaf) {
@@ -104,6 +121,9 @@ contract MapGame is IMapGame {
         t.computation = spec.computation;
         t.gasPerLeaf = spec.gasPerLeaf;
         t.commitDeadline = spec.commitDeadline;
+        // Safe: at most MAX_LEAF_BYTES (32,768), checked by _setParameters.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.maxLeafBytes = uint24(p.maxLeafBytes);
         t.inputRoot = spec.inputRoot;
         t.solverBond = spec.solverBond;
         t.challengerBond = spec.challengerBond;
@@ -225,13 +245,21 @@ contract MapGame is IMapGame {
         _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
         if (proof.index >= t.leafCount) revert MapGameIndexOutOfRange(proof.index, t.leafCount);
+        // An input over the bound is the buyer's fault and is never judged (a solver checks the inputs before it
+        // claims). An output over it needs no check: the judge never outputs that much, so it is a cheat.
+        uint256 maxLeafBytes = t.maxLeafBytes;
+        if (proof.input.length > maxLeafBytes) revert MapGameLeafTooLarge(proof.input.length, maxLeafBytes);
+        IMapComputation computation = t.computation;
+        if (!computationRegistry.isIntact(address(computation))) {
+            revert MapGameComputationChanged(address(computation));
+        }
         if (!StandardMerkle.verify(proof.inputProof, t.inputRoot, StandardMerkle.leaf(proof.index, proof.input))) {
             revert MapGameInvalidInputProof();
         }
         if (!StandardMerkle.verify(proof.resultProof, t.resultRoot, StandardMerkle.leaf(proof.index, proof.output))) {
             revert MapGameInvalidResultProof();
         }
-        bytes memory expected = Judge.leaf(t.computation, proof.input, t.gasPerLeaf);
+        bytes memory expected = Judge.leaf(computation, proof.input, t.gasPerLeaf, maxLeafBytes);
         if (keccak256(expected) == keccak256(proof.output)) revert MapGameNoCheat(taskId, proof.index);
 
         delete proofCommitBlock[commitment];
@@ -261,7 +289,7 @@ contract MapGame is IMapGame {
         _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
         if (index >= t.leafCount) revert MapGameIndexOutOfRange(index, t.leafCount);
-        if (t.openQueries == type(uint24).max) revert MapGameTooManyQueries(taskId);
+        if (t.openQueries == type(uint16).max) revert MapGameTooManyQueries(taskId);
 
         // Checked above: one below the type's maximum.
         unchecked {
@@ -297,6 +325,8 @@ contract MapGame is IMapGame {
         Task storage t = _tasks[taskId];
         if (!_isLive(q, t)) revert MapGameQueryStale(queryId);
         if (block.timestamp >= q.deadline) revert MapGameDeadlinePassed(q.deadline);
+        // An honest output is never longer (the judge would make it ""): a longer one cannot answer.
+        if (output.length > t.maxLeafBytes) revert MapGameLeafTooLarge(output.length, t.maxLeafBytes);
         uint256 index = q.index;
         if (!StandardMerkle.verify(resultProof, t.resultRoot, StandardMerkle.leaf(index, output))) {
             revert MapGameInvalidResultProof();
@@ -307,14 +337,19 @@ contract MapGame is IMapGame {
         unchecked {
             t.openQueries -= 1;
         }
-        // The answer shows data the challenger may now check: leave it a response window to prove a cheat.
+        // The answer shows data the challenger may now check: leave it a response window to prove a cheat, but only
+        // MAX_EXTENSIONS times a commitment, so that queries cannot hold an honest solver's reward for ever.
         uint40 challengeEnd = t.deadline;
         uint256 minEnd = block.timestamp + _parameters.responseWindow;
-        if (minEnd > challengeEnd) {
+        if (minEnd > challengeEnd && t.extensions < MAX_EXTENSIONS) {
             // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
             // forge-lint: disable-next-line(unsafe-typecast)
             challengeEnd = uint40(minEnd);
             t.deadline = challengeEnd;
+            // Checked just above: below MAX_EXTENSIONS.
+            unchecked {
+                t.extensions += 1;
+            }
         }
         emit QueryAnswered(queryId, taskId, index, output, challengeEnd);
 
@@ -409,6 +444,7 @@ contract MapGame is IMapGame {
         t.solver = address(0);
         t.status = TaskStatus.Open;
         t.openQueries = 0;
+        t.extensions = 0;
         emit SolverSlashed(taskId, t.round, solver, challenger, toChallenger, toDao);
 
         token.safeTransfer(challenger, toChallenger + refund_);
@@ -432,13 +468,18 @@ contract MapGame is IMapGame {
         if (p.responseWindow < MIN_WINDOW || p.responseWindow > MAX_WINDOW) {
             revert MapGameResponseWindowOutOfRange(p.responseWindow, MIN_WINDOW, MAX_WINDOW);
         }
-        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > BPS) {
-            revert MapGameChallengerShareBpsOutOfRange(p.challengerShareBps, MIN_CHALLENGER_SHARE_BPS, BPS);
+        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > MAX_CHALLENGER_SHARE_BPS) {
+            revert MapGameChallengerShareBpsOutOfRange(
+                p.challengerShareBps, MIN_CHALLENGER_SHARE_BPS, MAX_CHALLENGER_SHARE_BPS
+            );
         }
         if (p.minSolverBond == 0) revert MapGameMinSolverBondOutOfRange(0, 1, type(uint96).max);
         if (p.minChallengerBond == 0) revert MapGameMinChallengerBondOutOfRange(0, 1, type(uint96).max);
         if (p.maxGasPerLeaf == 0 || p.maxGasPerLeaf > MAX_GAS_PER_LEAF) {
             revert MapGameMaxGasPerLeafOutOfRange(p.maxGasPerLeaf, 1, MAX_GAS_PER_LEAF);
+        }
+        if (p.maxLeafBytes == 0 || p.maxLeafBytes > MAX_LEAF_BYTES) {
+            revert MapGameMaxLeafBytesOutOfRange(p.maxLeafBytes, 1, MAX_LEAF_BYTES);
         }
         _parameters = p;
         emit ParametersSet(p);

@@ -45,11 +45,13 @@ contract MockJudgeRecorder {
     event LeafJudged(address indexed computation, bytes input, uint256 gasLimit, bytes output);
     event StepJudged(address indexed computation, bytes state, uint256 gasLimit, bytes next);
 
-    function judgeLeaf(IMapComputation computation, bytes calldata input, uint256 gasLimit) external {
-        emit LeafJudged(address(computation), input, gasLimit, Judge.leaf(computation, input, gasLimit));
+    function judgeLeaf(IMapComputation computation, bytes calldata input, uint256 gasLimit, uint256 maxBytes) external {
+        emit LeafJudged(address(computation), input, gasLimit, Judge.leaf(computation, input, gasLimit, maxBytes));
     }
 
-    function judgeStep(IChainComputation computation, bytes calldata state, uint256 gasLimit) external {
-        emit StepJudged(address(computation), state, gasLimit, Judge.step(computation, state, gasLimit));
+    function judgeStep(IChainComputation computation, bytes calldata state, uint256 gasLimit, uint256 maxBytes)
+        external
+    {
+        emit StepJudged(address(computation), state, gasLimit, Judge.step(computation, state, gasLimit, maxBytes));
     }
 }

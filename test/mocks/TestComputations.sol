@@ -88,3 +88,11 @@ contract Malformed is IMapComputation, IChainComputation {
         }
     }
 }
+
+/// @notice Outputs `n` zero bytes for the input `abi.encode(n)`: a leaf whose output length the test chooses, to
+/// cross the task's byte bound.
+contract LongOutput is IMapComputation {
+    function compute(bytes calldata input) external pure returns (bytes memory) {
+        return new bytes(abi.decode(input, (uint256)));
+    }
+}

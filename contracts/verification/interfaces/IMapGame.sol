@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IMapComputation} from "../computations/IMapComputation.sol";
+import {IComputationRegistry} from "./IComputationRegistry.sol";
 
 /// @title The verification game for map tasks
 /// @notice A buyer posts a task of independent leaves; one solver claims it with a bond and commits the Merkle root
@@ -59,17 +60,21 @@ interface IMapGame {
     }
 
     /// @notice A task as stored. Six slots; the fields written after posting share slots written at posting.
+    /// @param maxLeafBytes The most bytes a leaf's input or output may have: the DAO's bound when the task was posted
+    /// (docs/protocol.md, "Soundness: bounded units"). The judge treats a longer output as malformed (`""`).
     /// @param deadline While Claimed: the time the solver must commit by. While Committed: the end of the
     /// challenge window (extended so a challenger has `responseWindow` after the last answer).
     /// @param round How many claims the task has seen; names the live commitment, so that a query or a proof of an
     /// earlier commitment cannot touch a later one.
     /// @param openQueries Unanswered queries against the live commitment; the task cannot finalize while any is open.
+    /// @param extensions How many answers moved the live commitment's challenge window (at most MAX_EXTENSIONS).
     struct Task {
         address buyer;
         uint96 reward;
         IMapComputation computation;
         uint32 gasPerLeaf;
         uint40 commitDeadline;
+        uint24 maxLeafBytes;
         bytes32 inputRoot;
         uint96 solverBond;
         uint96 challengerBond;
@@ -78,7 +83,8 @@ interface IMapGame {
         uint40 deadline;
         TaskStatus status;
         uint24 round;
-        uint24 openQueries;
+        uint16 openQueries;
+        uint8 extensions;
         bytes32 resultRoot;
     }
 
@@ -102,6 +108,7 @@ interface IMapGame {
     /// @param challengerShareBps The part of a slashed solver bond that goes to the challenger, in basis points; the
     /// rest goes to the DAO.
     /// @param maxGasPerLeaf The largest `gasPerLeaf` a task may fix (a leaf must be judgeable within a block).
+    /// @param maxLeafBytes The most bytes a leaf's input or output may have in tasks posted from now on.
     struct Parameters {
         uint96 minSolverBond;
         uint96 minChallengerBond;
@@ -110,6 +117,7 @@ interface IMapGame {
         uint32 responseWindow;
         uint16 challengerShareBps;
         uint32 maxGasPerLeaf;
+        uint32 maxLeafBytes;
     }
 
     /// @notice A direct proof of cheat: the input leaf and the solver's result leaf at the same index.
@@ -225,14 +233,23 @@ interface IMapGame {
     /// @notice {Parameters}' `responseWindow` is outside `[MIN_WINDOW, MAX_WINDOW]`.
     error MapGameResponseWindowOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice {Parameters}' `challengerShareBps` is outside `[MIN_CHALLENGER_SHARE_BPS, BPS]`.
+    /// @notice {Parameters}' `challengerShareBps` is outside `[MIN_CHALLENGER_SHARE_BPS, MAX_CHALLENGER_SHARE_BPS]`.
     error MapGameChallengerShareBpsOutOfRange(uint256 value, uint256 min, uint256 max);
 
     /// @notice {Parameters}' `maxGasPerLeaf` is outside `[1, MAX_GAS_PER_LEAF]`.
     error MapGameMaxGasPerLeafOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice The computation has no code.
-    error MapGameComputationNotAContract(address computation);
+    /// @notice {Parameters}' `maxLeafBytes` is outside `[1, MAX_LEAF_BYTES]`.
+    error MapGameMaxLeafBytesOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice The computation is not in the computation registry: the games judge only code checked pure.
+    error MapGameComputationNotRegistered(address computation);
+
+    /// @notice The computation's code hash is no longer the one the registry pinned.
+    error MapGameComputationChanged(address computation);
+
+    /// @notice A leaf's input or output has `length` bytes, more than the task's `max`.
+    error MapGameLeafTooLarge(uint256 length, uint256 max);
 
     /// @notice A task must have at least one leaf.
     error MapGameZeroLeafCount();
@@ -302,7 +319,7 @@ interface IMapGame {
     /// @notice The query's commitment is still live: it must be answered or timed out, not reclaimed.
     error MapGameQueryLive(uint256 queryId);
 
-    /// @notice Too many open queries against one commitment.
+    /// @notice Too many open queries against one commitment (65,535).
     error MapGameTooManyQueries(uint256 taskId);
 
     /*//////////////////////////////////////////////////////////////
@@ -380,4 +397,8 @@ interface IMapGame {
 
     /// @notice The parameters in force.
     function parameters() external view returns (Parameters memory);
+
+    /// @notice The registry of pure computations: a task may name only a computation registered there, and a leaf is
+    /// judged only while its code hash is still the pinned one.
+    function computationRegistry() external view returns (IComputationRegistry);
 }

@@ -5,6 +5,7 @@ import {MapGame} from "../../../contracts/verification/MapGame.sol";
 import {IMapComputation} from "../../../contracts/verification/computations/IMapComputation.sol";
 import {MandelbrotRow} from "../../../contracts/verification/computations/MandelbrotRow.sol";
 import {MonteCarloPi} from "../../../contracts/verification/computations/MonteCarloPi.sol";
+import {IComputationRegistry} from "../../../contracts/verification/interfaces/IComputationRegistry.sol";
 import {IMapGame} from "../../../contracts/verification/interfaces/IMapGame.sol";
 import {GasBurner, GasEcho, Malformed, Reverter, Square} from "../../mocks/TestComputations.sol";
 import {BaseTest} from "../../utils/BaseTest.sol";
@@ -53,6 +54,13 @@ abstract contract MapGameBase is BaseTest {
         gasEcho = new GasEcho();
         reverter = new Reverter();
         malformed = new Malformed();
+        // The games judge only registered (pure) computations; the test ones are pure too.
+        IComputationRegistry registry = IComputationRegistry(d.computationRegistry);
+        registry.register(address(square));
+        registry.register(address(burner));
+        registry.register(address(gasEcho));
+        registry.register(address(reverter));
+        registry.register(address(malformed));
         vm.label(d.mapGame, "MapGame");
         vm.label(d.mandelbrot, "MandelbrotRow");
         vm.label(d.monteCarlo, "MonteCarloPi");

@@ -38,7 +38,7 @@ contract MapGameFuzzTest is MapGameBase {
 
     function testFuzz_Slash_SplitsTheBondExactly(uint16 shareBps, uint96 solverBond) public {
         IMapGame.Parameters memory p = parameters();
-        p.challengerShareBps = uint16(bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), 10_000));
+        p.challengerShareBps = uint16(bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), game.MAX_CHALLENGER_SHARE_BPS()));
         asDao();
         game.setParameters(p);
         IMapGame.TaskSpec memory s = spec(square, keccak256("inputs"), 4);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IMapComputation} from "../../../../contracts/verification/computations/IMapComputation.sol";
 import {IMapGame} from "../../../../contracts/verification/interfaces/IMapGame.sol";
+import {Square} from "../../../mocks/TestComputations.sol";
 import {MerkleTrees} from "../../utils/MerkleTrees.sol";
 import {MapGameBase} from "../MapGameBase.sol";
 
@@ -56,10 +57,31 @@ contract MapGameLifecycleTest is MapGameBase {
         IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
         s.computation = IMapComputation(makeAddr("eoa"));
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameComputationNotAContract.selector, address(s.computation))
+            abi.encodeWithSelector(IMapGame.MapGameComputationNotRegistered.selector, address(s.computation))
         );
         vm.prank(buyer);
         game.post(s, "");
+    }
+
+    function test_RevertWhen_PostComputationNotRegistered() public {
+        IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
+        // The same code at a fresh address is a different computation until someone registers it.
+        s.computation = IMapComputation(address(new Square()));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMapGame.MapGameComputationNotRegistered.selector, address(s.computation))
+        );
+        vm.prank(buyer);
+        game.post(s, "");
+    }
+
+    function test_Post_SnapshotsTheLeafByteBound() public {
+        uint256 taskId = postWorld();
+        assertEq(game.task(taskId).maxLeafBytes, parameters().maxLeafBytes);
+        IMapGame.Parameters memory p = parameters();
+        p.maxLeafBytes = 64;
+        asDao();
+        game.setParameters(p);
+        assertEq(game.task(taskId).maxLeafBytes, 32_768, "a posted task keeps its bound");
     }
 
     function test_RevertWhen_PostZeroLeafCount() public {

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {MapGame} from "../../../../contracts/verification/MapGame.sol";
+import {IComputationRegistry} from "../../../../contracts/verification/interfaces/IComputationRegistry.sol";
 import {IMapGame} from "../../../../contracts/verification/interfaces/IMapGame.sol";
 import {Deploy} from "../../../../script/Deploy.s.sol";
 import {MerkleTrees} from "../../utils/MerkleTrees.sol";
@@ -57,12 +58,13 @@ contract MapGameParametersTest is MapGameBase {
     function test_RevertWhen_ConstructedWithBadParameters() public {
         IMapGame.Parameters memory p = valid();
         p.claimWindow = 0;
+        IComputationRegistry registry = game.computationRegistry();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IMapGame.MapGameClaimWindowOutOfRange.selector, 0, game.MIN_WINDOW(), game.MAX_WINDOW()
             )
         );
-        new MapGame(token, d.timelock, p);
+        new MapGame(token, d.timelock, registry, p);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -72,7 +74,7 @@ contract MapGameParametersTest is MapGameBase {
     function test_SetParameters_ByTheDao() public {
         IMapGame.Parameters memory p = valid();
         p.challengeWindow = 3 days;
-        p.challengerShareBps = 7000;
+        p.challengerShareBps = 4000;
         vm.expectEmit(address(game));
         emit IMapGame.ParametersSet(p);
         asDao();
@@ -126,9 +128,11 @@ contract MapGameParametersTest is MapGameBase {
         p.responseWindow = game.MIN_WINDOW();
         p.challengerShareBps = game.MIN_CHALLENGER_SHARE_BPS();
         p.maxGasPerLeaf = game.MAX_GAS_PER_LEAF();
+        p.maxLeafBytes = game.MAX_LEAF_BYTES();
         asDao();
         game.setParameters(p);
-        p.challengerShareBps = 10_000;
+        p.challengerShareBps = game.MAX_CHALLENGER_SHARE_BPS();
+        p.maxLeafBytes = 1;
         asDao();
         game.setParameters(p);
     }
@@ -137,15 +141,30 @@ contract MapGameParametersTest is MapGameBase {
         IMapGame.Parameters memory p = valid();
         p.challengerShareBps = game.MIN_CHALLENGER_SHARE_BPS() - 1;
         uint256 min = game.MIN_CHALLENGER_SHARE_BPS();
+        uint256 max = game.MAX_CHALLENGER_SHARE_BPS();
         expectSetParametersReverts(
             p,
             abi.encodeWithSelector(
-                IMapGame.MapGameChallengerShareBpsOutOfRange.selector, p.challengerShareBps, min, 10_000
+                IMapGame.MapGameChallengerShareBpsOutOfRange.selector, p.challengerShareBps, min, max
             )
         );
-        p.challengerShareBps = 10_001;
+        // More than half would let a solver that proves its own cheat lose less than half its bond.
+        p.challengerShareBps = uint16(max + 1);
         expectSetParametersReverts(
-            p, abi.encodeWithSelector(IMapGame.MapGameChallengerShareBpsOutOfRange.selector, 10_001, min, 10_000)
+            p, abi.encodeWithSelector(IMapGame.MapGameChallengerShareBpsOutOfRange.selector, max + 1, min, max)
+        );
+    }
+
+    function test_RevertWhen_SetParametersMaxLeafBytesOutOfRange() public {
+        IMapGame.Parameters memory p = valid();
+        p.maxLeafBytes = 0;
+        uint256 max = game.MAX_LEAF_BYTES();
+        expectSetParametersReverts(
+            p, abi.encodeWithSelector(IMapGame.MapGameMaxLeafBytesOutOfRange.selector, 0, 1, max)
+        );
+        p.maxLeafBytes = uint32(max + 1);
+        expectSetParametersReverts(
+            p, abi.encodeWithSelector(IMapGame.MapGameMaxLeafBytesOutOfRange.selector, max + 1, 1, max)
         );
     }
 

@@ -70,8 +70,8 @@ contract MapGameQueriesTest is MapGameBase {
     function test_RevertWhen_OpenQueryTooMany() public {
         bytes32 slot = bytes32(uint256(keccak256(abi.encode(taskId, uint256(4)))) + 4);
         uint256 packed = uint256(vm.load(address(game), slot));
-        vm.store(address(game), slot, bytes32(packed | (uint256(type(uint24).max) << 232)));
-        assertEq(taskOf(taskId).openQueries, type(uint24).max);
+        vm.store(address(game), slot, bytes32(packed | (uint256(type(uint16).max) << 232)));
+        assertEq(taskOf(taskId).openQueries, type(uint16).max);
         assertEq(taskOf(taskId).solver, solver, "the other fields are untouched");
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameTooManyQueries.selector, taskId));
         openQueryAs(challenger, taskId, 1);
