@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IChainComputation} from "./computations/IChainComputation.sol";
 import {IChainGame} from "./interfaces/IChainGame.sol";
+import {IComputationRegistry} from "./interfaces/IComputationRegistry.sol";
 import {Judge} from "./libraries/Judge.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -11,15 +12,18 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 /// @notice See {IChainGame} for the protocol. Money rules, in one place:
 /// - The buyer's reward is escrowed from posting until finalization (to the solver) or refund (to the buyer).
 /// - The solver's bond is held from claim until finalization (back to the solver), a forfeited claim (to the buyer),
-///   or the first dispute the solver loses (`challengerShareBps` of it to that challenger, the rest to the DAO: a
-///   solver that challenges itself through another address still loses the DAO's part).
+///   or the first dispute the solver loses (`challengerShareBps` of it to that challenger, the rest to the DAO). The
+///   share is at most half: a solver that challenges itself through other addresses still loses the DAO's part, at
+///   least half its bond (docs/protocol.md, "Soundness", rule 2).
 /// - A challenger's bond is held while its dispute runs. A challenger that wins gets it back with its share of the
 ///   slash; one that loses (by the judged step or its clock) pays it whole to the solver, who bore the dispute's cost;
 ///   one whose dispute ends because the commitment was slashed in another dispute reclaims it ({reclaimDisputeBond}).
 /// A dispute's solver moves (reveal, and the final step) and challenger moves (answer) each rewrite one packed slot,
 /// plus one hash slot for a reveal; 64 rounds decide any claim about up to 2^64-1 steps.
 /// @dev Token transfers come last in every function (checks, effects, interactions). The token is SNM, a plain
-/// OpenZeppelin ERC20 without hooks; computations are only ever `staticcall`ed by {Judge}.
+/// OpenZeppelin ERC20 without hooks; computations are registered (checked pure) and only ever `staticcall`ed by
+/// {Judge}, with the task's gas and byte bounds: the judged step of the largest unit fits one transaction
+/// (docs/protocol.md, "Soundness", rule 1).
 // Windows and clocks compare `block.timestamp`: a validator's few seconds of leeway are immaterial against windows of
 // at least five minutes and clocks of at least an hour.
 // forge-lint: disable-start(block-timestamp)
@@ -33,18 +37,32 @@ contract ChainGame is IChainGame {
     /// @notice Floors and ceilings on the DAO's parameters: whatever the DAO votes, an honest side can always play.
     /// A clock of an hour lets one side make 64 moves a block apart (12 s) with a margin of nearly five.
     uint32 public constant CLOCK_FLOOR = 1 hours;
+    /// @notice The most clock the DAO may allow: anyone can end a dispute twice this after its opening, so an honest
+    /// solver's reward and bond are free at the latest the challenge window plus twice this after its commitment.
+    uint32 public constant MAX_CLOCK = 30 days;
     /// @notice The least claim window the DAO may allow.
     uint32 public constant CLAIM_WINDOW_FLOOR = 5 minutes;
+    /// @notice The most claim or challenge window the DAO may allow.
+    uint32 public constant MAX_WINDOW = 30 days;
     /// @notice The least challenge window the DAO may allow: time for a watcher to get a transaction included (its
     /// recomputation can start at the commitment; the DAO's minimum should leave time for it, a day by default).
     uint32 public constant CHALLENGE_WINDOW_FLOOR = 10 minutes;
-    /// @notice The range of the DAO's `maxGasPerStep`: a judged step must fit in a block with room to spare.
+    /// @notice The least `maxGasPerStep` the DAO may set.
     uint32 public constant GAS_PER_STEP_FLOOR = 100_000;
-    /// @notice Upper end of the range of `maxGasPerStep`: the most gas a step may be given.
-    uint32 public constant MAX_GAS_PER_STEP = 30_000_000;
+    /// @notice Upper end of the range of `maxGasPerStep`: the most gas a step may be given, {Judge}'s bound on a unit,
+    /// so that with a state of `MAX_STATE_BYTES` the judged step fits a transaction of 2^24 gas with 10% to spare.
+    // forge-lint: disable-next-line(unsafe-typecast)
+    uint32 public constant MAX_GAS_PER_STEP = uint32(Judge.MAX_GAS_PER_UNIT);
+    /// @notice Upper end of the range of `maxStateBytes`: the most bytes a state may have, {Judge}'s bound on a unit.
+    // forge-lint: disable-next-line(unsafe-typecast)
+    uint32 public constant MAX_STATE_BYTES = uint32(Judge.MAX_UNIT_BYTES);
     /// @notice The range of `challengerShareBps`: at least a tenth of a slash rewards the watcher who proved it.
     uint16 public constant MIN_CHALLENGER_SHARE_BPS = 1000;
-    /// @notice Upper end of the range of `challengerShareBps`: the whole bond.
+    /// @notice Upper end of the range of `challengerShareBps`: half. A cheating solver that wins the dispute against
+    /// itself through another address recovers the challenger's share, so the DAO's part, at least half the bond, is
+    /// what a proven cheat costs it at least.
+    uint16 public constant MAX_CHALLENGER_SHARE_BPS = 5000;
+    /// @notice The denominator of basis points: the whole bond.
     uint16 public constant BPS = 10_000;
 
     /// @dev The phases of a dispute still running (a side to move): {timeout} and {reclaimDisputeBond} need one.
@@ -85,6 +103,8 @@ contract ChainGame is IChainGame {
     IERC20 public immutable token;
     /// @notice The DAO (its timelock): sets the parameters and receives its part of every slash.
     address public immutable dao;
+    /// @inheritdoc IChainGame
+    IComputationRegistry public immutable computationRegistry;
 
     Parameters private _parameters;
     uint64 private _taskCount;
@@ -98,10 +118,12 @@ contract ChainGame is IChainGame {
 
     /// @param token_ The token of rewards and bonds.
     /// @param dao_ The DAO's timelock.
+    /// @param registry_ The registry of computations checked pure.
     /// @param parameters_ The first parameters for new tasks.
-    constructor(IERC20 token_, address dao_, Parameters memory parameters_) {
+    constructor(IERC20 token_, address dao_, IComputationRegistry registry_, Parameters memory parameters_) {
         token = token_;
         dao = dao_;
+        computationRegistry = registry_;
         _setParameters(parameters_);
     }
 
@@ -112,8 +134,8 @@ contract ChainGame is IChainGame {
     /// @inheritdoc IChainGame
     function post(TaskSpec calldata spec, bytes calldata initialState) external returns (uint256 taskId) {
         Parameters memory p = _parameters;
-        if (address(spec.computation).code.length == 0) {
-            revert ChainGameComputationNotAContract(address(spec.computation));
+        if (!computationRegistry.isRegistered(address(spec.computation))) {
+            revert ChainGameComputationNotRegistered(address(spec.computation));
         }
         if (spec.steps == 0) revert ChainGameZeroSteps();
         if (spec.gasPerStep == 0 || spec.gasPerStep > p.maxGasPerStep) {
@@ -123,14 +145,17 @@ contract ChainGame is IChainGame {
         if (spec.challengerBond < p.minChallengerBond) {
             revert ChainGameChallengerBondTooLow(spec.challengerBond, p.minChallengerBond);
         }
-        if (spec.clock < p.minClock) revert ChainGameClockTooShort(spec.clock, p.minClock);
-        if (spec.claimWindow < p.minClaimWindow) {
-            revert ChainGameClaimWindowTooShort(spec.claimWindow, p.minClaimWindow);
+        if (spec.clock < p.minClock || spec.clock > p.maxClock) {
+            revert ChainGameClockOutOfRange(spec.clock, p.minClock, p.maxClock);
         }
-        if (spec.challengeWindow < p.minChallengeWindow) {
-            revert ChainGameChallengeWindowTooShort(spec.challengeWindow, p.minChallengeWindow);
+        if (spec.claimWindow < p.minClaimWindow || spec.claimWindow > p.maxClaimWindow) {
+            revert ChainGameClaimWindowOutOfRange(spec.claimWindow, p.minClaimWindow, p.maxClaimWindow);
+        }
+        if (spec.challengeWindow < p.minChallengeWindow || spec.challengeWindow > p.maxChallengeWindow) {
+            revert ChainGameChallengeWindowOutOfRange(spec.challengeWindow, p.minChallengeWindow, p.maxChallengeWindow);
         }
         if (spec.commitDeadline <= block.timestamp) revert ChainGameCommitDeadlineInPast(spec.commitDeadline);
+        if (initialState.length > p.maxStateBytes) revert ChainGameStateTooLarge(initialState.length, p.maxStateBytes);
 
         taskId = ++_taskCount;
         bytes32 initialHash = keccak256(initialState);
@@ -147,6 +172,8 @@ contract ChainGame is IChainGame {
         t.reward = spec.reward;
         t.solverBond = spec.solverBond;
         t.commitDeadline = spec.commitDeadline;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.maxStateBytes = uint24(p.maxStateBytes); // <= MAX_STATE_BYTES = 2^15 (checked by _setParameters)
         t.challengerBond = spec.challengerBond;
         t.initialHash = initialHash;
         emit TaskPosted(taskId, msg.sender, spec, initialHash, initialState);
@@ -315,10 +342,17 @@ contract ChainGame is IChainGame {
         // The step is the solver's move: once its clock is out, only the timeout decides.
         if (block.timestamp > _runsOutAt(g)) revert ChainGameClockExpired(disputeId);
 
+        // An honest solver's states are all within the bound (the initial state was checked at posting and the judge
+        // halts a step that returns a longer one), so a longer agreed state is one only a cheater could have revealed.
+        if (preimage.length > t.maxStateBytes) revert ChainGameStateTooLarge(preimage.length, t.maxStateBytes);
         bytes32 loHash = d.hashes[g.hashSlots & 3];
         bytes32 preimageHash = keccak256(preimage);
         if (preimageHash != loHash) revert ChainGameWrongPreimage(loHash, preimageHash);
-        bytes32 nextHash = keccak256(Judge.step(t.computation, preimage, t.gasPerStep));
+        IChainComputation computation = t.computation;
+        if (!computationRegistry.isIntact(address(computation))) {
+            revert ChainGameComputationChanged(address(computation));
+        }
+        bytes32 nextHash = keccak256(Judge.step(computation, preimage, t.gasPerStep, t.maxStateBytes));
         bool solverRight = nextHash == d.hashes[g.hashSlots >> 2];
         emit StepJudged(disputeId, g.lo, nextHash, solverRight);
 
@@ -426,7 +460,7 @@ contract ChainGame is IChainGame {
         } else {
             address challenger = d.challenger;
             uint256 bond = t.solverBond;
-            // bond < 2^96 and share <= 10^4: the product cannot overflow.
+            // bond < 2^96 and share <= 5 * 10^3: the product cannot overflow.
             uint256 toChallenger = bond * t.challengerShareBps / BPS;
             uint256 toDao = bond - toChallenger;
             d.game.phase = DisputePhase.ChallengerWon;
@@ -525,22 +559,39 @@ contract ChainGame is IChainGame {
         return bytes32(uint256(1) << uint8(p));
     }
 
-    /// @dev Checks every field against the range the contract guarantees to honest parties, in the struct's order.
+    /// @dev Checks every field against the range the contract guarantees to honest parties, in the struct's order (a
+    /// maximum's range starts at its minimum, checked first).
     function _setParameters(Parameters memory p) private {
         if (p.minSolverBond == 0) revert ChainGameMinSolverBondOutOfRange(0, 1, type(uint96).max);
         if (p.minChallengerBond == 0) revert ChainGameMinChallengerBondOutOfRange(0, 1, type(uint96).max);
-        if (p.minClock < CLOCK_FLOOR) revert ChainGameMinClockOutOfRange(p.minClock, CLOCK_FLOOR, type(uint32).max);
-        if (p.minClaimWindow < CLAIM_WINDOW_FLOOR) {
-            revert ChainGameMinClaimWindowOutOfRange(p.minClaimWindow, CLAIM_WINDOW_FLOOR, type(uint32).max);
+        if (p.minClock < CLOCK_FLOOR || p.minClock > MAX_CLOCK) {
+            revert ChainGameMinClockOutOfRange(p.minClock, CLOCK_FLOOR, MAX_CLOCK);
         }
-        if (p.minChallengeWindow < CHALLENGE_WINDOW_FLOOR) {
-            revert ChainGameMinChallengeWindowOutOfRange(p.minChallengeWindow, CHALLENGE_WINDOW_FLOOR, type(uint32).max);
+        if (p.maxClock < p.minClock || p.maxClock > MAX_CLOCK) {
+            revert ChainGameMaxClockOutOfRange(p.maxClock, p.minClock, MAX_CLOCK);
+        }
+        if (p.minClaimWindow < CLAIM_WINDOW_FLOOR || p.minClaimWindow > MAX_WINDOW) {
+            revert ChainGameMinClaimWindowOutOfRange(p.minClaimWindow, CLAIM_WINDOW_FLOOR, MAX_WINDOW);
+        }
+        if (p.maxClaimWindow < p.minClaimWindow || p.maxClaimWindow > MAX_WINDOW) {
+            revert ChainGameMaxClaimWindowOutOfRange(p.maxClaimWindow, p.minClaimWindow, MAX_WINDOW);
+        }
+        if (p.minChallengeWindow < CHALLENGE_WINDOW_FLOOR || p.minChallengeWindow > MAX_WINDOW) {
+            revert ChainGameMinChallengeWindowOutOfRange(p.minChallengeWindow, CHALLENGE_WINDOW_FLOOR, MAX_WINDOW);
+        }
+        if (p.maxChallengeWindow < p.minChallengeWindow || p.maxChallengeWindow > MAX_WINDOW) {
+            revert ChainGameMaxChallengeWindowOutOfRange(p.maxChallengeWindow, p.minChallengeWindow, MAX_WINDOW);
         }
         if (p.maxGasPerStep < GAS_PER_STEP_FLOOR || p.maxGasPerStep > MAX_GAS_PER_STEP) {
             revert ChainGameMaxGasPerStepOutOfRange(p.maxGasPerStep, GAS_PER_STEP_FLOOR, MAX_GAS_PER_STEP);
         }
-        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > BPS) {
-            revert ChainGameChallengerShareBpsOutOfRange(p.challengerShareBps, MIN_CHALLENGER_SHARE_BPS, BPS);
+        if (p.maxStateBytes == 0 || p.maxStateBytes > MAX_STATE_BYTES) {
+            revert ChainGameMaxStateBytesOutOfRange(p.maxStateBytes, 1, MAX_STATE_BYTES);
+        }
+        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > MAX_CHALLENGER_SHARE_BPS) {
+            revert ChainGameChallengerShareBpsOutOfRange(
+                p.challengerShareBps, MIN_CHALLENGER_SHARE_BPS, MAX_CHALLENGER_SHARE_BPS
+            );
         }
         _parameters = p;
         emit ParametersSet(p);

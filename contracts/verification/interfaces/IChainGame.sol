@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IChainComputation} from "../computations/IChainComputation.sol";
+import {IComputationRegistry} from "./IComputationRegistry.sol";
 
 /// @title The chain tasks' verification game
 /// @notice A buyer escrows a reward for running a chain computation N steps from an initial state. One solver claims
@@ -41,15 +42,18 @@ interface IChainGame {
     }
 
     /// @notice What a buyer posts. Every duration is in seconds.
-    /// @param computation The chain computation (a contract implementing {IChainComputation}).
+    /// @param computation The chain computation (a contract implementing {IChainComputation}), registered in the
+    /// {computationRegistry}.
     /// @param steps N, the number of steps from the initial state to the final one (1 to 2^64-1).
     /// @param gasPerStep The exact gas one step is given by the judge; a step that needs more halts.
     /// @param reward Escrowed at posting; paid to the solver at finalization.
     /// @param solverBond Posted by the solver at claim.
     /// @param challengerBond Posted by each challenger when opening a dispute.
-    /// @param clock Each side's total time budget in each dispute.
-    /// @param claimWindow How long a claimer has to commit (and never past `commitDeadline`).
-    /// @param challengeWindow How long, from the commitment, disputes may be opened.
+    /// @param clock Each side's total time budget in each dispute (within the DAO's `minClock` and `maxClock`).
+    /// @param claimWindow How long a claimer has to commit, and never past `commitDeadline` (within the DAO's
+    /// `minClaimWindow` and `maxClaimWindow`).
+    /// @param challengeWindow How long, from the commitment, disputes may be opened (within the DAO's
+    /// `minChallengeWindow` and `maxChallengeWindow`).
     /// @param commitDeadline The time after which no claim or commitment is accepted and the buyer may be refunded.
     struct TaskSpec {
         IChainComputation computation;
@@ -84,10 +88,11 @@ interface IChainGame {
         uint32 round; // the number of commitments slashed so far; a dispute belongs to one round
         uint32 openDisputes; // disputes of the current round not yet decided
         uint32 challengeWindow;
-        // slot 3
+        // slot 3: fixed at posting
         uint96 reward;
         uint96 solverBond;
         uint40 commitDeadline;
+        uint24 maxStateBytes; // the DAO's bound on a state's bytes when the task was posted
         // slot 4
         uint96 challengerBond;
         uint40 claimedAt;
@@ -125,18 +130,29 @@ interface IChainGame {
     /// @param minSolverBond The least solver bond a task may ask for: what a stalling solver loses at least.
     /// @param minChallengerBond The least challenger bond a task may ask for: what a stalling challenger loses at least.
     /// @param minClock The least clock a task may give each side: enough for an honest side to make all 64 moves.
+    /// @param maxClock The most clock a task may give each side: a dispute can be ended twice this after its opening,
+    /// so it bounds how long disputes keep an honest solver's reward and bond locked.
     /// @param minClaimWindow The least claim window a task may set.
+    /// @param maxClaimWindow The most claim window a task may set.
     /// @param minChallengeWindow The least challenge window a task may set.
-    /// @param maxGasPerStep The most gas a step may be given, so that the judged step fits in a block.
+    /// @param maxChallengeWindow The most challenge window a task may set: the longest an undisputed honest solver waits
+    /// to be paid.
+    /// @param maxGasPerStep The most gas a step may be given, so that the judged step fits in one transaction.
+    /// @param maxStateBytes The most bytes a state may have (the initial state, and every state a step returns: a
+    /// longer one halts the chain), so that the judged step fits in one transaction.
     /// @param challengerShareBps The winning challenger's share of a slashed solver bond, in basis points; the rest
-    /// goes to the DAO.
+    /// goes to the DAO. At most half, so that a solver proving its own cheat still loses half its bond.
     struct Parameters {
         uint96 minSolverBond;
         uint96 minChallengerBond;
         uint32 minClock;
+        uint32 maxClock;
         uint32 minClaimWindow;
+        uint32 maxClaimWindow;
         uint32 minChallengeWindow;
+        uint32 maxChallengeWindow;
         uint32 maxGasPerStep;
+        uint32 maxStateBytes;
         uint16 challengerShareBps;
     }
 
@@ -150,18 +166,30 @@ interface IChainGame {
     error ChainGameMinSolverBondOutOfRange(uint256 value, uint256 min, uint256 max);
     /// @notice {Parameters}' `minChallengerBond` is outside `[min, max]`: zero, and a staller would pay nothing.
     error ChainGameMinChallengerBondOutOfRange(uint256 value, uint256 min, uint256 max);
-    /// @notice {Parameters}' `minClock` is outside `[CLOCK_FLOOR, max]`.
+    /// @notice {Parameters}' `minClock` is outside `[CLOCK_FLOOR, MAX_CLOCK]`.
     error ChainGameMinClockOutOfRange(uint256 value, uint256 min, uint256 max);
-    /// @notice {Parameters}' `minClaimWindow` is outside `[CLAIM_WINDOW_FLOOR, max]`.
+    /// @notice {Parameters}' `maxClock` is outside `[minClock, MAX_CLOCK]`.
+    error ChainGameMaxClockOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `minClaimWindow` is outside `[CLAIM_WINDOW_FLOOR, MAX_WINDOW]`.
     error ChainGameMinClaimWindowOutOfRange(uint256 value, uint256 min, uint256 max);
-    /// @notice {Parameters}' `minChallengeWindow` is outside `[CHALLENGE_WINDOW_FLOOR, max]`.
+    /// @notice {Parameters}' `maxClaimWindow` is outside `[minClaimWindow, MAX_WINDOW]`.
+    error ChainGameMaxClaimWindowOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `minChallengeWindow` is outside `[CHALLENGE_WINDOW_FLOOR, MAX_WINDOW]`.
     error ChainGameMinChallengeWindowOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `maxChallengeWindow` is outside `[minChallengeWindow, MAX_WINDOW]`.
+    error ChainGameMaxChallengeWindowOutOfRange(uint256 value, uint256 min, uint256 max);
     /// @notice {Parameters}' `maxGasPerStep` is outside `[GAS_PER_STEP_FLOOR, MAX_GAS_PER_STEP]`.
     error ChainGameMaxGasPerStepOutOfRange(uint256 value, uint256 min, uint256 max);
-    /// @notice {Parameters}' `challengerShareBps` is outside `[MIN_CHALLENGER_SHARE_BPS, BPS]`.
+    /// @notice {Parameters}' `maxStateBytes` is outside `[1, MAX_STATE_BYTES]`.
+    error ChainGameMaxStateBytesOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice {Parameters}' `challengerShareBps` is outside `[MIN_CHALLENGER_SHARE_BPS, MAX_CHALLENGER_SHARE_BPS]`.
     error ChainGameChallengerShareBpsOutOfRange(uint256 value, uint256 min, uint256 max);
-    /// @notice The computation has no code.
-    error ChainGameComputationNotAContract(address computation);
+    /// @notice The computation is not registered in the {computationRegistry}: its code was never checked pure.
+    error ChainGameComputationNotRegistered(address computation);
+    /// @notice The computation's code hash is no longer the one the {computationRegistry} pinned: it cannot be judged.
+    error ChainGameComputationChanged(address computation);
+    /// @notice A state (the initial state at posting, a preimage at judgement) is longer than the task's bound.
+    error ChainGameStateTooLarge(uint256 length, uint256 max);
     /// @notice A task must have at least one step.
     error ChainGameZeroSteps();
     /// @notice gasPerStep is zero or above the DAO's maximum.
@@ -170,12 +198,12 @@ interface IChainGame {
     error ChainGameSolverBondTooLow(uint256 bond, uint256 minimum);
     /// @notice The challenger bond is below the DAO's minimum.
     error ChainGameChallengerBondTooLow(uint256 bond, uint256 minimum);
-    /// @notice The task's clock is below the DAO's minimum.
-    error ChainGameClockTooShort(uint256 clock, uint256 minimum);
-    /// @notice The task's claim window is below the DAO's minimum.
-    error ChainGameClaimWindowTooShort(uint256 claimWindow, uint256 minimum);
-    /// @notice The task's challenge window is below the DAO's minimum.
-    error ChainGameChallengeWindowTooShort(uint256 challengeWindow, uint256 minimum);
+    /// @notice The task's clock is outside the DAO's `[minClock, maxClock]`.
+    error ChainGameClockOutOfRange(uint256 clock, uint256 minimum, uint256 maximum);
+    /// @notice The task's claim window is outside the DAO's `[minClaimWindow, maxClaimWindow]`.
+    error ChainGameClaimWindowOutOfRange(uint256 claimWindow, uint256 minimum, uint256 maximum);
+    /// @notice The task's challenge window is outside the DAO's `[minChallengeWindow, maxChallengeWindow]`.
+    error ChainGameChallengeWindowOutOfRange(uint256 challengeWindow, uint256 minimum, uint256 maximum);
     /// @notice The commit deadline is not in the future.
     error ChainGameCommitDeadlineInPast(uint256 commitDeadline);
     /// @notice The call is not allowed in the task's `current` status. `expectedStatuses` has bit `1 << uint8(s)` set
@@ -258,7 +286,9 @@ interface IChainGame {
                                FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Posts a task and escrows `spec.reward` from the caller (approve it first).
+    /// @notice Posts a task and escrows `spec.reward` from the caller (approve it first). The computation must be
+    /// registered, the initial state at most the DAO's `maxStateBytes` long (the task keeps that bound), and every
+    /// term within the DAO's bounds.
     /// @return taskId Ids start at 1.
     function post(TaskSpec calldata spec, bytes calldata initialState) external returns (uint256 taskId);
 
@@ -282,8 +312,10 @@ interface IChainGame {
     /// @notice The challenger agrees or disagrees with the revealed midpoint hash.
     function answer(uint256 disputeId, bool agree) external;
 
-    /// @notice Anyone has the one step left judged, from `preimage`, the state whose hash both sides agree on.
-    /// @dev Needs gas for the task's `gasPerStep` (times 64/63) on top of the call's own; see {Judge}.
+    /// @notice Anyone has the one step left judged, from `preimage`, the state whose hash both sides agree on (at most
+    /// the task's `maxStateBytes` long). A step that returns a longer state halts, as one that reverts.
+    /// @dev Needs gas for the task's `gasPerStep` (times 64/63) on top of the call's own; see {Judge}. Reverts with
+    /// {ChainGameComputationChanged} if the computation's code is no longer the registered one.
     function judgeStep(uint256 disputeId, bytes calldata preimage) external;
 
     /// @notice Anyone ends a dispute whose side to move has run out of time; that side loses.
@@ -303,6 +335,10 @@ interface IChainGame {
 
     /// @notice The parameters in force for new tasks.
     function parameters() external view returns (Parameters memory);
+
+    /// @notice The registry of computations checked pure: a task may name only a registered computation, and a step
+    /// is judged only while the computation's code hash is the pinned one.
+    function computationRegistry() external view returns (IComputationRegistry);
 
     /// @notice A task as stored.
     function task(uint256 taskId) external view returns (Task memory);

@@ -66,7 +66,7 @@ contract ChainGameFuzzTest is ChainGameBase {
 
     function testFuzz_Slash_MovesExactlyTheSolversBond(uint96 bond, uint16 shareBps) public {
         bond = uint96(bound(bond, parameters.minSolverBond, 1000 ether));
-        shareBps = uint16(bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), game.BPS()));
+        shareBps = uint16(bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), game.MAX_CHALLENGER_SHARE_BPS()));
         IChainGame.Parameters memory p = parameters;
         p.challengerShareBps = shareBps;
         vm.prank(d.timelock);
@@ -101,9 +101,42 @@ contract ChainGameFuzzTest is ChainGameBase {
         spec = _spec(10);
         spec.clock = uint32(bound(clock, 0, parameters.minClock - 1));
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameClockTooShort.selector, spec.clock, parameters.minClock)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
         );
         _post(spec, _state(0));
+    }
+
+    function testFuzz_Post_RefusesTermsAboveTheDaosMaximums(uint32 clock, uint32 challengeWindow, uint16 extraBytes)
+        public
+    {
+        IChainGame.TaskSpec memory spec = _spec(10);
+        spec.clock = uint32(bound(clock, parameters.maxClock + 1, type(uint32).max));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
+        );
+        _post(spec, _state(0));
+
+        spec = _spec(10);
+        spec.challengeWindow = uint32(bound(challengeWindow, parameters.maxChallengeWindow + 1, type(uint32).max));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameChallengeWindowOutOfRange.selector,
+                spec.challengeWindow,
+                parameters.minChallengeWindow,
+                parameters.maxChallengeWindow
+            )
+        );
+        _post(spec, _state(0));
+
+        uint256 length = parameters.maxStateBytes + bound(extraBytes, 1, 4096);
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, length, parameters.maxStateBytes)
+        );
+        _post(_spec(10), new bytes(length));
     }
 
     function testFuzz_Challenge_OnlyInsideTheWindow(uint32 wait) public {

@@ -269,7 +269,7 @@ contract ChainGameScenariosTest is ChainGameBase {
     }
 
     function test_GasBurner_HaltsWhateverGasTheCallerSends() public {
-        (uint256 id, bytes memory seed) = _haltingDispute(new GasBurner());
+        (uint256 id, bytes memory seed) = _haltingDispute(IChainComputation(_registered(address(new GasBurner()))));
 
         // Not enough gas to give the step all of its 1,000,000: the judge refuses instead of judging a short step.
         vm.expectPartialRevert(Judge.JudgeInsufficientGas.selector);
@@ -288,7 +288,7 @@ contract ChainGameScenariosTest is ChainGameBase {
     }
 
     function test_GasBurner_SolverClaimingProgressLoses() public {
-        GasBurner burner = new GasBurner();
+        GasBurner burner = GasBurner(_registered(address(new GasBurner())));
         IChainGame.TaskSpec memory spec = _spec(1);
         spec.computation = burner;
         spec.gasPerStep = 1_000_000;
@@ -300,13 +300,13 @@ contract ChainGameScenariosTest is ChainGameBase {
     }
 
     function test_Reverter_Halts() public {
-        (uint256 id, bytes memory seed) = _haltingDispute(new Reverter());
+        (uint256 id, bytes memory seed) = _haltingDispute(IChainComputation(_registered(address(new Reverter()))));
         game.judgeStep(id, seed);
         assertEq(uint8(_phase(id)), uint8(IChainGame.DisputePhase.SolverWon));
     }
 
     function test_MalformedReturn_Halts() public {
-        (uint256 id, bytes memory seed) = _haltingDispute(new Malformed());
+        (uint256 id, bytes memory seed) = _haltingDispute(IChainComputation(_registered(address(new Malformed()))));
         game.judgeStep(id, seed);
         assertEq(uint8(_phase(id)), uint8(IChainGame.DisputePhase.SolverWon));
     }

@@ -410,6 +410,28 @@ contract ChainGameDisputesTest is ChainGameBase {
         game.judgeStep(id, _state(601));
     }
 
+    function test_RevertWhen_JudgeStepPreimageOverTheTasksBound() public {
+        uint256 id = _open();
+        _bisect(id, 600, NEVER, 0);
+        uint256 max = game.task(taskId).maxStateBytes;
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, max + 1, max));
+        game.judgeStep(id, new bytes(max + 1));
+    }
+
+    function test_RevertWhen_JudgeStepComputationChanged() public {
+        uint256 id = _open();
+        _bisect(id, 600, NEVER, 0);
+        // The registry refuses code that could change itself; a chain that changed it anyway (here, a cheat code) leaves
+        // a step nobody can judge: the step is the solver's move, so the solver loses by its clock.
+        vm.etch(address(counter), address(keccakChain).code);
+        assertFalse(registry.isIntact(address(counter)));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameComputationChanged.selector, address(counter)));
+        game.judgeStep(id, _state(600));
+        skip(parameters.minClock + 1);
+        game.timeout(id);
+        assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.ChallengerWon));
+    }
+
     function test_RevertWhen_JudgeStepAfterSolverClockRanOut() public {
         uint256 id = _open();
         _bisect(id, 600, NEVER, 0);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IChainComputation} from "../../../../contracts/verification/computations/IChainComputation.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
+import {CounterChain} from "../../../mocks/TestComputations.sol";
 import {ChainGameBase} from "../utils/ChainGameBase.sol";
 
 /// @notice A task's life without disputes: post, claim, commit, forfeit, finalize, refund; every revert.
@@ -38,6 +39,7 @@ contract ChainGameTasksTest is ChainGameBase {
         assertEq(t.solverBond, spec.solverBond);
         assertEq(t.challengerBond, spec.challengerBond);
         assertEq(t.commitDeadline, spec.commitDeadline);
+        assertEq(t.maxStateBytes, parameters.maxStateBytes);
         assertEq(t.initialHash, _trueHash(0));
         assertEq(t.solver, address(0));
         assertEq(t.finalHash, bytes32(0));
@@ -58,9 +60,47 @@ contract ChainGameTasksTest is ChainGameBase {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.computation = IChainComputation(makeAddr("eoa"));
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameComputationNotAContract.selector, address(spec.computation))
+            abi.encodeWithSelector(IChainGame.ChainGameComputationNotRegistered.selector, address(spec.computation))
         );
         _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostComputationNotRegistered() public {
+        // The same code as the registered counter, at another address: only a registered address may be named.
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.computation = new CounterChain();
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainGame.ChainGameComputationNotRegistered.selector, address(spec.computation))
+        );
+        _post(spec, _state(0));
+        _registered(address(spec.computation));
+        _post(spec, _state(0));
+    }
+
+    function test_Post_StateOfExactlyTheBound() public {
+        uint256 id = _post(_spec(STEPS), new bytes(parameters.maxStateBytes));
+        assertEq(game.task(id).initialHash, keccak256(new bytes(parameters.maxStateBytes)));
+    }
+
+    function test_RevertWhen_PostStateOneByteOverTheBound() public {
+        uint256 max = parameters.maxStateBytes;
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, max + 1, max));
+        _post(_spec(STEPS), new bytes(max + 1));
+    }
+
+    function test_Post_SnapshotsTheStateBound() public {
+        IChainGame.Parameters memory p = parameters;
+        p.maxStateBytes = 64;
+        vm.prank(d.timelock);
+        game.setParameters(p);
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, 65, 64));
+        _post(_spec(STEPS), new bytes(65));
+        uint256 id = _post(_spec(STEPS), new bytes(64));
+        // A later bound binds new tasks only.
+        p.maxStateBytes = 1;
+        vm.prank(d.timelock);
+        game.setParameters(p);
+        assertEq(game.task(id).maxStateBytes, 64);
     }
 
     function test_RevertWhen_PostZeroSteps() public {
@@ -115,8 +155,23 @@ contract ChainGameTasksTest is ChainGameBase {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.clock = parameters.minClock - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameClockTooShort.selector, spec.clock, parameters.minClock)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
         );
+        _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostClockAboveMaximum() public {
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.clock = parameters.maxClock + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
+        );
+        _post(spec, _state(0));
+        spec.clock = parameters.maxClock;
         _post(spec, _state(0));
     }
 
@@ -125,9 +180,28 @@ contract ChainGameTasksTest is ChainGameBase {
         spec.claimWindow = parameters.minClaimWindow - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameClaimWindowTooShort.selector, spec.claimWindow, parameters.minClaimWindow
+                IChainGame.ChainGameClaimWindowOutOfRange.selector,
+                spec.claimWindow,
+                parameters.minClaimWindow,
+                parameters.maxClaimWindow
             )
         );
+        _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostClaimWindowAboveMaximum() public {
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.claimWindow = parameters.maxClaimWindow + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClaimWindowOutOfRange.selector,
+                spec.claimWindow,
+                parameters.minClaimWindow,
+                parameters.maxClaimWindow
+            )
+        );
+        _post(spec, _state(0));
+        spec.claimWindow = parameters.maxClaimWindow;
         _post(spec, _state(0));
     }
 
@@ -136,11 +210,28 @@ contract ChainGameTasksTest is ChainGameBase {
         spec.challengeWindow = parameters.minChallengeWindow - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameChallengeWindowTooShort.selector,
+                IChainGame.ChainGameChallengeWindowOutOfRange.selector,
                 spec.challengeWindow,
-                parameters.minChallengeWindow
+                parameters.minChallengeWindow,
+                parameters.maxChallengeWindow
             )
         );
+        _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostChallengeWindowAboveMaximum() public {
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.challengeWindow = parameters.maxChallengeWindow + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameChallengeWindowOutOfRange.selector,
+                spec.challengeWindow,
+                parameters.minChallengeWindow,
+                parameters.maxChallengeWindow
+            )
+        );
+        _post(spec, _state(0));
+        spec.challengeWindow = parameters.maxChallengeWindow;
         _post(spec, _state(0));
     }
 

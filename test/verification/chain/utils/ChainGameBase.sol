@@ -4,17 +4,19 @@ pragma solidity ^0.8.24;
 import {ChainGame} from "../../../../contracts/verification/ChainGame.sol";
 import {KeccakChain} from "../../../../contracts/verification/computations/KeccakChain.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
+import {IComputationRegistry} from "../../../../contracts/verification/interfaces/IComputationRegistry.sol";
 import {CounterChain} from "../../../mocks/TestComputations.sol";
 import {BaseTest} from "../../../utils/BaseTest.sol";
 
 /// @notice The market deployed through the deploy script (BaseTest), the chain game and funded, labelled actors, and
 /// helpers that play chain tasks and bisection disputes over a {CounterChain}, whose honest state at any step is
-/// known in closed form.
+/// known in closed form. Every computation a test names is registered first ({_registered}), as a task requires.
 abstract contract ChainGameBase is BaseTest {
     uint64 internal constant NEVER = type(uint64).max;
     uint256 internal constant FUNDS = 1_000_000 ether;
 
     ChainGame internal game;
+    IComputationRegistry internal registry;
     KeccakChain internal keccakChain;
     CounterChain internal counter;
     IChainGame.Parameters internal parameters;
@@ -26,8 +28,9 @@ abstract contract ChainGameBase is BaseTest {
     function setUp() public virtual override {
         super.setUp();
         game = ChainGame(d.chainGame);
+        registry = IComputationRegistry(d.computationRegistry);
         keccakChain = KeccakChain(d.keccakChain);
-        counter = new CounterChain();
+        counter = CounterChain(_registered(address(new CounterChain())));
         parameters = game.parameters();
         vm.label(d.chainGame, "ChainGame");
         vm.label(d.keccakChain, "KeccakChain");
@@ -42,6 +45,12 @@ abstract contract ChainGameBase is BaseTest {
     /*//////////////////////////////////////////////////////////////
                                  TASKS
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Registers `computation` in the deployment's registry (checks its code pure) and returns it.
+    function _registered(address computation) internal returns (address) {
+        registry.register(computation);
+        return computation;
+    }
 
     function _fund(address who) internal {
         fund(who, FUNDS);
