@@ -109,7 +109,7 @@ async fn a_stalling_solver_loses_by_its_clock() {
     assert_eq!(sent, vec!["chain:timeout:1".to_owned()]);
     let d = chain.dispute(1).await;
     assert_eq!(d.phase, 5, "ChallengerWon");
-    assert_eq!(chain.chain_task(task).await.status, 1);
+    assert_eq!(chain.chain_task(task).await.status, ChainTaskStatus::Open);
     bot.pass().await.unwrap();
     assert_eq!(m.disputes_live.load(Ordering::Relaxed), 0);
     assert_eq!(m.least_clock_remaining.load(Ordering::Relaxed), -1);
