@@ -10,7 +10,7 @@ use alloy::primitives::aliases::{U40, U96};
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::sol_types::SolValue as _;
-use sonm_bindings::enums::IChainGame::DisputePhase;
+pub use sonm_bindings::enums::IChainGame::DisputePhase;
 pub use sonm_bindings::enums::IChainGame::TaskStatus as ChainTaskStatus;
 pub use sonm_bindings::enums::IMapGame::{QueryStatus, TaskStatus};
 use sonm_bindings::{ChainGame, IChainGame, IMapGame, MapGame, SonmToken};
