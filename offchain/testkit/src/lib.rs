@@ -7,8 +7,9 @@
 //!   loaded from it for every test ([`Chain`]), so tests are independent and run in parallel. Its functions panic
 //!   with a message on failure, as test code does.
 //!
-//! With the `mocks` feature, [`mocks`] binds the misbehaving test computations of `test/mocks/ExecutorMocks.sol`
-//! (a gas burner, a reverter, a computation returning malformed data, ...), once for every Rust test.
+//! With the `mocks` feature, `mocks` binds the Solidity test computations (the misbehaving ones of
+//! `test/mocks/TestComputations.sol`: a gas burner, a reverter, a computation returning malformed data; and the
+//! executor's of `test/mocks/ExecutorMocks.sol`), once for every Rust test.
 //!
 //! The crate sits under the crates that use it: it imports only `sonm-bindings`, never a role client, the
 //! watcher or the CLI.
