@@ -50,9 +50,9 @@ pub struct ChainTaskInfo {
     pub claim_window: u32,
     /// No claim or commitment at or after this time; the buyer may be refunded from then on.
     pub commit_deadline: u64,
-    /// Slashed commitments so far.
-    pub epoch: u32,
-    /// Disputes of this epoch not yet decided.
+    /// Which commitment is live: the commitments slashed so far.
+    pub round: u32,
+    /// Disputes of this round not yet decided.
     pub open_disputes: u32,
     /// Hash of the initial state.
     pub initial_hash: B256,
@@ -81,8 +81,8 @@ pub struct DisputeInfo {
     pub challenger: Address,
     /// The task.
     pub task: u64,
-    /// The commitment's epoch.
-    pub epoch: u32,
+    /// The round of the commitment it is about.
+    pub round: u32,
     /// Where it is.
     pub phase: DisputePhase,
     /// Highest agreed step.
@@ -106,11 +106,11 @@ pub struct DisputeInfo {
 }
 
 impl DisputeInfo {
-    /// Whether the dispute is over (a side won, or it was dismissed).
+    /// Whether the dispute is over (a side won, or the challenger reclaimed the bond).
     pub fn decided(&self) -> bool {
         matches!(
             self.phase,
-            DisputePhase::SolverWon | DisputePhase::ChallengerWon | DisputePhase::Dismissed
+            DisputePhase::SolverWon | DisputePhase::ChallengerWon | DisputePhase::Reclaimed
         )
     }
 }
@@ -213,7 +213,7 @@ impl ChainTasks {
             claimed_at: t.claimedAt.to::<u64>(),
             claim_window: t.claimWindow,
             commit_deadline: t.commitDeadline.to::<u64>(),
-            epoch: t.epoch,
+            round: t.round,
             open_disputes: t.openDisputes,
             initial_hash: t.initialHash,
             final_hash: t.finalHash,
@@ -255,7 +255,7 @@ impl ChainTasks {
             id,
             challenger: d.challenger,
             task: d.taskId,
-            epoch: d.epoch,
+            round: d.round,
             phase,
             lo: d.lo,
             hi: d.hi,
@@ -563,26 +563,29 @@ impl ChainTasks {
     }
 
     /// Anyone: ends a dispute whose commitment was slashed in another dispute, returning the challenger's bond.
-    pub async fn dismiss(&self, dispute: u64) -> Result<B256> {
+    pub async fn reclaim_dispute_bond(&self, dispute: u64) -> Result<B256> {
         let d = self.dispute(dispute).await?;
         if d.decided() {
             return Err(AgentError::WrongState(format!(
-                "dispute {dispute} is {}: dismissing needs a running dispute (Reveal, Answer or Step)",
+                "dispute {dispute} is {}: reclaiming its bond needs a running dispute (Reveal, Answer or Step)",
                 d.phase
             )));
         }
         let t = self.task(d.task).await?;
-        if t.epoch == d.epoch {
+        if t.round == d.round {
             return Err(AgentError::WrongState(format!(
-                "dispute {dispute} is about chain task {}'s live commitment: it ends by play or timeout, not dismissal",
+                "dispute {dispute} is about chain task {}'s live commitment: it ends by play or timeout, its bond cannot be reclaimed",
                 d.task
             )));
         }
         let r = self
             .client
-            .send("dismiss", self.game.dismiss(U256::from(dispute)))
+            .send(
+                "reclaimDisputeBond",
+                self.game.reclaimDisputeBond(U256::from(dispute)),
+            )
             .await?;
-        info!(dispute, task = d.task, challenger = %d.challenger, "dispute dismissed");
+        info!(dispute, task = d.task, challenger = %d.challenger, "dispute bond reclaimed");
         Ok(r.transaction_hash)
     }
 

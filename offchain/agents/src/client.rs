@@ -102,11 +102,6 @@ impl Client {
         self.chain_id
     }
 
-    /// The RPC URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// The deployment read for this chain.
     pub fn deployment(&self) -> &Deployment {
         &self.deployment

@@ -252,10 +252,10 @@ impl MapTasks {
     pub async fn task(&self, id: u64) -> Result<TaskInfo> {
         let t = self
             .game
-            .getTask(U256::from(id))
+            .task(U256::from(id))
             .call()
             .await
-            .map_err(|e| self.client.classify("getTask", &e))?;
+            .map_err(|e| self.client.classify("task", &e))?;
         let info = TaskInfo::new(id, t)?;
         if info.status == TaskStatus::None {
             return Err(AgentError::Invalid(format!(
@@ -499,7 +499,7 @@ impl MapTasks {
             .await?;
         let r = self
             .client
-            .send("expireClaim", self.game.expireClaim(U256::from(id)))
+            .send("forfeitClaim", self.game.forfeitClaim(U256::from(id)))
             .await?;
         info!(task = id, solver = %info.solver, "claim forfeited");
         Ok(r.transaction_hash)
@@ -509,10 +509,10 @@ impl MapTasks {
     async fn query(&self, id: u64) -> Result<IMapGame::Query> {
         let q = self
             .game
-            .getQuery(U256::from(id))
+            .query(U256::from(id))
             .call()
             .await
-            .map_err(|e| self.client.classify("getQuery", &e))?;
+            .map_err(|e| self.client.classify("query", &e))?;
         if q.status == QueryStatus::None {
             return Err(AgentError::Invalid(format!("query {id} does not exist")));
         }
@@ -785,13 +785,13 @@ impl MapTasks {
         Ok(r.transaction_hash)
     }
 
-    /// The game's parameters: (min solver bond, min challenger bond, claim window, challenge window).
-    pub async fn params(&self) -> Result<IMapGame::Params> {
+    /// The game's parameters (bond minimums, windows, challenger share, gas cap).
+    pub async fn parameters(&self) -> Result<IMapGame::Parameters> {
         self.game
-            .params()
+            .parameters()
             .call()
             .await
-            .map_err(|e| self.client.classify("params", &e))
+            .map_err(|e| self.client.classify("parameters", &e))
     }
 }
 

@@ -118,7 +118,8 @@ pub fn one_line(err: &(dyn StdError + 'static)) -> String {
 }
 
 fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
-    // The enum a `bytes32 expectedStates` bitmap is over (OpenZeppelin's and our convention: bit `1 << state`).
+    // The enum a `bytes32 expected...` bitmap (`expectedStates`, `expectedStatuses`, `expectedPhases`) is over
+    // (OpenZeppelin Governor's convention, and ours: bit `1 << state`).
     let state_enum = error
         .inputs
         .iter()
@@ -146,7 +147,7 @@ fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
                 }
             }
             (None, DynSolValue::FixedBytes(bits, 32))
-                if param.name.ends_with("States") && state_enum.is_some() =>
+                if param.name.starts_with("expected") && state_enum.is_some() =>
             {
                 let variants = state_enum.unwrap_or_default();
                 let bits = U256::from_be_bytes(bits.0);
@@ -237,7 +238,7 @@ fn panic_reason(code: U256) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{HubWallet, JudgeHarness, SonmToken};
+    use crate::{ChainGame, HubWallet, JudgeHarness, MapGame, SonmToken};
     use alloy::primitives::{Address, B256, address};
     use alloy::sol_types::{SolError as _, SolInterface as _};
 
@@ -348,6 +349,30 @@ mod tests {
             Some("None")
         );
         assert_eq!(enum_variants("NoSuchEnum"), None);
+    }
+
+    #[test]
+    fn names_the_status_and_the_statuses_a_game_call_expects() {
+        let data = MapGame::MapGameUnexpectedTaskStatus {
+            taskId: U256::from(7),
+            current: 2,
+            expectedStatuses: B256::from(U256::from(1 << 3)),
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "MapGameUnexpectedTaskStatus(taskId: 7, current: IMapGame.TaskStatus.Claimed, expectedStatuses: {Committed})"
+        );
+        let data = ChainGame::ChainGameUnexpectedDisputePhase {
+            disputeId: U256::from(1),
+            current: 4,
+            expectedPhases: B256::from(U256::from(0x0e)),
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "ChainGameUnexpectedDisputePhase(disputeId: 1, current: IChainGame.DisputePhase.SolverWon, expectedPhases: {Reveal, Answer, Step})"
+        );
     }
 
     #[test]

@@ -79,7 +79,7 @@ enum Cmd {
     /// Chain tasks: post, claim, commit, forfeit a lapsed claim, show, list, finalize, refund.
     #[command(subcommand)]
     Chain(cmd::chain::ChainCmd),
-    /// Disputes over chain tasks: open, show, play the bisection moves, timeout, dismiss.
+    /// Disputes over chain tasks: open, show, play the bisection moves, timeout, reclaim a dispute bond.
     #[command(subcommand)]
     Dispute(cmd::chain::DisputeCmd),
     /// The watcher/challenger bot: recompute every commitment, prove cheats, play disputes, defend this key's solver.

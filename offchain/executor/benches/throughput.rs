@@ -5,11 +5,9 @@
 //! `node_modules/.bin` (`make toolchain`). Each figure is the best of a few runs; no criterion.
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use alloy::network::EthereumWallet;
-use alloy::node_bindings::Anvil;
 use alloy::primitives::{Address, Bytes, U256, keccak256};
 use alloy::providers::{DynProvider, Provider as _, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
@@ -22,8 +20,6 @@ mod native;
 use native::View;
 
 const RUNS: usize = 3;
-/// anvil's startup deadline: generous, a loaded CI machine can take more than alloy's default 10 s.
-const STARTUP_MS: u64 = 60_000;
 /// Gas per keccak step: far more than the ~1,100 it needs.
 const KECCAK_GAS: u64 = 50_000;
 
@@ -40,17 +36,6 @@ fn best(mut f: impl FnMut()) -> Duration {
 
 fn per_sec(n: u64, t: Duration) -> f64 {
     n as f64 / t.as_secs_f64()
-}
-
-fn anvil() -> Anvil {
-    let on_path = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("anvil").is_file()));
-    if on_path {
-        Anvil::new().timeout(STARTUP_MS)
-    } else {
-        Anvil::at(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/anvil"))
-            .timeout(STARTUP_MS)
-    }
 }
 
 struct Row {
@@ -238,9 +223,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio");
-    let anvil = anvil()
-        .try_spawn()
-        .expect("anvil starts (run `make toolchain`)");
+    let anvil = sonm_testkit::devnet::spawn_anvil(&sonm_testkit::repo(), 31337)
+        .unwrap_or_else(|e| panic!("{e}"));
     let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))

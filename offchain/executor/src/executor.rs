@@ -372,15 +372,7 @@ fn bytecode(role: &'static str, address: Address, code: Bytes) -> Result<Bytecod
 mod tests {
     use super::*;
     use sonm_bindings::KeccakChain;
-
-    /// `JUMPDEST PUSH0 JUMP`: loops until the gas is gone.
-    const BURNER: &[u8] = &[0x5b, 0x5f, 0x56];
-    /// `PUSH0 PUSH0 REVERT`.
-    const REVERTER: &[u8] = &[0x5f, 0x5f, 0xfd];
-    /// Returns 64 bytes `(0x40, 1)`: an ABI `bytes` with a wrong offset.
-    const MALFORMED: &[u8] = &[
-        0x60, 0x40, 0x5f, 0x52, 0x60, 0x01, 0x60, 0x20, 0x52, 0x60, 0x40, 0x5f, 0xf3,
-    ];
+    use sonm_testkit::mocks::{GasBurner, Malformed, Reverter};
     /// Returns its calldata unchanged (`CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY CALLDATASIZE PUSH0 RETURN`): the
     /// selector in front shifts every word, so the offset is wrong and the output malformed.
     const ECHO: &[u8] = &[0x36, 0x5f, 0x5f, 0x37, 0x36, 0x5f, 0xf3];
@@ -473,13 +465,14 @@ mod tests {
 
     #[test]
     fn burning_reverting_and_malformed_computations_output_nothing_or_halt() {
+        // The misbehaving test computations (`test/mocks/TestComputations.sol`), and a bare echo.
         for (name, code) in [
-            ("burner", BURNER),
-            ("reverter", REVERTER),
-            ("malformed", MALFORMED),
-            ("echo", ECHO),
+            ("burner", GasBurner::DEPLOYED_BYTECODE.clone()),
+            ("reverter", Reverter::DEPLOYED_BYTECODE.clone()),
+            ("malformed", Malformed::DEPLOYED_BYTECODE.clone()),
+            ("echo", Bytes::from_static(ECHO)),
         ] {
-            let exec = Executor::new(Bytes::from_static(code)).expect("code");
+            let exec = Executor::new(code).expect("code");
             for gas in [0, 21, 50_000, 3_000_000] {
                 assert_eq!(
                     exec.leaf(b"input", gas).expect("leaf"),
@@ -497,7 +490,7 @@ mod tests {
 
     #[test]
     fn the_executor_is_reusable_after_any_outcome() {
-        let burner = Executor::new(Bytes::from_static(BURNER)).expect("code");
+        let burner = Executor::new(GasBurner::DEPLOYED_BYTECODE.clone()).expect("code");
         let exec = keccak_chain();
         for _ in 0..3 {
             assert_eq!(burner.leaf(b"", 1_000_000).expect("leaf"), Bytes::new());

@@ -85,11 +85,11 @@ impl Watcher {
             .index
             .disputes
             .values()
-            .any(|d| d.task == id && d.epoch == t.epoch && d.challenger == me)
+            .any(|d| d.task == id && d.round == t.round && d.challenger == me)
         {
             return Ok(());
         }
-        let key = format!("chain:challenge:{id}:{}", t.epoch);
+        let key = format!("chain:challenge:{id}:{}", t.round);
         if self.sender.sent(&key) {
             return Ok(());
         }
@@ -132,7 +132,7 @@ impl Watcher {
         {
             return Ok(());
         }
-        let key = format!("chain:finalize:{id}:{}", t.epoch);
+        let key = format!("chain:finalize:{id}:{}", t.round);
         let data = self.chain.finalize(U256::from(id)).calldata().clone();
         let game = *self.chain.address();
         self.send(&key, "finalize", game, data, at.head).await?;
@@ -223,13 +223,17 @@ impl Watcher {
                 .await,
         )?;
         let game = *self.chain.address();
-        if t.epoch != d.epoch {
+        if t.round != d.round {
             // The commitment was slashed in another dispute: take the bond back.
             if challenger {
-                let data = self.chain.dismiss(U256::from(id)).calldata().clone();
+                let data = self
+                    .chain
+                    .reclaimDisputeBond(U256::from(id))
+                    .calldata()
+                    .clone();
                 self.send(
-                    &format!("chain:dismiss:{id}"),
-                    "dismiss",
+                    &format!("chain:reclaimDisputeBond:{id}"),
+                    "reclaimDisputeBond",
                     game,
                     data,
                     at.head,

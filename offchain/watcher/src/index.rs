@@ -67,7 +67,7 @@ pub(crate) struct ChainCommit {
 pub(crate) struct DisputeEntry {
     pub task: u64,
     pub challenger: Address,
-    pub epoch: u32,
+    pub round: u32,
     pub open: bool,
 }
 
@@ -276,7 +276,7 @@ impl Index {
                         DisputeEntry {
                             task,
                             challenger: e.challenger,
-                            epoch: u32::try_from(e.epoch).unwrap_or(u32::MAX),
+                            round: u32::try_from(e.round).unwrap_or(u32::MAX),
                             open: true,
                         },
                     );
@@ -287,8 +287,8 @@ impl Index {
                     self.close_dispute(e.disputeId);
                 }
             }
-            t if t == C::DisputeDismissed::SIGNATURE_HASH => {
-                if let Some(e) = decode::<C::DisputeDismissed>(log) {
+            t if t == C::DisputeBondReclaimed::SIGNATURE_HASH => {
+                if let Some(e) = decode::<C::DisputeBondReclaimed>(log) {
                     self.close_dispute(e.disputeId);
                 }
             }

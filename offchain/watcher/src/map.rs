@@ -178,9 +178,9 @@ impl Watcher {
     /// Re-reads the task at the confirmed block: is this commitment still live and open to challenges?
     async fn live_map_task(&self, id: u64, round: u32, at: At) -> Result<Option<IMapGame::Task>> {
         let t = self.rpc_result(
-            "getTask",
+            "task",
             self.map
-                .getTask(U256::from(id))
+                .task(U256::from(id))
                 .block(at.safe.into())
                 .call()
                 .await,
@@ -301,9 +301,9 @@ impl Watcher {
             return Ok(());
         }
         let query = self.rpc_result(
-            "getQuery",
+            "query",
             self.map
-                .getQuery(U256::from(qid))
+                .query(U256::from(qid))
                 .block(at.safe.into())
                 .call()
                 .await,
@@ -515,9 +515,9 @@ impl Watcher {
             return Ok(());
         }
         let t = self.rpc_result(
-            "getTask",
+            "task",
             self.map
-                .getTask(U256::from(id))
+                .task(U256::from(id))
                 .block(at.safe.into())
                 .call()
                 .await,

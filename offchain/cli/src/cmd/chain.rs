@@ -184,7 +184,7 @@ impl ChainShowArgs {
     async fn run(self, g: &Global) -> Result<Output> {
         let t = spin("reading the task", game(g).await?.task(self.task)).await?;
         let text = format!(
-            "chain task  {}\nstatus      {}\nbuyer       {}\ncomputation {}\nsteps       {} ({} gas each)\nreward      {} SNM (solver bond {}, challenger bond {})\nsolver      {}\nfinal hash  {}\ndisputes    {} open (epoch {})",
+            "chain task  {}\nstatus      {}\nbuyer       {}\ncomputation {}\nsteps       {} ({} gas each)\nreward      {} SNM (solver bond {}, challenger bond {})\nsolver      {}\nfinal hash  {}\ndisputes    {} open (round {})",
             t.id,
             t.status,
             t.buyer,
@@ -197,7 +197,7 @@ impl ChainShowArgs {
             t.solver,
             t.final_hash,
             t.open_disputes,
-            t.epoch
+            t.round
         );
         Ok(Output::new(text, serde_json::to_value(&t)?))
     }
@@ -269,9 +269,9 @@ pub(crate) enum DisputeCmd {
     Play(DisputePlayArgs),
     /// End a dispute whose side to move ran out of time.
     Timeout(DisputeTimeoutArgs),
-    /// End a dispute whose commitment was slashed in another dispute, returning the challenger's bond (anyone may
-    /// send this).
-    Dismiss(DisputeDismissArgs),
+    /// Return a dispute's bond to its challenger once the commitment it is about was slashed in another dispute
+    /// (anyone may send this).
+    ReclaimDisputeBond(ReclaimDisputeBondArgs),
 }
 
 impl DisputeCmd {
@@ -281,7 +281,7 @@ impl DisputeCmd {
             Self::Show(a) => a.run(g).await,
             Self::Play(a) => a.run(g).await,
             Self::Timeout(a) => a.run(g).await,
-            Self::Dismiss(a) => a.run(g).await,
+            Self::ReclaimDisputeBond(a) => a.run(g).await,
         }
     }
 }
@@ -379,17 +379,21 @@ impl DisputeTimeoutArgs {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct DisputeDismissArgs {
+pub(crate) struct ReclaimDisputeBondArgs {
     /// The dispute id.
     dispute: u64,
 }
 
-impl DisputeDismissArgs {
+impl ReclaimDisputeBondArgs {
     async fn run(self, g: &Global) -> Result<Output> {
         let dispute = self.dispute;
-        let tx = spin("dismissing", game(g).await?.dismiss(dispute)).await?;
+        let tx = spin(
+            "reclaiming the dispute bond",
+            game(g).await?.reclaim_dispute_bond(dispute),
+        )
+        .await?;
         Ok(Output::new(
-            format!("dispute {dispute} dismissed: the challenger's bond went back (tx {tx})"),
+            format!("dispute {dispute}: its bond went back to its challenger (tx {tx})"),
             json!({"dispute": dispute, "tx": tx}),
         ))
     }

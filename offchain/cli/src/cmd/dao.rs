@@ -195,7 +195,7 @@ pub(crate) enum ProposeAction {
         hub: Address,
     },
     /// New terms for new hub wallets (unset ones keep their current value).
-    HubParams {
+    HubParameters {
         /// Registration freeze, SNM.
         #[arg(long, value_parser = parse_amount)]
         freeze: Option<U256>,
@@ -214,7 +214,7 @@ pub(crate) enum ProposeAction {
         expropriation_freeze: Option<u32>,
     },
     /// New rating terms.
-    RatingParams {
+    RatingParameters {
         /// SNM.
         #[arg(long, value_parser = parse_amount)]
         minimum_stake: U256,
@@ -223,7 +223,7 @@ pub(crate) enum ProposeAction {
         lock_period: u64,
     },
     /// New map game parameters (unset ones keep their current value).
-    MapParams {
+    MapParameters {
         /// SNM.
         #[arg(long, value_parser = parse_amount)]
         min_solver_bond: Option<U256>,
@@ -242,7 +242,7 @@ pub(crate) enum ProposeAction {
         max_gas_per_leaf: Option<u32>,
     },
     /// New chain game parameters for new tasks (unset ones keep their current value).
-    ChainParams {
+    ChainParameters {
         /// SNM.
         #[arg(long, value_parser = parse_amount)]
         min_solver_bond: Option<U256>,
@@ -278,7 +278,7 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
         ProposeAction::Suspect { hub } => Action::Suspect { hub },
         ProposeAction::Rehab { hub } => Action::Rehab { hub },
         ProposeAction::Ban { hub } => Action::Ban { hub },
-        ProposeAction::HubParams {
+        ProposeAction::HubParameters {
             freeze,
             lock_bps,
             dao_fee_bps,
@@ -297,14 +297,14 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             p.expropriationFreeze = expropriation_freeze.unwrap_or(p.expropriationFreeze);
             Action::HubParameters(p)
         }
-        ProposeAction::RatingParams {
+        ProposeAction::RatingParameters {
             minimum_stake,
             lock_period,
         } => Action::RatingParameters {
             minimum_stake,
             lock_period: U256::from(lock_period),
         },
-        ProposeAction::MapParams {
+        ProposeAction::MapParameters {
             min_solver_bond,
             min_challenger_bond,
             claim_window,
@@ -313,7 +313,7 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             challenger_share_bps,
             max_gas_per_leaf,
         } => {
-            let mut p = member.map_params().await?;
+            let mut p = member.map_parameters().await?;
             if let Some(v) = min_solver_bond {
                 p.minSolverBond = u96(v)?;
             }
@@ -325,9 +325,9 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             p.responseWindow = response_window.unwrap_or(p.responseWindow);
             p.challengerShareBps = challenger_share_bps.unwrap_or(p.challengerShareBps);
             p.maxGasPerLeaf = max_gas_per_leaf.unwrap_or(p.maxGasPerLeaf);
-            Action::MapParams(p)
+            Action::MapParameters(p)
         }
-        ProposeAction::ChainParams {
+        ProposeAction::ChainParameters {
             min_solver_bond,
             min_challenger_bond,
             min_clock,
@@ -336,7 +336,7 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             max_gas_per_step,
             challenger_share_bps,
         } => {
-            let mut p = member.chain_params().await?;
+            let mut p = member.chain_parameters().await?;
             if let Some(v) = min_solver_bond {
                 p.minSolverBond = u96(v)?;
             }
@@ -348,7 +348,7 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             p.minChallengeWindow = min_challenge_window.unwrap_or(p.minChallengeWindow);
             p.maxGasPerStep = max_gas_per_step.unwrap_or(p.maxGasPerStep);
             p.challengerShareBps = challenger_share_bps.unwrap_or(p.challengerShareBps);
-            Action::ChainParams(p)
+            Action::ChainParameters(p)
         }
     })
 }

@@ -214,7 +214,7 @@ impl PostArgs {
         };
         client.require_contract(computation, "computation").await?;
         let data = read_inputs(&self.inputs)?;
-        let params = tasks.params().await?;
+        let params = tasks.parameters().await?;
         let spec = PostSpec {
             computation,
             gas_per_leaf: self.gas_per_leaf,

@@ -87,7 +87,7 @@ async fn dao_suspects_a_hub_through_a_full_proposal() {
     // Parameter proposals target the right contract, with the current values as the base.
     let proposed = chain.ok(
         holder,
-        &["dao", "propose", "chain-params", "--min-clock", "7200"],
+        &["dao", "propose", "chain-parameters", "--min-clock", "7200"],
     );
     let shown = chain.ok(None, &["dao", "show", s(&proposed, "proposal")]);
     let deployment: serde_json::Value =

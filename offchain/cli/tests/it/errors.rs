@@ -24,9 +24,7 @@ fn deploy_prints_every_address_from_the_deployments_file() {
             "{name} not deployed"
         );
         assert!(
-            t.deploy_stdout
-                .to_lowercase()
-                .contains(&address.to_lowercase()),
+            t.log.to_lowercase().contains(&address.to_lowercase()),
             "{name} not printed"
         );
     }

@@ -12,16 +12,18 @@ use alloy::primitives::{B256, Bytes, U256};
 use alloy::providers::Provider;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use sonm_bindings::enums::IChainGame::DisputePhase;
+use sonm_bindings::enums::IMapGame::TaskStatus;
 use sonm_bindings::{
     ChainGame, IChainGame, IMapGame, JudgeHarness, KeccakChain, MandelbrotRow, MapGame, SonmToken,
-    decode_revert, enum_variants, revert_data,
+    decode_revert, revert_data,
 };
 use sonm_executor::{ChainSpec, Executor};
 use sonm_merkle::{BuildOptions, IndexedTree};
 
-use crate::common::mocks::{MockChainHaltsLater, MockHashRepeat};
 use crate::common::{provider_for, spawn};
 use crate::native::View;
+use sonm_testkit::mocks::{MockChainHaltsLater, MockHashRepeat};
 
 /// Sends a transaction and waits for it to succeed; a revert fails the test with the decoded custom error.
 async fn send<P: Provider, D: CallDecoder>(call: CallBuilder<P, D>) {
@@ -36,10 +38,7 @@ async fn send<P: Provider, D: CallDecoder>(call: CallBuilder<P, D>) {
 }
 
 fn phase_name(phase: u8) -> &'static str {
-    enum_variants("IChainGame.DisputePhase")
-        .and_then(|names| names.get(usize::from(phase)))
-        .copied()
-        .unwrap_or("?")
+    DisputePhase::try_from(phase).map_or("?", DisputePhase::name)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -241,7 +240,7 @@ async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
     let token = SonmToken::deploy(solver.clone(), me, supply)
         .await
         .expect("deploy SonmToken");
-    let params = IMapGame::Params {
+    let params = IMapGame::Parameters {
         minSolverBond: U96::from(1),
         minChallengerBond: U96::from(1),
         claimWindow: 600,
@@ -365,10 +364,8 @@ async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
         }
         if forged.is_some() {
             // Proven: the solver was slashed and the task reopened.
-            let status = game.getTask(task).call().await.expect("task").status;
-            let status =
-                enum_variants("IMapGame.TaskStatus").expect("declared")[usize::from(status)];
-            assert_eq!(status, "Open");
+            let status = game.task(task).call().await.expect("task").status;
+            assert_eq!(status, TaskStatus::Open);
         }
         match forged {
             Some(i) => {

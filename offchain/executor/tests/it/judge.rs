@@ -8,11 +8,10 @@ use rand::{Rng, SeedableRng};
 use sonm_bindings::{JudgeHarness, KeccakChain};
 use sonm_executor::{ChainSpec, Executor, ExecutorError};
 
-use crate::common::mocks::{
-    MockChainHaltsLater, MockHashRepeat, MockJudgeRecorder, MockMapGasBurner, MockMapMalformed,
-    MockMapReverter,
-};
 use crate::common::spawn;
+use sonm_testkit::mocks::{
+    GasBurner, Malformed, MockChainHaltsLater, MockHashRepeat, MockJudgeRecorder, Reverter,
+};
 
 struct Judges {
     provider: DynProvider,
@@ -212,15 +211,15 @@ async fn the_gas_boundary_is_the_same_to_the_unit() {
 async fn burning_reverting_and_malformed_leaves_output_nothing_everywhere() {
     let (_anvil, provider) = spawn();
     let judges = Judges::deploy(provider.clone()).await;
-    let burner = *MockMapGasBurner::deploy(provider.clone())
+    let burner = *GasBurner::deploy(provider.clone())
         .await
         .expect("deploy")
         .address();
-    let reverter = *MockMapReverter::deploy(provider.clone())
+    let reverter = *Reverter::deploy(provider.clone())
         .await
         .expect("deploy")
         .address();
-    let malformed = *MockMapMalformed::deploy(provider.clone())
+    let malformed = *Malformed::deploy(provider.clone())
         .await
         .expect("deploy")
         .address();

@@ -32,7 +32,11 @@ async fn killed_between_commit_and_reveal_the_bot_reveals_once_after_restart() {
         .unwrap();
     let sent = drive(&mut second, 5).await;
     assert_eq!(sent, vec![format!("map:proveCheat:{task}:1:3")]);
-    assert_eq!(chain.map_task(task).await.status, 1, "slashed");
+    assert_eq!(
+        chain.map_task(task).await.status,
+        TaskStatus::Open,
+        "slashed"
+    );
     drop(second);
 
     // A third life finds nothing to do and sends nothing.
@@ -93,7 +97,7 @@ async fn a_commit_signed_but_never_broadcast_is_rebroadcast_not_resigned() {
         vec![format!("map:proveCheat:{task}:1:5")],
         "nothing signed twice"
     );
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
     assert_eq!(chain.nonce(BOT).await, 2);
 }
 
@@ -128,21 +132,21 @@ async fn the_bot_rides_out_an_rpc_outage() {
         .to_owned();
     let dump = chain.dir.join("anvil-state.hex");
     std::fs::write(&dump, &state).unwrap();
-    let Chain {
+    let Chain(sonm_testkit::Chain {
         anvil,
         dir,
         deployment,
         ..
-    } = chain;
+    }) = chain;
     drop(anvil);
     tokio::time::sleep(Duration::from_secs(20)).await;
     let anvil = spawn_anvil(Some(port));
-    let back = Chain {
+    let back = Chain(sonm_testkit::Chain {
         anvil,
         deployments,
         deployment,
         dir,
-    };
+    });
     let loaded: serde_json::Value = back
         .rpc("anvil_loadState", serde_json::json!([state]))
         .await;
@@ -154,7 +158,7 @@ async fn the_bot_rides_out_an_rpc_outage() {
     back.solve_map(task, &inputs, &[2], false).await;
     let mut slashed = false;
     for _ in 0..160 {
-        if back.map_task(task).await.status == 1 {
+        if back.map_task(task).await.status == TaskStatus::Open {
             slashed = true;
             break;
         }
@@ -222,7 +226,7 @@ async fn a_reorg_under_the_confirmation_depth_makes_no_wrong_move() {
     assert_eq!(m.cheats_found.load(Ordering::Relaxed), 0);
     assert_eq!(m.commitments_checked.load(Ordering::Relaxed), 1);
     assert_eq!(chain.nonce(BOT).await, 0);
-    assert_eq!(chain.map_task(task).await.status, 3);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Committed);
 }
 
 /// The watcher as a process of its own, for the SIGKILL test: this test binary, run with `SONM_WATCHER_CHILD`
@@ -337,7 +341,7 @@ async fn killed_with_sigkill_at_any_point_the_bot_finishes_exactly_once() {
     let child = Child::start(&chain, &state);
     wait_for("the slash", async || {
         chain.mine(1).await;
-        chain.map_task(task).await.status == 1
+        chain.map_task(task).await.status == TaskStatus::Open
     })
     .await;
     // Let it settle, then check nothing more was sent.
@@ -375,7 +379,7 @@ async fn with_a_confirmation_depth_the_bot_acts_once_the_commitment_is_deep_enou
     }
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[1], format!("map:proveCheat:{task}:1:2"));
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
     assert_eq!(
         chain.nonce(BOT).await,
         2,
