@@ -49,6 +49,10 @@ const CONTRACTS: &[(&str, &str)] = &[
         "The judge, callable: one map leaf or chain step under the task's gas semantics.",
     ),
     (
+        "ComputationRegistry",
+        "The computations whose code is checked pure (an opcode allow-list) and whose code hash is pinned.",
+    ),
+    (
         "MapGame",
         "The verification game for map tasks: post, claim, commit, challenge, finalize.",
     ),
