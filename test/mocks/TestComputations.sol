@@ -96,3 +96,23 @@ contract LongOutput is IMapComputation {
         return new bytes(abi.decode(input, (uint256)));
     }
 }
+
+/// @notice The largest unit a map task may hold (docs/protocol.md, "Soundness", rule 1): a leaf that spends all but
+/// `RESERVE` of the gas it is given, then outputs its input with the first byte plus one (wrapping). Judged with
+/// `MAX_GAS_PER_LEAF` on an input of `MAX_LEAF_BYTES`, its output is as long as the bound allows: the judgement that
+/// must fit one transaction. The map twin of the chain tests' `LargestStep`.
+contract LargestLeaf is IMapComputation {
+    /// @dev Enough to copy a 32 KiB input and return it.
+    uint256 internal constant RESERVE = 200_000;
+
+    function compute(bytes calldata input) external view returns (bytes memory output) {
+        output = input;
+        while (gasleft() > RESERVE) {}
+        if (output.length != 0) {
+            // A byte plus one wraps at 0xff: the leaf never reverts.
+            unchecked {
+                output[0] = bytes1(uint8(output[0]) + 1);
+            }
+        }
+    }
+}
