@@ -42,11 +42,7 @@ contract JudgeHarness {
         uint256 gasLimit,
         uint256 maxStateBytes,
         uint256 count
-    )
-        external
-        view
-        returns (bytes memory next, uint256 done)
-    {
+    ) external view returns (bytes memory next, uint256 done) {
         next = state;
         uint256 base;
         assembly ("memory-safe") {

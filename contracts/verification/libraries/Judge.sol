@@ -40,8 +40,7 @@ library Judge {
         returns (bytes memory output)
     {
         bool ok;
-        (ok, output) =
-            _judge(address(computation), IMapComputation.compute.selector, input, gasLimit, maxOutputBytes);
+        (ok, output) = _judge(address(computation), IMapComputation.compute.selector, input, gasLimit, maxOutputBytes);
         if (!ok) output = "";
     }
 
