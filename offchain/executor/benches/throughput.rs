@@ -22,6 +22,8 @@ use native::View;
 const RUNS: usize = 3;
 /// Gas per keccak step: far more than the ~1,100 it needs.
 const KECCAK_GAS: u64 = 50_000;
+/// The byte bound on a state or a leaf's output: the largest a task may have (`Judge.MAX_UNIT_BYTES`).
+const MAX_BYTES: u32 = 32_768;
 
 fn best(mut f: impl FnMut()) -> Duration {
     (0..RUNS)
@@ -86,7 +88,7 @@ fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Add
     let exec = Executor::new(KeccakChain::DEPLOYED_BYTECODE.clone()).expect("artifact");
     let t = best(|| {
         let run = exec
-            .run_chain(b"seed", ChainSpec::new(STEPS, KECCAK_GAS))
+            .run_chain(b"seed", ChainSpec::new(STEPS, KECCAK_GAS, MAX_BYTES))
             .expect("run");
         black_box(run.final_hash());
     });
@@ -104,7 +106,12 @@ fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Add
             let mut state = Bytes::from_static(b"seed");
             for _ in 0..CALLS {
                 state = harness
-                    .step(computation, state, U256::from(KECCAK_GAS))
+                    .step(
+                        computation,
+                        state,
+                        U256::from(KECCAK_GAS),
+                        U256::from(MAX_BYTES),
+                    )
                     .call()
                     .await
                     .expect("eth_call");
@@ -123,6 +130,7 @@ fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Add
                         computation,
                         state,
                         U256::from(KECCAK_GAS),
+                        U256::from(MAX_BYTES),
                         U256::from(MAX_BATCH),
                     )
                     .call()
@@ -165,19 +173,19 @@ fn mandelbrot_rows(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: 
     for (row, input) in inputs.iter().enumerate() {
         let row = u32::try_from(row).expect("small");
         assert_eq!(
-            exec.leaf(input, GAS).expect("leaf"),
+            exec.leaf(input, GAS, MAX_BYTES).expect("leaf"),
             view.row(row),
             "the executor renders row {row} right"
         );
     }
     let t = best(|| {
         for input in &inputs {
-            black_box(exec.leaf(input, GAS).expect("leaf"));
+            black_box(exec.leaf(input, GAS, MAX_BYTES).expect("leaf"));
         }
     });
     let executor = per_sec(rows, t);
     let t = best(|| {
-        black_box(exec.leaves(&inputs, GAS).expect("leaves"));
+        black_box(exec.leaves(&inputs, GAS, MAX_BYTES).expect("leaves"));
     });
     let parallel = per_sec(rows, t);
 
@@ -192,7 +200,12 @@ fn mandelbrot_rows(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: 
         rt.block_on(async {
             for input in &inputs {
                 let out = harness
-                    .leaf(computation, input.clone().into(), U256::from(GAS))
+                    .leaf(
+                        computation,
+                        input.clone().into(),
+                        U256::from(GAS),
+                        U256::from(MAX_BYTES),
+                    )
                     .call()
                     .await;
                 black_box(out.expect("eth_call"));

@@ -6,6 +6,10 @@ use alloy::node_bindings::AnvilInstance;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 
+/// The byte bound the tests judge with unless they test the bound: the largest a task may have
+/// (`Judge.MAX_UNIT_BYTES`, `MapGame.MAX_LEAF_BYTES`, `ChainGame.MAX_STATE_BYTES`).
+pub(crate) const MAX_BYTES: u32 = 32_768;
+
 /// A fresh anvil (kept alive by the returned handle) and a provider that signs with its first key.
 pub(crate) fn spawn() -> (AnvilInstance, DynProvider) {
     // anvil's own chain id: these tests deploy through the bindings, not the deploy definition.
