@@ -12,6 +12,7 @@ use sonm_bindings::{ChainGame, Contract, IChainGame};
 use sonm_executor::{ChainRun, ChainSpec, Executor};
 use tracing::info;
 
+use crate::computation::Computations;
 use crate::token::{Approval, Token};
 use crate::units::ser_dec;
 use crate::{AgentError, Client, Result};
@@ -31,6 +32,9 @@ pub struct ChainTaskInfo {
     pub steps: u64,
     /// Gas per step.
     pub gas_per_step: u32,
+    /// The most bytes a state may have (the DAO's bound when the task was posted): a step returning a longer one
+    /// halts.
+    pub max_state_bytes: u32,
     /// Each side's clock in a dispute, seconds.
     pub clock: u32,
     /// The reward.
@@ -205,6 +209,7 @@ impl ChainTasks {
             computation: t.computation,
             steps: t.steps,
             gas_per_step: t.gasPerStep,
+            max_state_bytes: t.maxStateBytes.to::<u32>(),
             clock: t.clock,
             reward: U256::from(t.reward),
             solver_bond: U256::from(t.solverBond),
@@ -292,14 +297,26 @@ impl ChainTasks {
             })
     }
 
-    /// Buyer: approves exactly the reward and posts, with the game's minimum bonds, clock and windows.
+    /// Buyer: approves exactly the reward and posts, with the game's minimum bonds, clock and windows (so within
+    /// the DAO's maxima too). Refused before anything is sent if the computation is not registered or the initial
+    /// state is longer than the game's `maxStateBytes`.
     pub async fn post(&self, spec: ChainPostSpec) -> Result<(u64, Approval, B256)> {
+        Computations::new(&self.client)?
+            .require_registered(spec.computation, "posting a task on it")
+            .await?;
         let p = self
             .game
             .parameters()
             .call()
             .await
             .map_err(self.err("parameters"))?;
+        if spec.initial_state.len() > p.maxStateBytes as usize {
+            return Err(AgentError::Invalid(format!(
+                "the initial state has {} bytes, more than the game's maxStateBytes ({})",
+                spec.initial_state.len(),
+                p.maxStateBytes
+            )));
+        }
         let approval = Token::new(&self.client)?
             .ensure_allowance(self.address(), spec.reward, "posting the task")
             .await?;
@@ -363,8 +380,8 @@ impl ChainTasks {
         let judge = self.client.address(Contract::JudgeHarness)?;
         let executor =
             Executor::from_chain(self.client.provider_ref(), judge, t.computation).await?;
-        let run =
-            executor.run_chain(&initial, ChainSpec::new(t.steps, u64::from(t.gas_per_step)))?;
+        let spec = ChainSpec::new(t.steps, u64::from(t.gas_per_step), t.max_state_bytes);
+        let run = executor.run_chain(&initial, spec)?;
         Ok((t, executor, run))
     }
 

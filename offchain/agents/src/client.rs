@@ -35,7 +35,9 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `rpc_url`, asks the node for its chain id and reads `deployments_dir/<chainId>.json`.
+    /// Connects to `rpc_url`, asks the node for its chain id and reads `deployments_dir/<chainId>.json`, checking
+    /// with one `eth_getCode` that its contracts are on that chain (a file left from before anvil restarted is
+    /// refused in one line that says how to deploy, [`sonm_bindings::DeploymentError::NotOnChain`]).
     pub async fn connect(
         rpc_url: &str,
         signer: Option<PrivateKeySigner>,
@@ -43,7 +45,7 @@ impl Client {
     ) -> Result<Self> {
         let salt_seed = signer.as_ref().map(SaltSeed::new);
         let (provider, chain_id, sender) = Self::provider(rpc_url, signer).await?;
-        let deployment = Deployment::load(deployments_dir, chain_id)?;
+        let deployment = Deployment::load_checked(deployments_dir, chain_id, &provider).await?;
         Ok(Self {
             provider,
             url: rpc_url.to_owned(),

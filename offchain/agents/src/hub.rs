@@ -28,6 +28,8 @@ pub struct HubTerms {
     pub suspicion_period: u32,
     /// Seconds a banned hub's funds stay frozen at the vault.
     pub expropriation_freeze: u32,
+    /// Seconds what PayDay unlocks cools in the wallet (cannot leave it; the DAO may still suspect the hub).
+    pub pay_day_cool_down: u32,
 }
 
 /// A hub's record in the whitelist.
@@ -100,7 +102,12 @@ pub struct HubInfo {
     /// What it owes all miners.
     #[serde(serialize_with = "crate::units::ser_dec")]
     pub total_owed: U256,
-    /// Balance − locked − frozen − owed.
+    /// What the last PayDay unlocked and is still cooling: it cannot leave the wallet until `cooling_until`.
+    #[serde(serialize_with = "crate::units::ser_dec")]
+    pub cooling: U256,
+    /// When the cooling ends (0 if the hub never held PayDay, or a rehab or ban ended it).
+    pub cooling_until: u64,
+    /// Balance − locked − frozen − cooling − owed.
     #[serde(serialize_with = "crate::units::ser_dec")]
     pub free_balance: U256,
     /// When PayDay may be held (0 if never registered).
@@ -174,6 +181,30 @@ impl Hubs {
             .map_err(|e| self.client.classify("owed", &e))
     }
 
+    /// What `hub`'s last PayDay unlocked and is still cooling, and until when (unix seconds).
+    pub async fn cooling(&self, hub: Address) -> Result<(U256, u64)> {
+        let c = self
+            .wallet(hub)
+            .cooling()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("cooling", &e))?;
+        Ok((c.amount, c.coolingUntil.saturating_to()))
+    }
+
+    /// " (N SNM more is cooling until T since PayDay)" when some of `hub`'s funds cool, else "".
+    async fn cooling_note(&self, hub: Address) -> Result<String> {
+        let (amount, until) = self.cooling(hub).await?;
+        Ok(if amount.is_zero() {
+            String::new()
+        } else {
+            format!(
+                " ({} SNM more is cooling after PayDay until {until} (unix time), and cannot leave the wallet before)",
+                format_snm(amount)
+            )
+        })
+    }
+
     /// `hub`'s free balance.
     pub async fn free_balance(&self, hub: Address) -> Result<U256> {
         self.wallet(hub)
@@ -200,6 +231,11 @@ impl Hubs {
             .call()
             .await
             .map_err(|e| c.classify("parameters", &e))?;
+        let cooling = w
+            .cooling()
+            .call()
+            .await
+            .map_err(|e| c.classify("cooling", &e))?;
         Ok(HubInfo {
             record: record.try_into()?,
             wallet_state: HubState::try_from(
@@ -224,6 +260,8 @@ impl Hubs {
                 .call()
                 .await
                 .map_err(|e| c.classify("totalOwed", &e))?,
+            cooling: cooling.amount,
+            cooling_until: cooling.coolingUntil.saturating_to(),
             free_balance: w
                 .freeBalance()
                 .call()
@@ -248,6 +286,7 @@ impl Hubs {
                 payout_period: p.payoutPeriod,
                 suspicion_period: p.suspicionPeriod,
                 expropriation_freeze: p.expropriationFreeze,
+                pay_day_cool_down: p.payDayCoolDown,
             },
         })
     }
@@ -446,8 +485,9 @@ impl HubOwner {
         let free = self.hubs.free_balance(hub).await?;
         if free < freeze {
             return Err(AgentError::InsufficientFunds(format!(
-                "hub {hub} has {} SNM free, registering freezes {} SNM: deposit with `sonm hub deposit`",
+                "hub {hub} has {} SNM free{}, registering freezes {} SNM: deposit with `sonm hub deposit`",
                 format_snm(free),
+                self.hubs.cooling_note(hub).await?,
                 format_snm(freeze)
             )));
         }
@@ -478,8 +518,9 @@ impl HubOwner {
         let free = self.hubs.free_balance(hub).await?;
         if free < amount + lock {
             return Err(AgentError::InsufficientFunds(format!(
-                "hub {hub} has {} SNM free, paying {} SNM needs {} SNM with the {} SNM lock: deposit with `sonm hub deposit`",
+                "hub {hub} has {} SNM free{}, paying {} SNM needs {} SNM with the {} SNM lock: deposit with `sonm hub deposit`",
                 format_snm(free),
+                self.hubs.cooling_note(hub).await?,
                 format_snm(amount),
                 format_snm(amount + lock),
                 format_snm(lock)
@@ -535,8 +576,9 @@ impl HubOwner {
         let free = self.hubs.free_balance(hub).await?;
         if free < amount {
             return Err(AgentError::InsufficientFunds(format!(
-                "hub {hub} has {} SNM free, cannot withdraw {} SNM",
+                "hub {hub} has {} SNM free{}, cannot withdraw {} SNM",
                 format_snm(free),
+                self.hubs.cooling_note(hub).await?,
                 format_snm(amount)
             )));
         }

@@ -15,6 +15,7 @@ use sonm_executor::Executor;
 use sonm_merkle::{BuildOptions, IndexedTree};
 use tracing::info;
 
+use crate::computation::Computations;
 use crate::proof::proof_commitment;
 use crate::token::{Approval, Token};
 use crate::units::ser_dec;
@@ -37,6 +38,9 @@ pub struct TaskInfo {
     pub leaf_count: u64,
     /// Gas each leaf is evaluated with.
     pub gas_per_leaf: u32,
+    /// The most bytes a leaf's input or output may have (the DAO's bound when the task was posted): a longer
+    /// output is malformed, as if the leaf had failed.
+    pub max_leaf_bytes: u32,
     /// The escrowed reward.
     #[serde(serialize_with = "ser_dec")]
     pub reward: U256,
@@ -55,7 +59,9 @@ pub struct TaskInfo {
     /// How many claims the task has seen.
     pub round: u32,
     /// Unanswered queries.
-    pub open_queries: u32,
+    pub open_queries: u16,
+    /// How many answers moved the live commitment's challenge window (at most the game's `MAX_EXTENSIONS`).
+    pub extensions: u8,
     /// The committed result root (zero if none).
     pub result_root: B256,
 }
@@ -70,6 +76,7 @@ impl TaskInfo {
             input_root: t.inputRoot,
             leaf_count: t.leafCount,
             gas_per_leaf: t.gasPerLeaf,
+            max_leaf_bytes: t.maxLeafBytes.to::<u32>(),
             reward: U256::from(t.reward),
             solver_bond: U256::from(t.solverBond),
             challenger_bond: U256::from(t.challengerBond),
@@ -77,7 +84,8 @@ impl TaskInfo {
             solver: t.solver,
             deadline: t.deadline.to::<u64>(),
             round: t.round.to::<u32>(),
-            open_queries: t.openQueries.to::<u32>(),
+            open_queries: t.openQueries,
+            extensions: t.extensions,
             result_root: t.resultRoot,
         })
     }
@@ -319,8 +327,24 @@ impl MapTasks {
             })
     }
 
-    /// Buyer: builds the input tree of `inputs`, approves exactly the reward and posts the task.
+    /// Buyer: builds the input tree of `inputs`, approves exactly the reward and posts the task. Refused before
+    /// anything is sent if the computation is not registered (the game would refuse it) or an input is longer than
+    /// the game's `maxLeafBytes` (the game never judges such a leaf, so a solver could cheat on it unpunished).
     pub async fn post(&self, spec: PostSpec, inputs: &[Bytes]) -> Result<Posted> {
+        Computations::new(&self.client)?
+            .require_registered(spec.computation, "posting a task on it")
+            .await?;
+        let max = self.parameters().await?.maxLeafBytes;
+        if let Some((i, input)) = inputs
+            .iter()
+            .enumerate()
+            .find(|(_, input)| input.len() > max as usize)
+        {
+            return Err(AgentError::Invalid(format!(
+                "input {i} has {} bytes, more than the game's maxLeafBytes ({max}): split it into smaller leaves",
+                input.len()
+            )));
+        }
         let tree = IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default())?;
         let approval = Token::new(&self.client)?
             .ensure_allowance(self.address(), spec.reward, "posting the task")
@@ -411,7 +435,11 @@ impl MapTasks {
         let mut outputs = Vec::with_capacity(inputs.len());
         const CHUNK: usize = 32;
         for chunk in inputs.chunks(CHUNK) {
-            outputs.extend(executor.leaves(chunk, u64::from(info.gas_per_leaf))?);
+            outputs.extend(executor.leaves(
+                chunk,
+                u64::from(info.gas_per_leaf),
+                info.max_leaf_bytes,
+            )?);
             progress(outputs.len() as u64);
         }
         if let SolveMode::Cheat(indices) = mode {
