@@ -141,7 +141,8 @@ async fn setup_many(chain: &Chain, inputs: &[alloy::primitives::Bytes], tasks: u
     .await
     .unwrap();
     let results = IndexedTree::from_data(
-        exec.leaves(inputs, 1_000_000).unwrap(),
+        exec.leaves(inputs, 1_000_000, chain.max_leaf_bytes().await)
+            .unwrap(),
         BuildOptions::default(),
     )
     .unwrap();

@@ -31,7 +31,8 @@ impl Watcher {
             return Ok(None);
         }
         let executor = self.executor(task.computation).await?;
-        let spec = ChainSpec::new(task.steps, u64::from(task.gas_per_step))
+        let max_state_bytes = self.chain_state_bound(id).await?;
+        let spec = ChainSpec::new(task.steps, u64::from(task.gas_per_step), max_state_bytes)
             .with_checkpoint_interval(self.cfg.checkpoint_interval.max(1));
         let started = std::time::Instant::now();
         let run =

@@ -66,6 +66,7 @@ impl Watcher {
             }
         };
         let executor = self.executor(task.computation).await?;
+        let max_bytes = self.map_leaf_bound(id).await?;
         self.metrics.checked();
         let text = match data::fetch(&c.uri, &self.http).await {
             Ok(text) => text,
@@ -110,7 +111,7 @@ impl Watcher {
                         .map(|&i| leaf(&inputs.data, i))
                         .collect::<std::result::Result<Vec<_>, _>>()?;
                     let outputs = executor
-                        .leaves(&batch_inputs, gas)
+                        .leaves(&batch_inputs, gas, max_bytes)
                         .map_err(|e| e.to_string())?;
                     for ((&i, expected), input) in batch.iter().zip(outputs).zip(batch_inputs) {
                         let committed = leaf(&results.data, i)?;
@@ -423,10 +424,12 @@ impl Watcher {
         };
         let executor = self.executor(task.computation).await?;
         let gas = u64::from(task.gas_per_leaf);
+        let max_bytes = self.map_leaf_bound(q.task).await?;
         let leaf_input = input.clone();
-        let expected = tokio::task::spawn_blocking(move || executor.leaf(&leaf_input, gas))
-            .await
-            .map_err(|e| WatchError::Config(format!("the answer check panicked: {e}")))??;
+        let expected =
+            tokio::task::spawn_blocking(move || executor.leaf(&leaf_input, gas, max_bytes))
+                .await
+                .map_err(|e| WatchError::Config(format!("the answer check panicked: {e}")))??;
         if expected == answer.output {
             info!(
                 task = q.task,
@@ -525,7 +528,7 @@ impl Watcher {
         if t.status != TaskStatus::Committed
             || t.round.to::<u32>() != c.round
             || at.now < t.deadline.to::<u64>()
-            || t.openQueries.to::<u32>() != 0
+            || t.openQueries != 0
         {
             return Ok(());
         }

@@ -108,7 +108,9 @@ impl Watcher {
             })?;
         let provider = ProviderBuilder::new().connect_http(url).erased();
         let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
-        let deployment = Deployment::load(&cfg.deployments_dir, chain_id)?;
+        // A deployments file left from before anvil restarted is refused here, in one line, not at the first call.
+        let deployment =
+            Deployment::load_checked(&cfg.deployments_dir, chain_id, &provider).await?;
         let map = MapGame::new(deployment.address(Contract::MapGame)?, provider.clone());
         let chain = ChainGame::new(deployment.address(Contract::ChainGame)?, provider.clone());
         let token = SonmToken::new(deployment.address(Contract::SonmToken)?, provider.clone());
@@ -402,6 +404,37 @@ impl Watcher {
         let e = Executor::from_chain(&self.provider, self.judge, computation).await?;
         self.executors.insert(computation, e.clone());
         Ok(e)
+    }
+
+    /// Map task `id`'s byte bound (`Task.maxLeafBytes`, fixed at posting), read once and kept in the index.
+    pub(crate) async fn map_leaf_bound(&mut self, id: u64) -> Result<u32> {
+        if let Some(max) = self.index.map_tasks.get(&id).and_then(|t| t.max_leaf_bytes) {
+            return Ok(max);
+        }
+        let t = self.rpc_result("task", self.map.task(U256::from(id)).call().await)?;
+        let max = t.maxLeafBytes.to::<u32>();
+        if let Some(entry) = self.index.map_tasks.get_mut(&id) {
+            entry.max_leaf_bytes = Some(max);
+        }
+        Ok(max)
+    }
+
+    /// Chain task `id`'s byte bound (`Task.maxStateBytes`, fixed at posting), read once and kept in the index.
+    pub(crate) async fn chain_state_bound(&mut self, id: u64) -> Result<u32> {
+        if let Some(max) = self
+            .index
+            .chain_tasks
+            .get(&id)
+            .and_then(|t| t.max_state_bytes)
+        {
+            return Ok(max);
+        }
+        let t = self.rpc_result("task", self.chain.task(U256::from(id)).call().await)?;
+        let max = t.maxStateBytes.to::<u32>();
+        if let Some(entry) = self.index.chain_tasks.get_mut(&id) {
+            entry.max_state_bytes = Some(max);
+        }
+        Ok(max)
     }
 
     /// A salt only this key can know, for one proof (or one query index): revealing it later needs nothing

@@ -150,7 +150,8 @@ impl Chain {
         )
         .await
         .expect("executor");
-        let mut outputs = exec.leaves(inputs, 1_000_000).expect("leaves");
+        let max_bytes = self.map_task(task).await.maxLeafBytes.to::<u32>();
+        let mut outputs = exec.leaves(inputs, 1_000_000, max_bytes).expect("leaves");
         for &i in cheat {
             let mut b = outputs[i as usize].to_vec();
             match b.first_mut() {
@@ -172,6 +173,16 @@ impl Chain {
         )
         .await;
         uri
+    }
+
+    /// The map game's byte bound in force: what the tests' tasks are posted with (`Task.maxLeafBytes`).
+    pub async fn max_leaf_bytes(&self) -> u32 {
+        self.map(BUYER)
+            .parameters()
+            .call()
+            .await
+            .expect("parameters")
+            .maxLeafBytes
     }
 
     pub async fn map_task(&self, task: u64) -> IMapGame::Task {

@@ -253,7 +253,9 @@ async fn solver_tree(
     )
     .await
     .unwrap();
-    let mut outputs = exec.leaves(inputs, 1_000_000).unwrap();
+    let mut outputs = exec
+        .leaves(inputs, 1_000_000, chain.max_leaf_bytes().await)
+        .unwrap();
     for &i in cheat {
         let mut b = outputs[i as usize].to_vec();
         match b.first_mut() {

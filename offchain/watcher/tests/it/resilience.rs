@@ -386,3 +386,55 @@ async fn with_a_confirmation_depth_the_bot_acts_once_the_commitment_is_deep_enou
         "nothing sent twice while its effects were not yet confirmed"
     );
 }
+
+/// A bot that cannot journal what it signs must not start: an unwritable `--state` is refused at connect, in one
+/// line, before anything is read or sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwritable_state_file_refuses_to_start() {
+    let chain = Chain::new().await;
+    // A directory where the file should be: not writable as a file by anyone, root included.
+    let state = chain.dir.join("state-is-a-directory");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut config = chain.config(BOT);
+    config.state_path = Some(state.clone());
+    let err = sonm_watcher::Watcher::connect(config)
+        .await
+        .expect_err("refused");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "{line}");
+    assert!(
+        line.starts_with(&format!("state file {}: cannot read it (", state.display())),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("so it does not start without a --state it can read and write"),
+        "{line}"
+    );
+    assert_eq!(chain.nonce(BOT).await, 0, "nothing was sent");
+}
+
+/// After anvil restarts, the deployments file names contracts the new chain does not have: the bot says so at
+/// connect, in one line that says how to deploy, instead of failing its first call with "returned no data".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_whose_contracts_are_not_on_the_chain_is_refused_at_connect() {
+    let chain = Chain::new().await;
+    // A fresh anvil of the same chain id (what a restart gives), with the same deployments directory.
+    let restarted = spawn_anvil(None);
+    let mut config = chain.config(BOT);
+    config.rpc_url = restarted.endpoint();
+    let err = sonm_watcher::Watcher::connect(config)
+        .await
+        .expect_err("refused");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "{line}");
+    assert!(line.starts_with("the contracts of "), "{line}");
+    assert!(
+        line.contains(&format!(
+            "are not on chain {} (no code at its SonmToken, {})",
+            sonm_testkit::chain_id(),
+            chain.deployment.contracts.sonm_token
+        )),
+        "{line}"
+    );
+    assert!(line.contains("deploy again with `sonm deploy`"), "{line}");
+}
