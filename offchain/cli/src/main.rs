@@ -82,6 +82,9 @@ enum Cmd {
     /// Disputes over chain tasks: open, show, play the bisection moves, timeout, reclaim a dispute bond.
     #[command(subcommand)]
     Dispute(cmd::chain::DisputeCmd),
+    /// Computations: register one (its code checked pure, its hash pinned: the games judge only these), show one.
+    #[command(subcommand)]
+    Computation(cmd::computation::ComputationCmd),
     /// The watcher/challenger bot: recompute every commitment, prove cheats, play disputes, defend this key's solver.
     Watch(sonm_watcher::cli::WatchArgs),
 }
@@ -133,6 +136,7 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
         Cmd::Map(c) => c.run(&g).await,
         Cmd::Chain(c) => c.run(&g).await,
         Cmd::Dispute(c) => c.run(&g).await,
+        Cmd::Computation(c) => c.run(&g).await,
         Cmd::Watch(a) => cmd::watch::run(&g, a).await,
     }
 }

@@ -65,7 +65,7 @@ pub(crate) struct ChainPostArgs {
     /// N steps.
     #[arg(long)]
     steps: u64,
-    /// Gas per step.
+    /// Gas per step (at most the game's maxGasPerStep).
     #[arg(long, default_value_t = 100_000)]
     gas_per_step: u32,
     /// Reward in SNM.
@@ -184,13 +184,14 @@ impl ChainShowArgs {
     async fn run(self, g: &Global) -> Result<Output> {
         let t = spin("reading the task", game(g).await?.task(self.task)).await?;
         let text = format!(
-            "chain task  {}\nstatus      {}\nbuyer       {}\ncomputation {}\nsteps       {} ({} gas each)\nreward      {} SNM (solver bond {}, challenger bond {})\nsolver      {}\nfinal hash  {}\ndisputes    {} open (round {})",
+            "chain task  {}\nstatus      {}\nbuyer       {}\ncomputation {}\nsteps       {} ({} gas each, states of at most {} bytes)\nreward      {} SNM (solver bond {}, challenger bond {})\nsolver      {}\nfinal hash  {}\ndisputes    {} open (round {})",
             t.id,
             t.status,
             t.buyer,
             t.computation,
             t.steps,
             t.gas_per_step,
+            t.max_state_bytes,
             snm(t.reward),
             snm(t.solver_bond),
             snm(t.challenger_bond),

@@ -212,6 +212,9 @@ pub(crate) enum ProposeAction {
         /// Seconds.
         #[arg(long)]
         expropriation_freeze: Option<u32>,
+        /// Seconds what PayDay unlocks cools in the wallet (keep it above the DAO's own latency).
+        #[arg(long)]
+        pay_day_cool_down: Option<u32>,
     },
     /// New rating terms.
     RatingParameters {
@@ -240,6 +243,9 @@ pub(crate) enum ProposeAction {
         challenger_share_bps: Option<u16>,
         #[arg(long)]
         max_gas_per_leaf: Option<u32>,
+        /// The most bytes a leaf's input or output may have in tasks posted from then on.
+        #[arg(long)]
+        max_leaf_bytes: Option<u32>,
     },
     /// New chain game parameters for new tasks (unset ones keep their current value).
     ChainParameters {
@@ -251,12 +257,24 @@ pub(crate) enum ProposeAction {
         min_challenger_bond: Option<U256>,
         #[arg(long)]
         min_clock: Option<u32>,
+        /// The most clock a task may give each side, seconds.
+        #[arg(long)]
+        max_clock: Option<u32>,
         #[arg(long)]
         min_claim_window: Option<u32>,
+        /// Seconds.
+        #[arg(long)]
+        max_claim_window: Option<u32>,
         #[arg(long)]
         min_challenge_window: Option<u32>,
+        /// Seconds.
+        #[arg(long)]
+        max_challenge_window: Option<u32>,
         #[arg(long)]
         max_gas_per_step: Option<u32>,
+        /// The most bytes a state may have in tasks posted from then on.
+        #[arg(long)]
+        max_state_bytes: Option<u32>,
         #[arg(long)]
         challenger_share_bps: Option<u16>,
     },
@@ -285,6 +303,7 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             payout_period,
             suspicion_period,
             expropriation_freeze,
+            pay_day_cool_down,
         } => {
             let mut p = member.hub_parameters().await?;
             if let Some(v) = freeze {
@@ -295,6 +314,7 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             p.payoutPeriod = payout_period.unwrap_or(p.payoutPeriod);
             p.suspicionPeriod = suspicion_period.unwrap_or(p.suspicionPeriod);
             p.expropriationFreeze = expropriation_freeze.unwrap_or(p.expropriationFreeze);
+            p.payDayCoolDown = pay_day_cool_down.unwrap_or(p.payDayCoolDown);
             Action::HubParameters(p)
         }
         ProposeAction::RatingParameters {
@@ -312,6 +332,7 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             response_window,
             challenger_share_bps,
             max_gas_per_leaf,
+            max_leaf_bytes,
         } => {
             let mut p = member.map_parameters().await?;
             if let Some(v) = min_solver_bond {
@@ -325,15 +346,20 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
             p.responseWindow = response_window.unwrap_or(p.responseWindow);
             p.challengerShareBps = challenger_share_bps.unwrap_or(p.challengerShareBps);
             p.maxGasPerLeaf = max_gas_per_leaf.unwrap_or(p.maxGasPerLeaf);
+            p.maxLeafBytes = max_leaf_bytes.unwrap_or(p.maxLeafBytes);
             Action::MapParameters(p)
         }
         ProposeAction::ChainParameters {
             min_solver_bond,
             min_challenger_bond,
             min_clock,
+            max_clock,
             min_claim_window,
+            max_claim_window,
             min_challenge_window,
+            max_challenge_window,
             max_gas_per_step,
+            max_state_bytes,
             challenger_share_bps,
         } => {
             let mut p = member.chain_parameters().await?;
@@ -344,9 +370,13 @@ async fn action(member: &DaoMember, a: ProposeAction) -> Result<Action> {
                 p.minChallengerBond = u96(v)?;
             }
             p.minClock = min_clock.unwrap_or(p.minClock);
+            p.maxClock = max_clock.unwrap_or(p.maxClock);
             p.minClaimWindow = min_claim_window.unwrap_or(p.minClaimWindow);
+            p.maxClaimWindow = max_claim_window.unwrap_or(p.maxClaimWindow);
             p.minChallengeWindow = min_challenge_window.unwrap_or(p.minChallengeWindow);
+            p.maxChallengeWindow = max_challenge_window.unwrap_or(p.maxChallengeWindow);
             p.maxGasPerStep = max_gas_per_step.unwrap_or(p.maxGasPerStep);
+            p.maxStateBytes = max_state_bytes.unwrap_or(p.maxStateBytes);
             p.challengerShareBps = challenger_share_bps.unwrap_or(p.challengerShareBps);
             Action::ChainParameters(p)
         }

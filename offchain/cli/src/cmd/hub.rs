@@ -376,8 +376,8 @@ fn show_text(i: &HubInfo) -> String {
     let r = &i.record;
     let t = &i.terms;
     format!(
-        "hub        {}\nname       {}{}\nendpoint   {}\nowner      {}\nstate      {}\nbalance    {} SNM (free {}, locked {}, frozen {}, owed to miners {})\n\
-         payday at  {}\nrating     {} from {} raters ({} SNM staked)\nterms      freeze {} SNM, lock {}%, DAO fee {}%, payout period {} s, suspicion period {} s",
+        "hub        {}\nname       {}{}\nendpoint   {}\nowner      {}\nstate      {}\nbalance    {} SNM (free {}, locked {}, frozen {}, cooling {}, owed to miners {})\n\
+         payday at  {}\ncooling    {}\nrating     {} from {} raters ({} SNM staked)\nterms      freeze {} SNM, lock {}%, DAO fee {}%, payout period {} s, suspicion period {} s, PayDay cool-down {} s",
         r.hub,
         r.name,
         if r.trusted { " (trusted)" } else { "" },
@@ -388,11 +388,21 @@ fn show_text(i: &HubInfo) -> String {
         snm(i.free_balance),
         snm(i.locked),
         snm(i.frozen),
+        snm(i.cooling),
         snm(i.total_owed),
         if i.pay_day_at == 0 {
             "-".to_owned()
         } else {
             i.pay_day_at.to_string()
+        },
+        if i.cooling.is_zero() {
+            "-".to_owned()
+        } else {
+            format!(
+                "{} SNM until {} (cannot leave the wallet; the DAO may still suspect the hub)",
+                snm(i.cooling),
+                i.cooling_until
+            )
         },
         r.rating,
         r.raters,
@@ -402,5 +412,6 @@ fn show_text(i: &HubInfo) -> String {
         f64::from(t.dao_fee_bps) / 100.0,
         t.payout_period,
         t.suspicion_period,
+        t.pay_day_cool_down,
     )
 }

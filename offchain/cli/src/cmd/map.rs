@@ -288,13 +288,14 @@ impl ShowArgs {
     async fn run(self, g: &Global) -> Result<Output> {
         let t = spin("reading the task", game(g).await?.task(self.task)).await?;
         let text = format!(
-            "task         {}\nstatus       {}\nbuyer        {}\ncomputation  {}\nleaves       {} ({} gas each)\ninput root   {}\nreward       {} SNM (solver bond {}, query bond {})\ncommit by    {}\nsolver       {}\ndeadline     {}\nresult root  {}",
+            "task         {}\nstatus       {}\nbuyer        {}\ncomputation  {}\nleaves       {} ({} gas each, at most {} bytes in and out)\ninput root   {}\nreward       {} SNM (solver bond {}, query bond {})\ncommit by    {}\nsolver       {}\ndeadline     {}\nqueries      {} open ({} extensions of the challenge window)\nresult root  {}",
             t.id,
             t.status,
             t.buyer,
             t.computation,
             t.leaf_count,
             t.gas_per_leaf,
+            t.max_leaf_bytes,
             t.input_root,
             snm(t.reward),
             snm(t.solver_bond),
@@ -302,6 +303,8 @@ impl ShowArgs {
             t.commit_deadline,
             t.solver,
             t.deadline,
+            t.open_queries,
+            t.extensions,
             t.result_root
         );
         Ok(Output::new(text, serde_json::to_value(&t)?))

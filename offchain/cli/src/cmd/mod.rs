@@ -12,6 +12,7 @@ use sonm_agents::{AgentError, Client};
 use crate::{Global, ui};
 
 pub(crate) mod chain;
+pub(crate) mod computation;
 pub(crate) mod dao;
 pub(crate) mod demo;
 pub(crate) mod deploy;

@@ -8,6 +8,7 @@
 
 mod chain;
 mod common;
+mod computation;
 mod dao;
 mod dispute;
 mod errors;
