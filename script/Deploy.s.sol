@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {SonmGovernor} from "../contracts/governance/SonmGovernor.sol";
 import {SonmToken} from "../contracts/token/SonmToken.sol";
+import {ComputationRegistry} from "../contracts/verification/ComputationRegistry.sol";
 import {JudgeHarness} from "../contracts/verification/JudgeHarness.sol";
 import {ChainGameDeployer} from "./deploy/ChainGameDeployer.sol";
 import {Deployment, GovernanceConfig} from "./deploy/Deployment.sol";
@@ -31,6 +32,8 @@ contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
         _deployGovernance(d, cfg);
         _deployHubs(d);
         d.judge = address(new JudgeHarness());
+        // The games judge only computations this registry checked pure (docs/protocol.md, "Pure computations").
+        d.computationRegistry = address(new ComputationRegistry());
         _deployMapGame(d);
         _deployChainGame(d);
         // The deployer was the timelock's admin only to wire the market; from here the DAO alone governs.
@@ -77,6 +80,7 @@ contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
         vm.serializeAddress(c, "HubWallet", d.hubWalletImplementation);
         vm.serializeAddress(c, "HubFactory", d.hubFactory);
         vm.serializeAddress(c, "JudgeHarness", d.judge);
+        vm.serializeAddress(c, "ComputationRegistry", d.computationRegistry);
         vm.serializeAddress(c, "MapGame", d.mapGame);
         vm.serializeAddress(c, "ChainGame", d.chainGame);
         vm.serializeAddress(c, "MandelbrotRow", d.mandelbrot);

@@ -84,7 +84,7 @@ contract HubFactory is IHubFactory {
     function _setParameters(HubParameters memory p) private {
         if (
             p.lockBps > BPS || p.daoFeeBps > BPS || p.payoutPeriod == 0 || p.suspicionPeriod == 0
-                || p.expropriationFreeze == 0
+                || p.expropriationFreeze == 0 || p.payDayCoolDown == 0
         ) revert HubFactoryInvalidParameters(p);
         _parameters = p;
         emit ParametersChanged(p);

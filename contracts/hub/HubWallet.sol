@@ -10,16 +10,17 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title HubWallet — a hub's anti-fraud wallet
-/// @notice The whitepaper's state machine, exactly as DESIGN.md's table specifies it:
+/// @notice The whitepaper's state machine, exactly as docs/protocol.md ("HubWallet") specifies it:
 ///
 /// | call     | who   | from                      | effect                                                        |
 /// |----------|-------|---------------------------|---------------------------------------------------------------|
 /// | register | owner | Created, Idle             | freezes the registration amount, records the time, active     |
 /// | pay      | owner | Registered                | credits the miner, locks 30% on top; free balance covers both |
 /// | claim    | miner | Created, Registered, Idle | transfers what the wallet owes the caller                     |
-/// | payDay   | owner | Registered, period over   | 0.5% of the locked funds to the DAO, unlocks all, Idle        |
-/// | withdraw | owner | Created, Idle             | free balance to the owner                                     |
-/// | suspect  | DAO   | Registered                | Suspected: every fund blocked, claims too                     |
+/// | payDay   | owner | Registered, period over   | 0.5% of the locked funds to the DAO, unlocks all, Idle; the   |
+/// |          |       |                           | unlocked funds cool (stay put) for `payDayCoolDown`           |
+/// | withdraw | owner | Created, Idle             | free balance (cooling funds excluded) to the owner            |
+/// | suspect  | DAO   | Registered; Idle cooling  | Suspected: every fund blocked, claims too                     |
 /// | rehab    | DAO   | Suspected                 | Idle, every lock and freeze lifted                            |
 /// | ban      | DAO   | Suspected, 120 days on    | everything to the expropriation vault; Punished for ever      |
 ///
@@ -41,6 +42,9 @@ contract HubWallet is IHubWallet {
 
     /// @dev Basis points in a whole.
     uint256 private constant BPS = 10_000;
+
+    /// @dev `_coolingUntil` when nothing cools: a time long past, but not zero (see the storage layout).
+    uint40 private constant NOT_COOLING = 1;
 
     /*//////////////////////////////////////////////////////////////
                                IMMUTABLES
@@ -75,6 +79,13 @@ contract HubWallet is IHubWallet {
     HubState private _state;
     uint120 private _locked;
     uint120 private _totalOwed;
+
+    // One slot: what the last PayDay unlocked (minus the DAO's fee) and when it stops cooling. Read by `pay`,
+    // `register` and `withdraw`. `initialize` sets `_coolingUntil` to NOT_COOLING (a time long past) rather than
+    // leaving the slot zero, so that PayDay rewrites a live slot (~2,900 gas) instead of creating one (~22,100): the
+    // hub pays that once, at creation.
+    uint120 private _cooling;
+    uint40 private _coolingUntil;
 
     mapping(address miner => uint256) private _owed;
 
@@ -121,6 +132,7 @@ contract HubWallet is IHubWallet {
         if (owner_ == address(0)) revert HubWalletInvalidOwner(owner_);
         _owner = owner_;
         _parameters = parameters_;
+        _coolingUntil = NOT_COOLING;
         emit Initialized(owner_, parameters_);
     }
 
@@ -131,9 +143,9 @@ contract HubWallet is IHubWallet {
     /// @inheritdoc IHubWallet
     function register() external onlyOwner {
         _expectState(_state, _bit(HubState.Created) | _bit(HubState.Idle));
-        // In Created and Idle nothing is locked or frozen, so the free balance is the balance minus what is owed.
+        // In Created and Idle nothing is locked or frozen; only the last PayDay's funds may still be cooling.
         uint256 freeze = _parameters.registrationFreeze;
-        uint256 available = _free(0, _totalOwed);
+        uint256 available = _free(_activeCooling(), _totalOwed);
         if (available < freeze) revert HubWalletInsufficientFreeBalance(available, freeze);
         _state = HubState.Registered;
         _registeredAt = uint40(block.timestamp);
@@ -150,7 +162,7 @@ contract HubWallet is IHubWallet {
         uint256 lock = Math.mulDiv(amount, p.lockBps, BPS, Math.Rounding.Ceil);
         uint256 locked_ = _locked;
         uint256 totalOwed_ = _totalOwed;
-        uint256 available = _free(locked_ + p.registrationFreeze, totalOwed_);
+        uint256 available = _free(locked_ + p.registrationFreeze + _activeCooling(), totalOwed_);
         // `amount + lock` cannot overflow where it matters: `available` bounds both by the token's supply, and an
         // amount that large reverts here with the checked addition.
         uint256 required = amount + lock;
@@ -171,10 +183,19 @@ contract HubWallet is IHubWallet {
         // forge-lint: disable-next-line(block-timestamp) -- a payout period lasts days; validators move time by seconds.
         if (block.timestamp < payDayAt_) revert HubWalletPayoutPeriodNotOver(payDayAt_);
         uint256 unlocked = _locked;
-        uint256 fee = Math.mulDiv(unlocked, _parameters.daoFeeBps, BPS, Math.Rounding.Ceil);
+        HubParameters memory p = _parameters;
+        uint256 fee = Math.mulDiv(unlocked, p.daoFeeBps, BPS, Math.Rounding.Ceil);
+        // A hub that drained itself through `pay` could otherwise hold PayDay as soon as the DAO proposes to suspect
+        // it and withdraw its lock before the vote lands: what PayDay unlocks stays in the wallet, still within the
+        // DAO's reach, for the cool-down. A PayDay held while earlier funds still cool adds to them (the later end).
+        uint256 stillCooling = _activeCooling();
+        uint256 coolingUntil_ = block.timestamp + p.payDayCoolDown;
+        // `fee <= unlocked` (daoFeeBps <= 10,000, checked by the factory), both below 2^120.
+        _cooling = (stillCooling + unlocked - fee).toUint120();
+        _coolingUntil = coolingUntil_.toUint40();
         _locked = 0;
         _state = HubState.Idle;
-        emit PayDayHeld(fee, unlocked);
+        emit PayDayHeld(fee, unlocked, coolingUntil_);
         if (fee != 0) token.safeTransfer(dao, fee);
         whitelist.recordStatus(HubState.Idle);
     }
@@ -183,8 +204,8 @@ contract HubWallet is IHubWallet {
     function withdraw(uint256 amount) external onlyOwner {
         _expectState(_state, _bit(HubState.Created) | _bit(HubState.Idle));
         if (amount == 0) revert HubWalletZeroAmount();
-        // Nothing is locked or frozen in Created or Idle.
-        uint256 available = _free(0, _totalOwed);
+        // Nothing is locked or frozen in Created or Idle; the last PayDay's funds may still be cooling.
+        uint256 available = _free(_activeCooling(), _totalOwed);
         if (available < amount) revert HubWalletInsufficientFreeBalance(available, amount);
         emit Withdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
@@ -215,7 +236,11 @@ contract HubWallet is IHubWallet {
 
     /// @inheritdoc IHubWallet
     function suspect() external onlyDao {
-        _expectState(_state, _bit(HubState.Registered));
+        HubState current = _state;
+        _expectState(current, _bit(HubState.Registered) | _bit(HubState.Idle));
+        // An Idle hub is within the DAO's reach only while its last PayDay's funds cool.
+        // forge-lint: disable-next-line(block-timestamp) -- a cool-down lasts days; validators move time by seconds.
+        if (current == HubState.Idle && block.timestamp >= _coolingUntil) revert HubWalletNotCooling(_coolingEnd());
         _state = HubState.Suspected;
         _suspectedAt = uint40(block.timestamp);
         emit Suspected(block.timestamp);
@@ -225,8 +250,10 @@ contract HubWallet is IHubWallet {
     /// @inheritdoc IHubWallet
     function rehab() external onlyDao {
         _expectState(_state, _bit(HubState.Suspected));
-        // The registration freeze applies only while Registered or Suspected, so Idle lifts it.
+        // The registration freeze applies only while Registered or Suspected, so Idle lifts it; cooling ends too.
         _locked = 0;
+        _cooling = 0;
+        _coolingUntil = NOT_COOLING;
         _state = HubState.Idle;
         emit Rehabilitated();
         whitelist.recordStatus(HubState.Idle);
@@ -242,6 +269,8 @@ contract HubWallet is IHubWallet {
         // The ledger stays as a record of what the miners lost; nothing can be claimed from a Punished wallet.
         uint256 forfeitedOwed = _totalOwed;
         _locked = 0;
+        _cooling = 0;
+        _coolingUntil = NOT_COOLING;
         uint256 amount = token.balanceOf(address(this));
         uint256 depositId;
         if (amount != 0) {
@@ -300,6 +329,11 @@ contract HubWallet is IHubWallet {
     }
 
     /// @inheritdoc IHubWallet
+    function cooling() external view returns (uint256 amount, uint256 coolingUntil) {
+        return (_activeCooling(), _coolingEnd());
+    }
+
+    /// @inheritdoc IHubWallet
     function frozen() public view returns (uint256) {
         HubState current = _state;
         return current == HubState.Registered || current == HubState.Suspected ? _parameters.registrationFreeze : 0;
@@ -319,7 +353,7 @@ contract HubWallet is IHubWallet {
     function freeBalance() external view returns (uint256) {
         // Nothing is free in a Punished wallet: it never moves a token again.
         if (_state == HubState.Punished) return 0;
-        return _free(uint256(_locked) + frozen(), _totalOwed);
+        return _free(uint256(_locked) + frozen() + _activeCooling(), _totalOwed);
     }
 
     /// @inheritdoc IHubWallet
@@ -336,6 +370,18 @@ contract HubWallet is IHubWallet {
         uint256 balance = token.balanceOf(address(this));
         uint256 reserved = blocked + owedToMiners;
         return balance > reserved ? balance - reserved : 0;
+    }
+
+    /// @dev What the last PayDay unlocked and still cools: blocked from `pay`, `register` and `withdraw`.
+    function _activeCooling() private view returns (uint256) {
+        // forge-lint: disable-next-line(block-timestamp) -- a cool-down lasts days; validators move time by seconds.
+        return block.timestamp < _coolingUntil ? _cooling : 0;
+    }
+
+    /// @dev When the last PayDay's cooling ends, 0 if nothing was ever cooling (or a rehab or ban ended it).
+    function _coolingEnd() private view returns (uint256) {
+        uint256 until = _coolingUntil;
+        return until == NOT_COOLING ? 0 : until;
     }
 
     function _payDayAt() private view returns (uint256) {

@@ -16,7 +16,7 @@ enum HubState {
 
 /// @notice A hub's economic terms. The factory holds the terms for new wallets; every wallet snapshots them at
 /// creation, so a hub's terms never change under it.
-/// @dev Packed into one storage slot (96 + 16 + 16 + 3 × 32 bits). Durations are in seconds, fractions in basis
+/// @dev Packed into one storage slot (96 + 16 + 16 + 4 × 32 bits). Durations are in seconds, fractions in basis
 /// points (1/10,000).
 struct HubParameters {
     /// SNM (wei) frozen while the hub is registered.
@@ -31,6 +31,11 @@ struct HubParameters {
     uint32 suspicionPeriod;
     /// Seconds the expropriation vault keeps a banned hub's funds before releasing them to the DAO.
     uint32 expropriationFreeze;
+    /// Seconds after PayDay during which the funds it unlocked stay in the wallet ("cooling") and the DAO may still
+    /// suspect the hub; at least the DAO's governance latency (voting delay + voting period + timelock delay), so a
+    /// suspicion proposed within the payout period always lands before the lock can leave (docs/protocol.md,
+    /// "Soundness: PayDay cool-down").
+    uint32 payDayCoolDown;
 }
 
 /// @title HubWallet — a hub's anti-fraud wallet
@@ -78,6 +83,10 @@ interface IHubWallet {
     /// @notice The hub cannot be banned before `banAt`.
     error HubWalletSuspicionPeriodNotOver(uint256 banAt);
 
+    /// @notice An Idle hub can be suspected only while its last PayDay's funds are cooling, which ended at
+    /// `coolingUntil` (0 if it never held PayDay).
+    error HubWalletNotCooling(uint256 coolingUntil);
+
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
@@ -94,8 +103,10 @@ interface IHubWallet {
     /// @notice `miner` pulled `amount`.
     event Claimed(address indexed miner, uint256 amount);
 
-    /// @notice PayDay: `fee` went to the DAO, `unlocked` was unlocked (fee included), the hub is Idle.
-    event PayDayHeld(uint256 fee, uint256 unlocked);
+    /// @notice PayDay: `fee` went to the DAO, `unlocked` was unlocked (fee included), the hub is Idle. The unlocked
+    /// funds minus the fee cool in the wallet until `coolingUntil`: they cannot leave it, and the DAO may still
+    /// suspect the hub, until then.
+    event PayDayHeld(uint256 fee, uint256 unlocked, uint256 coolingUntil);
 
     /// @notice The owner withdrew `amount` to `to` (the owner).
     event Withdrawn(address indexed to, uint256 amount);
@@ -131,10 +142,11 @@ interface IHubWallet {
     function pay(address miner, uint256 amount) external;
 
     /// @notice Registered → Idle, once the payout period is over: sends the DAO's fee out of the locked funds and
-    /// unlocks everything (the registration freeze too).
+    /// unlocks everything (the registration freeze too). What was locked, minus the fee, cools for `payDayCoolDown`:
+    /// it stays out of the free balance (it can be neither withdrawn nor paid out) and the DAO may still suspect.
     function payDay() external;
 
-    /// @notice Created or Idle: sends `amount` of the free balance to the owner.
+    /// @notice Created or Idle: sends `amount` of the free balance (cooling funds excluded) to the owner.
     function withdraw(uint256 amount) external;
 
     /*//////////////////////////////////////////////////////////////
@@ -149,7 +161,8 @@ interface IHubWallet {
                                   DAO
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Registered → Suspected: blocks every fund, claims too.
+    /// @notice Registered, or Idle while its last PayDay's funds are cooling → Suspected: blocks every fund, claims
+    /// too.
     function suspect() external;
 
     /// @notice Suspected → Idle, at any time: lifts every lock and freeze.
@@ -199,6 +212,10 @@ interface IHubWallet {
     /// @notice The funds locked by payouts.
     function locked() external view returns (uint256);
 
+    /// @notice The funds the last PayDay unlocked that are still cooling (0 once `coolingUntil` has passed), and
+    /// when the cooling ends (0 if the hub never held PayDay, or a rehab or ban ended the cooling).
+    function cooling() external view returns (uint256 amount, uint256 coolingUntil);
+
     /// @notice The registration freeze in force: the registration amount while Registered or Suspected, else 0.
     function frozen() external view returns (uint256);
 
@@ -208,7 +225,7 @@ interface IHubWallet {
     /// @notice What the wallet owes `miner`.
     function owed(address miner) external view returns (uint256);
 
-    /// @notice Token balance − locked − frozen − owed; 0 in Punished, where nothing ever moves again.
+    /// @notice Token balance − locked − frozen − cooling − owed; 0 in Punished, where nothing ever moves again.
     function freeBalance() external view returns (uint256);
 
     /// @notice What paying `amount` locks on top of it: `amount × lockBps / 10,000`, rounded up.

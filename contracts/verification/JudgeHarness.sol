@@ -9,22 +9,22 @@ import {Judge} from "./libraries/Judge.sol";
 /// @notice Exposes {Judge} so that off-chain tools (the Rust executor in revm, `eth_call` on any node) evaluate a unit
 /// of work with the very code the games judge with. Stateless; deployed once per chain.
 contract JudgeHarness {
-    /// @notice The output of one map leaf under the task's gas semantics.
-    function leaf(IMapComputation computation, bytes calldata input, uint256 gasLimit)
+    /// @notice The output of one map leaf under the task's gas semantics and byte bound.
+    function leaf(IMapComputation computation, bytes calldata input, uint256 gasLimit, uint256 maxOutputBytes)
         external
         view
         returns (bytes memory output)
     {
-        return Judge.leaf(computation, input, gasLimit);
+        return Judge.leaf(computation, input, gasLimit, maxOutputBytes);
     }
 
-    /// @notice The state after one chain step under the task's gas semantics.
-    function step(IChainComputation computation, bytes calldata state, uint256 gasLimit)
+    /// @notice The state after one chain step under the task's gas semantics and byte bound.
+    function step(IChainComputation computation, bytes calldata state, uint256 gasLimit, uint256 maxStateBytes)
         external
         view
         returns (bytes memory next)
     {
-        return Judge.step(computation, state, gasLimit);
+        return Judge.step(computation, state, gasLimit, maxStateBytes);
     }
 
     /// @notice Up to `count` chain steps from `state` in one call, each judged by {Judge.step} exactly as {step}
@@ -36,18 +36,20 @@ contract JudgeHarness {
     /// bounded by the node's gas cap.
     /// @return next The state after `done` steps.
     /// @return done `count`, or the index of the first step that returned its input (the chain's fixed point).
-    function steps(IChainComputation computation, bytes calldata state, uint256 gasLimit, uint256 count)
-        external
-        view
-        returns (bytes memory next, uint256 done)
-    {
+    function steps(
+        IChainComputation computation,
+        bytes calldata state,
+        uint256 gasLimit,
+        uint256 maxStateBytes,
+        uint256 count
+    ) external view returns (bytes memory next, uint256 done) {
         next = state;
         uint256 base;
         assembly ("memory-safe") {
             base := mload(0x40)
         }
         while (done < count) {
-            bytes memory stepped = Judge.step(computation, next, gasLimit);
+            bytes memory stepped = Judge.step(computation, next, gasLimit, maxStateBytes);
             if (_equal(stepped, next)) break;
             // `stepped` was allocated after `base`; everything between (the call's calldata and return data, the
             // previous state) is garbage now. Move it down and free the rest.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IMapComputation} from "./computations/IMapComputation.sol";
+import {IComputationRegistry} from "./interfaces/IComputationRegistry.sol";
 import {IMapGame} from "./interfaces/IMapGame.sol";
 import {Judge} from "./libraries/Judge.sol";
 import {StandardMerkle} from "./libraries/StandardMerkle.sol";
@@ -32,12 +33,23 @@ contract MapGame is IMapGame {
     /// @notice The least share of a slashed bond that goes to the challenger, so proving a cheat always pays.
     uint16 public constant MIN_CHALLENGER_SHARE_BPS = 1000;
 
+    /// @notice The most of a slashed bond that goes to the challenger: a solver that proves its own cheat from another
+    /// address still loses at least the rest, half its bond (docs/protocol.md, "Soundness: self-proving cheater").
+    uint16 public constant MAX_CHALLENGER_SHARE_BPS = 5000;
+
+    /// @notice How many answered queries may move a commitment's challenge window: the window ends by a known time
+    /// however many queries arrive (docs/protocol.md, "Soundness: bounded query extension").
+    uint8 public constant MAX_EXTENSIONS = 3;
+
+    /// @notice The most bytes the DAO may allow a leaf's input or output (the judge's bound for every unit).
+    uint32 public constant MAX_LEAF_BYTES = uint32(Judge.MAX_UNIT_BYTES);
+
     /// @notice Basis points in a whole.
     uint16 public constant BPS = 10_000;
 
-    /// @notice The most gas a leaf may be given, so that a proof of cheat (the leaf plus ~100k of bookkeeping, plus
-    /// the 1/64 the judge must hold back) always fits in a block.
-    uint32 public constant MAX_GAS_PER_LEAF = 15_000_000;
+    /// @notice The most gas a leaf may be given: with MAX_LEAF_BYTES, the whole transaction of a proof of cheat of
+    /// the largest allowed leaf fits 2^24 gas with 10% to spare (docs/protocol.md, "Soundness: bounded units").
+    uint32 public constant MAX_GAS_PER_LEAF = uint32(Judge.MAX_GAS_PER_UNIT);
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -49,7 +61,10 @@ contract MapGame is IMapGame {
     /// @notice The DAO (the timelock): sets the parameters and receives its share of slashed bonds.
     address public immutable dao;
 
-    Params internal _params;
+    /// @inheritdoc IMapGame
+    IComputationRegistry public immutable computationRegistry;
+
+    Parameters internal _parameters;
 
     /// @notice How many tasks were posted; task ids start at 1.
     uint256 public taskCount;
@@ -69,11 +84,13 @@ contract MapGame is IMapGame {
 
     /// @param token_ The token rewards and bonds are paid in.
     /// @param dao_ The DAO's timelock.
-    /// @param params_ The initial parameters (checked like {setParams}).
-    constructor(IERC20 token_, address dao_, Params memory params_) {
+    /// @param registry_ The registry of pure computations; tasks may name only computations registered there.
+    /// @param parameters_ The initial parameters (checked like {setParameters}).
+    constructor(IERC20 token_, address dao_, IComputationRegistry registry_, Parameters memory parameters_) {
         token = token_;
         dao = dao_;
-        _setParams(params_);
+        computationRegistry = registry_;
+        _setParameters(parameters_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -82,9 +99,9 @@ contract MapGame is IMapGame {
 
     /// @inheritdoc IMapGame
     function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId) {
-        Params memory p = _params;
-        if (address(spec.computation).code.length == 0) {
-            revert MapGameComputationNotAContract(address(spec.computation));
+        Parameters memory p = _parameters;
+        if (!computationRegistry.isRegistered(address(spec.computation))) {
+            revert MapGameComputationNotRegistered(address(spec.computation));
         }
         if (spec.leafCount == 0) revert MapGameZeroLeafCount();
         if (spec.gasPerLeaf == 0 || spec.gasPerLeaf > p.maxGasPerLeaf) {
@@ -104,6 +121,9 @@ contract MapGame is IMapGame {
         t.computation = spec.computation;
         t.gasPerLeaf = spec.gasPerLeaf;
         t.commitDeadline = spec.commitDeadline;
+        // Safe: at most MAX_LEAF_BYTES (32,768), checked by _setParameters.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.maxLeafBytes = uint24(p.maxLeafBytes);
         t.inputRoot = spec.inputRoot;
         t.solverBond = spec.solverBond;
         t.challengerBond = spec.challengerBond;
@@ -118,12 +138,12 @@ contract MapGame is IMapGame {
     function claim(uint256 taskId) external {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _expireClaim(taskId, t);
-        if (t.status != TaskStatus.Open) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _forfeitClaim(taskId, t);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Open);
         uint256 commitDeadline = t.commitDeadline;
         if (block.timestamp >= commitDeadline) revert MapGameDeadlinePassed(commitDeadline);
 
-        uint256 claimEnd = block.timestamp + _params.claimWindow;
+        uint256 claimEnd = block.timestamp + _parameters.claimWindow;
         if (claimEnd > commitDeadline) claimEnd = commitDeadline;
         // Safe: claimEnd <= commitDeadline, itself a uint40.
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -140,11 +160,11 @@ contract MapGame is IMapGame {
     }
 
     /// @inheritdoc IMapGame
-    function expireClaim(uint256 taskId) external {
+    function forfeitClaim(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Claimed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
-        uint256 forfeited = _expireClaim(taskId, t);
+        uint256 forfeited = _forfeitClaim(taskId, t);
 
         token.safeTransfer(t.buyer, forfeited);
     }
@@ -152,13 +172,13 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function commit(uint256 taskId, bytes32 resultRoot, string calldata resultURI) external {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Claimed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         if (msg.sender != t.solver) revert MapGameNotSolver(msg.sender, t.solver);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
 
         // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint40 challengeEnd = uint40(block.timestamp + _params.challengeWindow);
+        uint40 challengeEnd = uint40(block.timestamp + _parameters.challengeWindow);
         t.resultRoot = resultRoot;
         t.deadline = challengeEnd;
         t.status = TaskStatus.Committed;
@@ -168,7 +188,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function finalize(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
         if (t.openQueries != 0) revert MapGameQueriesOpen(taskId, t.openQueries);
 
@@ -188,8 +208,8 @@ contract MapGame is IMapGame {
     function refund(uint256 taskId) external {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _expireClaim(taskId, t);
-        if (t.status != TaskStatus.Open) revert MapGameWrongTaskStatus(taskId, t.status);
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _forfeitClaim(taskId, t);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Open);
         address buyer = t.buyer;
         if (msg.sender != buyer && block.timestamp < t.commitDeadline) revert MapGameNotBuyer(msg.sender, buyer);
 
@@ -222,16 +242,24 @@ contract MapGame is IMapGame {
         if (committedAt >= block.number) revert MapGameProofRevealTooEarly(commitment);
 
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
         if (proof.index >= t.leafCount) revert MapGameIndexOutOfRange(proof.index, t.leafCount);
+        // An input over the bound is the buyer's fault and is never judged (a solver checks the inputs before it
+        // claims). An output over it needs no check: the judge never outputs that much, so it is a cheat.
+        uint256 maxLeafBytes = t.maxLeafBytes;
+        if (proof.input.length > maxLeafBytes) revert MapGameLeafTooLarge(proof.input.length, maxLeafBytes);
+        IMapComputation computation = t.computation;
+        if (!computationRegistry.isIntact(address(computation))) {
+            revert MapGameComputationChanged(address(computation));
+        }
         if (!StandardMerkle.verify(proof.inputProof, t.inputRoot, StandardMerkle.leaf(proof.index, proof.input))) {
             revert MapGameInvalidInputProof();
         }
         if (!StandardMerkle.verify(proof.resultProof, t.resultRoot, StandardMerkle.leaf(proof.index, proof.output))) {
             revert MapGameInvalidResultProof();
         }
-        bytes memory expected = Judge.leaf(t.computation, proof.input, t.gasPerLeaf);
+        bytes memory expected = Judge.leaf(computation, proof.input, t.gasPerLeaf, maxLeafBytes);
         if (keccak256(expected) == keccak256(proof.output)) revert MapGameNoCheat(taskId, proof.index);
 
         delete proofCommitBlock[commitment];
@@ -258,10 +286,10 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function openQuery(uint256 taskId, uint256 index) external returns (uint256 queryId) {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Committed) revert MapGameWrongTaskStatus(taskId, t.status);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
         if (index >= t.leafCount) revert MapGameIndexOutOfRange(index, t.leafCount);
-        if (t.openQueries == type(uint24).max) revert MapGameTooManyQueries(taskId);
+        if (t.openQueries == type(uint16).max) revert MapGameTooManyQueries(taskId);
 
         // Checked above: one below the type's maximum.
         unchecked {
@@ -270,7 +298,7 @@ contract MapGame is IMapGame {
         queryId = ++queryCount;
         // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint40 deadline = uint40(block.timestamp + _params.responseWindow);
+        uint40 deadline = uint40(block.timestamp + _parameters.responseWindow);
         uint24 round = t.round;
         _queries[queryId] = Query({
             challenger: msg.sender,
@@ -292,11 +320,13 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function answerQuery(uint256 queryId, bytes calldata output, bytes32[] calldata resultProof) external {
         Query storage q = _queries[queryId];
-        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        _expectQueryStatus(queryId, q.status, QueryStatus.Open);
         uint256 taskId = q.taskId;
         Task storage t = _tasks[taskId];
         if (!_isLive(q, t)) revert MapGameQueryStale(queryId);
         if (block.timestamp >= q.deadline) revert MapGameDeadlinePassed(q.deadline);
+        // An honest output is never longer (the judge would make it ""): a longer one cannot answer.
+        if (output.length > t.maxLeafBytes) revert MapGameLeafTooLarge(output.length, t.maxLeafBytes);
         uint256 index = q.index;
         if (!StandardMerkle.verify(resultProof, t.resultRoot, StandardMerkle.leaf(index, output))) {
             revert MapGameInvalidResultProof();
@@ -307,14 +337,19 @@ contract MapGame is IMapGame {
         unchecked {
             t.openQueries -= 1;
         }
-        // The answer shows data the challenger may now check: leave it a response window to prove a cheat.
+        // The answer shows data the challenger may now check: leave it a response window to prove a cheat, but only
+        // MAX_EXTENSIONS times a commitment, so that queries cannot hold an honest solver's reward for ever.
         uint40 challengeEnd = t.deadline;
-        uint256 minEnd = block.timestamp + _params.responseWindow;
-        if (minEnd > challengeEnd) {
+        uint256 minEnd = block.timestamp + _parameters.responseWindow;
+        if (minEnd > challengeEnd && t.extensions < MAX_EXTENSIONS) {
             // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
             // forge-lint: disable-next-line(unsafe-typecast)
             challengeEnd = uint40(minEnd);
             t.deadline = challengeEnd;
+            // Checked just above: below MAX_EXTENSIONS.
+            unchecked {
+                t.extensions += 1;
+            }
         }
         emit QueryAnswered(queryId, taskId, index, output, challengeEnd);
 
@@ -324,7 +359,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function timeoutQuery(uint256 queryId) external {
         Query storage q = _queries[queryId];
-        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        _expectQueryStatus(queryId, q.status, QueryStatus.Open);
         uint256 taskId = q.taskId;
         Task storage t = _tasks[taskId];
         if (!_isLive(q, t)) revert MapGameQueryStale(queryId);
@@ -338,7 +373,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function reclaimQueryBond(uint256 queryId) external {
         Query storage q = _queries[queryId];
-        if (q.status != QueryStatus.Open) revert MapGameWrongQueryStatus(queryId, q.status);
+        _expectQueryStatus(queryId, q.status, QueryStatus.Open);
         uint256 taskId = q.taskId;
         Task storage t = _tasks[taskId];
         if (_isLive(q, t)) revert MapGameQueryLive(queryId);
@@ -355,9 +390,9 @@ contract MapGame is IMapGame {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IMapGame
-    function setParams(Params calldata params_) external {
-        if (msg.sender != dao) revert MapGameUnauthorized(msg.sender);
-        _setParams(params_);
+    function setParameters(Parameters calldata parameters_) external {
+        if (msg.sender != dao) revert MapGameNotDao(msg.sender);
+        _setParameters(parameters_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -365,18 +400,18 @@ contract MapGame is IMapGame {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IMapGame
-    function getTask(uint256 taskId) external view returns (Task memory) {
+    function task(uint256 taskId) external view returns (Task memory) {
         return _tasks[taskId];
     }
 
     /// @inheritdoc IMapGame
-    function getQuery(uint256 queryId) external view returns (Query memory) {
+    function query(uint256 queryId) external view returns (Query memory) {
         return _queries[queryId];
     }
 
     /// @inheritdoc IMapGame
-    function params() external view returns (Params memory) {
-        return _params;
+    function parameters() external view returns (Parameters memory) {
+        return _parameters;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -385,12 +420,12 @@ contract MapGame is IMapGame {
 
     /// @dev Reopens the task; the claim's bond, returned, is owed to the buyer (squatting costs money). Effects only:
     /// the caller pays.
-    function _expireClaim(uint256 taskId, Task storage t) internal returns (uint256 forfeited) {
+    function _forfeitClaim(uint256 taskId, Task storage t) internal returns (uint256 forfeited) {
         address solver = t.solver;
         uint96 bond = t.solverBond;
         t.solver = address(0);
         t.status = TaskStatus.Open;
-        emit ClaimExpired(taskId, solver, t.round, bond);
+        emit ClaimForfeited(taskId, solver, t.round, bond);
         forfeited = bond;
     }
 
@@ -402,13 +437,14 @@ contract MapGame is IMapGame {
         uint256 toChallenger;
         uint256 toDao;
         unchecked {
-            toChallenger = bond * _params.challengerShareBps / BPS;
+            toChallenger = bond * _parameters.challengerShareBps / BPS;
             toDao = bond - toChallenger;
         }
         address solver = t.solver;
         t.solver = address(0);
         t.status = TaskStatus.Open;
         t.openQueries = 0;
+        t.extensions = 0;
         emit SolverSlashed(taskId, t.round, solver, challenger, toChallenger, toDao);
 
         token.safeTransfer(challenger, toChallenger + refund_);
@@ -420,23 +456,54 @@ contract MapGame is IMapGame {
         return t.status == TaskStatus.Committed && t.round == q.round;
     }
 
-    function _setParams(Params memory p) internal {
-        _checkWindow(p.claimWindow);
-        _checkWindow(p.challengeWindow);
-        _checkWindow(p.responseWindow);
-        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > BPS) {
-            revert MapGameChallengerShareOutOfRange(p.challengerShareBps);
+    /// @dev Checks every field against the range the contract guarantees to honest parties (windows, then the share,
+    /// the bonds and the gas, as before the errors were split per field), and stores them.
+    function _setParameters(Parameters memory p) internal {
+        if (p.claimWindow < MIN_WINDOW || p.claimWindow > MAX_WINDOW) {
+            revert MapGameClaimWindowOutOfRange(p.claimWindow, MIN_WINDOW, MAX_WINDOW);
         }
-        if (p.minSolverBond == 0 || p.minChallengerBond == 0) revert MapGameZeroMinimumBond();
+        if (p.challengeWindow < MIN_WINDOW || p.challengeWindow > MAX_WINDOW) {
+            revert MapGameChallengeWindowOutOfRange(p.challengeWindow, MIN_WINDOW, MAX_WINDOW);
+        }
+        if (p.responseWindow < MIN_WINDOW || p.responseWindow > MAX_WINDOW) {
+            revert MapGameResponseWindowOutOfRange(p.responseWindow, MIN_WINDOW, MAX_WINDOW);
+        }
+        if (p.challengerShareBps < MIN_CHALLENGER_SHARE_BPS || p.challengerShareBps > MAX_CHALLENGER_SHARE_BPS) {
+            revert MapGameChallengerShareBpsOutOfRange(
+                p.challengerShareBps, MIN_CHALLENGER_SHARE_BPS, MAX_CHALLENGER_SHARE_BPS
+            );
+        }
+        if (p.minSolverBond == 0) revert MapGameMinSolverBondOutOfRange(0, 1, type(uint96).max);
+        if (p.minChallengerBond == 0) revert MapGameMinChallengerBondOutOfRange(0, 1, type(uint96).max);
         if (p.maxGasPerLeaf == 0 || p.maxGasPerLeaf > MAX_GAS_PER_LEAF) {
-            revert MapGameMaxGasPerLeafOutOfRange(p.maxGasPerLeaf);
+            revert MapGameMaxGasPerLeafOutOfRange(p.maxGasPerLeaf, 1, MAX_GAS_PER_LEAF);
         }
-        _params = p;
-        emit ParamsSet(p);
+        if (p.maxLeafBytes == 0 || p.maxLeafBytes > MAX_LEAF_BYTES) {
+            revert MapGameMaxLeafBytesOutOfRange(p.maxLeafBytes, 1, MAX_LEAF_BYTES);
+        }
+        _parameters = p;
+        emit ParametersSet(p);
     }
 
-    function _checkWindow(uint32 window) internal pure {
-        if (window < MIN_WINDOW || window > MAX_WINDOW) revert MapGameWindowOutOfRange(window);
+    /// @dev Reverts unless the task is in `expected` (every call allows one status; the bitmap is built only to
+    /// revert, so the check costs one comparison).
+    function _expectTaskStatus(uint256 taskId, TaskStatus current, TaskStatus expected) internal pure {
+        if (current != expected) revert MapGameUnexpectedTaskStatus(taskId, current, _bit(expected));
+    }
+
+    /// @dev Reverts unless the query is in `expected`.
+    function _expectQueryStatus(uint256 queryId, QueryStatus current, QueryStatus expected) internal pure {
+        if (current != expected) revert MapGameUnexpectedQueryStatus(queryId, current, _bit(expected));
+    }
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap, as OpenZeppelin Governor's `_encodeStateBitmap`.
+    function _bit(TaskStatus s) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
+    }
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap.
+    function _bit(QueryStatus s) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
     }
 
     function _proofCommitment(

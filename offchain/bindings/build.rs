@@ -49,6 +49,10 @@ const CONTRACTS: &[(&str, &str)] = &[
         "The judge, callable: one map leaf or chain step under the task's gas semantics.",
     ),
     (
+        "ComputationRegistry",
+        "The computations whose code is checked pure (an opcode allow-list) and whose code hash is pinned.",
+    ),
+    (
         "MapGame",
         "The verification game for map tasks: post, claim, commit, challenge, finalize.",
     ),
@@ -169,7 +173,7 @@ fn generate() -> Result<(), String> {
     .ok();
 
     let enums = enums(&root, sources);
-    let enums: String = enums
+    let table: String = enums
         .iter()
         .map(|(name, variants)| format!("    ({name:?}, &{variants:?}),\n"))
         .collect();
@@ -177,13 +181,72 @@ fn generate() -> Result<(), String> {
         code,
         "/// Every enum the bound contracts' sources declare, by the name the ABI's `internalType` gives it\n\
          /// (`HubState`, `IMapGame.TaskStatus`), with its variants in order.\n\
-         pub(crate) const ENUMS: &[(&str, &[&str])] = &[\n{enums}];"
+         pub(crate) const ENUMS: &[(&str, &[&str])] = &[\n{table}];"
     )
     .ok();
+
+    code.push_str(&rust_enums(&enums));
 
     fs::write(out_dir.join("contracts.rs"), code)
         .map_err(|e| format!("cannot write the bindings: {e}"))?;
     Ok(())
+}
+
+/// Every enum of the sources as a Rust enum (`solidity_enum!`, defined in `lib.rs`) in module `enums`, nested in a
+/// module named after its contract, interface or library as the ABI qualifies it: `enums::IMapGame::TaskStatus`,
+/// `enums::HubState`. An enum whose variants are not all plain identifiers is left out (the ABI decoding of errors
+/// still names it through `ENUMS`).
+fn rust_enums(enums: &BTreeMap<String, Vec<String>>) -> String {
+    let plain = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    // Container (none at file level) -> (qualified name, name, variants).
+    type Declared<'a> = (&'a str, &'a str, &'a [String]);
+    let mut nested: BTreeMap<Option<&str>, Vec<Declared<'_>>> = BTreeMap::new();
+    for (qualified, variants) in enums {
+        let (container, name) = match qualified.split_once('.') {
+            Some((container, name)) => (Some(container), name),
+            None => (None, qualified.as_str()),
+        };
+        if plain(name)
+            && container.is_none_or(plain)
+            && (1..=256).contains(&variants.len())
+            && variants.iter().all(|v| plain(v))
+        {
+            nested
+                .entry(container)
+                .or_default()
+                .push((qualified, name, variants));
+        }
+    }
+    let mut out = String::from(
+        "/// The enums of the bound contracts' sources as Rust enums, by the module of the contract, interface or\n\
+         /// library declaring them (`enums::IMapGame::TaskStatus`; file-level ones directly: `enums::HubState`).\n\
+         /// Struct fields and event data keep the ABI's `uint8`: compare with `==` either way, or convert with\n\
+         /// `TryFrom<u8>`.\n\
+         pub mod enums {\n",
+    );
+    for (container, items) in nested {
+        if let Some(container) = container {
+            let _ = writeln!(
+                out,
+                "    /// Enums declared in `{container}`.\n    #[allow(non_snake_case)]\n    pub mod {container} {{"
+            );
+        }
+        for (qualified, name, variants) in items {
+            let _ = writeln!(
+                out,
+                "    crate::solidity_enum!(\n        /// `{qualified}`, as its Solidity source declares it.\n        {name}, {qualified:?}, [{}]\n    );",
+                variants.join(", ")
+            );
+        }
+        if container.is_some() {
+            out.push_str("    }\n");
+        }
+    }
+    out.push_str("}\n");
+    out
 }
 
 /// What `sol!` reads (the ABI, enums as plain `uint8`, and both bytecodes) and the untouched ABI.

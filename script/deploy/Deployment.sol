@@ -16,6 +16,7 @@ struct Deployment {
     address hubFactory;
     // verification game
     address judge;
+    address computationRegistry;
     address mapGame;
     address chainGame;
     address mandelbrot;

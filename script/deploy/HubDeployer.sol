@@ -44,7 +44,8 @@ abstract contract HubDeployer is Script {
         d.hubFactory = address(factory);
     }
 
-    /// @notice The hub economy's terms: DESIGN.md's defaults, each overridable by an environment variable.
+    /// @notice The hub economy's terms: the defaults of docs/protocol.md ("HubFactory"), each overridable by an
+    /// environment variable.
     function hubConfig() public view returns (HubConfig memory cfg) {
         cfg.hub = HubParameters({
             registrationFreeze: SafeCast.toUint96(vm.envOr("SONM_HUB_REGISTRATION_FREEZE", uint256(1 ether))),
@@ -52,7 +53,9 @@ abstract contract HubDeployer is Script {
             daoFeeBps: SafeCast.toUint16(vm.envOr("SONM_HUB_DAO_FEE_BPS", uint256(50))),
             payoutPeriod: SafeCast.toUint32(vm.envOr("SONM_HUB_PAYOUT_PERIOD", uint256(30 days))),
             suspicionPeriod: SafeCast.toUint32(vm.envOr("SONM_HUB_SUSPICION_PERIOD", uint256(120 days))),
-            expropriationFreeze: SafeCast.toUint32(vm.envOr("SONM_HUB_EXPROPRIATION_FREEZE", uint256(60 days)))
+            expropriationFreeze: SafeCast.toUint32(vm.envOr("SONM_HUB_EXPROPRIATION_FREEZE", uint256(60 days))),
+            // Longer than the production governance latency (1 + 7 + 2 days): docs/protocol.md, "PayDay cool-down".
+            payDayCoolDown: SafeCast.toUint32(vm.envOr("SONM_HUB_PAYDAY_COOL_DOWN", uint256(14 days)))
         });
         cfg.ratingMinimumStake = vm.envOr("SONM_RATING_MINIMUM_STAKE", uint256(10 ether));
         cfg.ratingLockPeriod = vm.envOr("SONM_RATING_LOCK_PERIOD", uint256(30 days));

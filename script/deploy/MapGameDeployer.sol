@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {MapGame} from "../../contracts/verification/MapGame.sol";
 import {MandelbrotRow} from "../../contracts/verification/computations/MandelbrotRow.sol";
 import {MonteCarloPi} from "../../contracts/verification/computations/MonteCarloPi.sol";
+import {IComputationRegistry} from "../../contracts/verification/interfaces/IComputationRegistry.sol";
 import {IMapGame} from "../../contracts/verification/interfaces/IMapGame.sol";
 import {DeployProfile} from "./DeployProfile.sol";
 import {Deployment} from "./Deployment.sol";
@@ -15,15 +16,18 @@ abstract contract MapGameDeployer is DeployProfile {
     /// @dev Called while broadcasting as the deployer, after the hub economy and the judge exist. Fills the map-game
     /// fields of `d`. The game is governed by the timelock from construction: the deployer never holds a role in it.
     function _deployMapGame(Deployment memory d) internal virtual {
-        d.mapGame = address(new MapGame(IERC20(d.token), d.timelock, mapGameParams()));
+        IComputationRegistry registry = IComputationRegistry(d.computationRegistry);
+        d.mapGame = address(new MapGame(IERC20(d.token), d.timelock, registry, mapGameParameters()));
         d.mandelbrot = address(new MandelbrotRow());
         d.monteCarlo = address(new MonteCarloPi());
+        registry.register(d.mandelbrot);
+        registry.register(d.monteCarlo);
     }
 
     /// @notice The map game's initial parameters: defaults, each overridable by an environment variable (`SONM_MAP_*`).
     /// Windows default to a day or two in production and to the ten-minute floor on a local chain (`SONM_PROFILE`,
     /// as for governance).
-    function mapGameParams() public view returns (IMapGame.Params memory p) {
+    function mapGameParameters() public view returns (IMapGame.Parameters memory p) {
         bool local = _localProfile();
         p.minSolverBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_SOLVER_BOND", uint256(10 ether)));
         p.minChallengerBond = SafeCast.toUint96(vm.envOr("SONM_MAP_MIN_CHALLENGER_BOND", uint256(1 ether)));
@@ -33,5 +37,6 @@ abstract contract MapGameDeployer is DeployProfile {
         p.responseWindow = SafeCast.toUint32(vm.envOr("SONM_MAP_RESPONSE_WINDOW", uint256(local ? 10 minutes : 1 days)));
         p.challengerShareBps = SafeCast.toUint16(vm.envOr("SONM_MAP_CHALLENGER_SHARE_BPS", uint256(5000)));
         p.maxGasPerLeaf = SafeCast.toUint32(vm.envOr("SONM_MAP_MAX_GAS_PER_LEAF", uint256(10_000_000)));
+        p.maxLeafBytes = SafeCast.toUint32(vm.envOr("SONM_MAP_MAX_LEAF_BYTES", uint256(32_768)));
     }
 }

@@ -65,6 +65,7 @@ contract DeploymentTest is BaseTest {
         assertEq(p.payoutPeriod, 30 days);
         assertEq(p.suspicionPeriod, 120 days);
         assertEq(p.expropriationFreeze, 60 days);
+        assertEq(p.payDayCoolDown, 14 days);
         assertEq(whitelist.minimumStake(), 10 ether);
         assertEq(whitelist.ratingLockPeriod(), 30 days);
     }

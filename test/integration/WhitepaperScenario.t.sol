@@ -100,6 +100,9 @@ contract WhitepaperScenarioTest is BaseTest {
         hub.payDay();
         assertEq(token.balanceOf(address(timelock)), fee, "0.5% of the locked funds, rounded up");
         assertEq(uint8(hub.state()), uint8(HubState.Idle));
+        // What was locked cools for 14 days (within the DAO's reach), then it is free too.
+        assertEq(hub.freeBalance(), held - locked, "the lock cools");
+        skip(hub.parameters().payDayCoolDown);
         uint256 rest = hub.freeBalance();
         assertEq(rest, held - fee);
         uint256 ownerBefore = token.balanceOf(hubOwner);

@@ -5,6 +5,9 @@ import {IChainComputation} from "../../contracts/verification/computations/IChai
 import {IMapComputation} from "../../contracts/verification/computations/IMapComputation.sol";
 import {Judge} from "../../contracts/verification/libraries/Judge.sol";
 
+// The computations the executor's tests run against the chain. The misbehaving ones (a gas burner, a reverter, a
+// malformed return) are not here: they are the Solidity tests' own, in TestComputations.sol.
+
 /// @notice Work that grows with the input: `input[0] * 8` rounds of keccak over the input (none for an empty input).
 /// Under a fixed gas limit some random inputs finish and some run out of gas, so one computation exercises both
 /// sides of the judge's gas rule. Output: the last hash followed by the input's length as a uint32.
@@ -16,37 +19,6 @@ contract MockHashRepeat is IMapComputation {
             h = keccak256(abi.encodePacked(h, i));
         }
         return abi.encodePacked(h, uint32(input.length));
-    }
-}
-
-/// @notice Burns every unit of gas it is given: every leaf outputs "".
-contract MockMapGasBurner is IMapComputation {
-    function compute(bytes calldata) external pure returns (bytes memory) {
-        uint256 i;
-        while (true) {
-            unchecked {
-                ++i;
-            }
-        }
-        return "";
-    }
-}
-
-/// @notice Reverts with a reason: every leaf outputs "".
-contract MockMapReverter is IMapComputation {
-    function compute(bytes calldata) external pure returns (bytes memory) {
-        revert("no");
-    }
-}
-
-/// @notice Returns data that is not one ABI-encoded `bytes` (a wrong offset): every leaf outputs "".
-contract MockMapMalformed is IMapComputation {
-    function compute(bytes calldata) external pure returns (bytes memory) {
-        assembly {
-            mstore(0, 0x40)
-            mstore(32, 1)
-            return(0, 64)
-        }
     }
 }
 
@@ -73,11 +45,13 @@ contract MockJudgeRecorder {
     event LeafJudged(address indexed computation, bytes input, uint256 gasLimit, bytes output);
     event StepJudged(address indexed computation, bytes state, uint256 gasLimit, bytes next);
 
-    function judgeLeaf(IMapComputation computation, bytes calldata input, uint256 gasLimit) external {
-        emit LeafJudged(address(computation), input, gasLimit, Judge.leaf(computation, input, gasLimit));
+    function judgeLeaf(IMapComputation computation, bytes calldata input, uint256 gasLimit, uint256 maxBytes) external {
+        emit LeafJudged(address(computation), input, gasLimit, Judge.leaf(computation, input, gasLimit, maxBytes));
     }
 
-    function judgeStep(IChainComputation computation, bytes calldata state, uint256 gasLimit) external {
-        emit StepJudged(address(computation), state, gasLimit, Judge.step(computation, state, gasLimit));
+    function judgeStep(IChainComputation computation, bytes calldata state, uint256 gasLimit, uint256 maxBytes)
+        external
+    {
+        emit StepJudged(address(computation), state, gasLimit, Judge.step(computation, state, gasLimit, maxBytes));
     }
 }

@@ -23,7 +23,7 @@ abstract contract BaseTest is Test {
                                DEPLOYMENT
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The production governance durations (DESIGN.md), so the tests exercise the real ones.
+    /// @dev The production governance durations (docs/protocol.md, "DAO"), so the tests exercise the real ones.
     uint48 internal constant VOTING_DELAY = 1 days;
     uint32 internal constant VOTING_PERIOD = 7 days;
     uint256 internal constant QUORUM_PERCENT = 4;

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IMapComputation} from "../computations/IMapComputation.sol";
+import {IComputationRegistry} from "./IComputationRegistry.sol";
 
 /// @title The verification game for map tasks
 /// @notice A buyer posts a task of independent leaves; one solver claims it with a bond and commits the Merkle root
@@ -59,17 +60,21 @@ interface IMapGame {
     }
 
     /// @notice A task as stored. Six slots; the fields written after posting share slots written at posting.
+    /// @param maxLeafBytes The most bytes a leaf's input or output may have: the DAO's bound when the task was posted
+    /// (docs/protocol.md, "Soundness: bounded units"). The judge treats a longer output as malformed (`""`).
     /// @param deadline While Claimed: the time the solver must commit by. While Committed: the end of the
     /// challenge window (extended so a challenger has `responseWindow` after the last answer).
     /// @param round How many claims the task has seen; names the live commitment, so that a query or a proof of an
     /// earlier commitment cannot touch a later one.
     /// @param openQueries Unanswered queries against the live commitment; the task cannot finalize while any is open.
+    /// @param extensions How many answers moved the live commitment's challenge window (at most MAX_EXTENSIONS).
     struct Task {
         address buyer;
         uint96 reward;
         IMapComputation computation;
         uint32 gasPerLeaf;
         uint40 commitDeadline;
+        uint24 maxLeafBytes;
         bytes32 inputRoot;
         uint96 solverBond;
         uint96 challengerBond;
@@ -78,11 +83,13 @@ interface IMapGame {
         uint40 deadline;
         TaskStatus status;
         uint24 round;
-        uint24 openQueries;
+        uint16 openQueries;
+        uint8 extensions;
         bytes32 resultRoot;
     }
 
     /// @notice A bonded question: "show me your result leaf at `index`".
+    /// @param round The task's round when the query was opened: the commitment it asks about.
     struct Query {
         address challenger;
         uint40 deadline;
@@ -101,7 +108,8 @@ interface IMapGame {
     /// @param challengerShareBps The part of a slashed solver bond that goes to the challenger, in basis points; the
     /// rest goes to the DAO.
     /// @param maxGasPerLeaf The largest `gasPerLeaf` a task may fix (a leaf must be judgeable within a block).
-    struct Params {
+    /// @param maxLeafBytes The most bytes a leaf's input or output may have in tasks posted from now on.
+    struct Parameters {
         uint96 minSolverBond;
         uint96 minChallengerBond;
         uint32 claimWindow;
@@ -109,6 +117,7 @@ interface IMapGame {
         uint32 responseWindow;
         uint16 challengerShareBps;
         uint32 maxGasPerLeaf;
+        uint32 maxLeafBytes;
     }
 
     /// @notice A direct proof of cheat: the input leaf and the solver's result leaf at the same index.
@@ -142,7 +151,7 @@ interface IMapGame {
     event TaskClaimed(uint256 indexed taskId, address indexed solver, uint24 round, uint40 deadline);
 
     /// @notice A claimer did not commit in time; its bond went to the buyer and the task reopened.
-    event ClaimExpired(uint256 indexed taskId, address indexed solver, uint24 round, uint96 forfeited);
+    event ClaimForfeited(uint256 indexed taskId, address indexed solver, uint24 round, uint96 bond);
 
     /// @notice A solver committed a result root; challenges are open until `challengeEnd`.
     event ResultCommitted(
@@ -200,29 +209,47 @@ interface IMapGame {
     event TaskRefunded(uint256 indexed taskId, address indexed buyer, uint256 amount);
 
     /// @notice The DAO set new parameters.
-    event ParamsSet(Params params);
+    event ParametersSet(Parameters parameters);
 
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Only the DAO (the timelock) may do this.
-    error MapGameUnauthorized(address caller);
+    error MapGameNotDao(address caller);
 
-    /// @notice A window is outside `[MIN_WINDOW, MAX_WINDOW]`.
-    error MapGameWindowOutOfRange(uint256 window);
+    /// @notice {Parameters}' `minSolverBond` is outside `[min, max]`: zero, and a staller would pay nothing.
+    error MapGameMinSolverBondOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice The challenger's share is outside `[MIN_CHALLENGER_SHARE_BPS, 10_000]`.
-    error MapGameChallengerShareOutOfRange(uint256 bps);
+    /// @notice {Parameters}' `minChallengerBond` is outside `[min, max]`: zero, and a staller would pay nothing.
+    error MapGameMinChallengerBondOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice A minimum bond is zero: a staller must always pay something.
-    error MapGameZeroMinimumBond();
+    /// @notice {Parameters}' `claimWindow` is outside `[MIN_WINDOW, MAX_WINDOW]`.
+    error MapGameClaimWindowOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice `maxGasPerLeaf` is zero or above `MAX_GAS_PER_LEAF`.
-    error MapGameMaxGasPerLeafOutOfRange(uint256 maxGasPerLeaf);
+    /// @notice {Parameters}' `challengeWindow` is outside `[MIN_WINDOW, MAX_WINDOW]`.
+    error MapGameChallengeWindowOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice The computation has no code.
-    error MapGameComputationNotAContract(address computation);
+    /// @notice {Parameters}' `responseWindow` is outside `[MIN_WINDOW, MAX_WINDOW]`.
+    error MapGameResponseWindowOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice {Parameters}' `challengerShareBps` is outside `[MIN_CHALLENGER_SHARE_BPS, MAX_CHALLENGER_SHARE_BPS]`.
+    error MapGameChallengerShareBpsOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice {Parameters}' `maxGasPerLeaf` is outside `[1, MAX_GAS_PER_LEAF]`.
+    error MapGameMaxGasPerLeafOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice {Parameters}' `maxLeafBytes` is outside `[1, MAX_LEAF_BYTES]`.
+    error MapGameMaxLeafBytesOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice The computation is not in the computation registry: the games judge only code checked pure.
+    error MapGameComputationNotRegistered(address computation);
+
+    /// @notice The computation's code hash is no longer the one the registry pinned.
+    error MapGameComputationChanged(address computation);
+
+    /// @notice A leaf's input or output has `length` bytes, more than the task's `max`.
+    error MapGameLeafTooLarge(uint256 length, uint256 max);
 
     /// @notice A task must have at least one leaf.
     error MapGameZeroLeafCount();
@@ -242,8 +269,9 @@ interface IMapGame {
     /// @notice The commit deadline is not in the future.
     error MapGameCommitDeadlineInPast(uint256 commitDeadline);
 
-    /// @notice The task is not in a status that allows this.
-    error MapGameWrongTaskStatus(uint256 taskId, TaskStatus status);
+    /// @notice The call is not allowed in the task's `current` status. `expectedStatuses` has bit `1 << uint8(s)` set
+    /// for each status `s` in which it is allowed.
+    error MapGameUnexpectedTaskStatus(uint256 taskId, TaskStatus current, bytes32 expectedStatuses);
 
     /// @notice Too late: the deadline has passed.
     error MapGameDeadlinePassed(uint256 deadline);
@@ -281,8 +309,9 @@ interface IMapGame {
     /// @notice The task cannot finalize while queries are unanswered.
     error MapGameQueriesOpen(uint256 taskId, uint256 openQueries);
 
-    /// @notice The query is not open.
-    error MapGameWrongQueryStatus(uint256 queryId, QueryStatus status);
+    /// @notice The call is not allowed in the query's `current` status (only an open query can be answered, timed out
+    /// or reclaimed). `expectedStatuses` has bit `1 << uint8(s)` set for each status `s` in which it is allowed.
+    error MapGameUnexpectedQueryStatus(uint256 queryId, QueryStatus current, bytes32 expectedStatuses);
 
     /// @notice The query is about a commitment that is no longer live.
     error MapGameQueryStale(uint256 queryId);
@@ -290,7 +319,7 @@ interface IMapGame {
     /// @notice The query's commitment is still live: it must be answered or timed out, not reclaimed.
     error MapGameQueryLive(uint256 queryId);
 
-    /// @notice Too many open queries against one commitment.
+    /// @notice Too many open queries against one commitment (65,535).
     error MapGameTooManyQueries(uint256 taskId);
 
     /*//////////////////////////////////////////////////////////////
@@ -301,13 +330,13 @@ interface IMapGame {
     /// @param inputURI Where the inputs are (emitted, not stored).
     function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId);
 
-    /// @notice Claims an open task and escrows its solver bond from the caller. A claim that expired unused is
-    /// forfeited to the buyer first.
+    /// @notice Claims an open task and escrows its solver bond from the caller. A claim whose holder did not commit in
+    /// time is forfeited to the buyer first (see {forfeitClaim}).
     function claim(uint256 taskId) external;
 
     /// @notice Forfeits a claim whose holder did not commit in time: the bond goes to the buyer, the task reopens.
     /// Anyone may call.
-    function expireClaim(uint256 taskId) external;
+    function forfeitClaim(uint256 taskId) external;
 
     /// @notice Commits the solver's result root.
     /// @param resultRoot StandardMerkleTree root over `(uint256 index, bytes output)` for every index.
@@ -347,7 +376,7 @@ interface IMapGame {
     function refund(uint256 taskId) external;
 
     /// @notice Sets the parameters. DAO only.
-    function setParams(Params calldata params) external;
+    function setParameters(Parameters calldata parameters) external;
 
     /// @notice The hash a challenger commits to before revealing a proof of cheat:
     /// `keccak256(abi.encode(challenger, taskId, index, keccak256(input), keccak256(output), salt))`.
@@ -360,12 +389,16 @@ interface IMapGame {
         bytes32 salt
     ) external pure returns (bytes32);
 
-    /// @notice A task.
-    function getTask(uint256 taskId) external view returns (Task memory);
+    /// @notice A task as stored.
+    function task(uint256 taskId) external view returns (Task memory);
 
-    /// @notice A query.
-    function getQuery(uint256 queryId) external view returns (Query memory);
+    /// @notice A query as stored.
+    function query(uint256 queryId) external view returns (Query memory);
 
     /// @notice The parameters in force.
-    function params() external view returns (Params memory);
+    function parameters() external view returns (Parameters memory);
+
+    /// @notice The registry of pure computations: a task may name only a computation registered there, and a leaf is
+    /// judged only while its code hash is still the pinned one.
+    function computationRegistry() external view returns (IComputationRegistry);
 }

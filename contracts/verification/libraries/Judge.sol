@@ -9,9 +9,20 @@ import {IMapComputation} from "../computations/IMapComputation.sol";
 /// executor runs this very code (through {JudgeHarness}) in revm, so the two cannot drift apart.
 /// - The computation is called with EXACTLY `gasLimit` gas: if the caller cannot forward all of it (the 63/64 rule),
 ///   the judgement reverts instead of returning a result that depends on the caller's gas.
-/// - A map leaf that reverts, runs out of gas or returns data that is not one ABI-encoded `bytes` outputs `""`.
+/// - A map leaf that reverts, runs out of gas or returns data that is not one ABI-encoded `bytes` of at most the
+///   task's byte bound outputs `""`.
 /// - A chain step that does the same halts: the next state is the current state.
+/// The bounds on a unit (its gas and its bytes) make the judgement of the largest allowed unit fit one transaction of
+/// 2^24 gas (EIP-7825's cap) with 10% to spare: docs/protocol.md, "Soundness: bounded units".
 library Judge {
+    /// @notice The most bytes a unit's input, output or state may have (the DAO sets each game's bound within it).
+    uint256 internal constant MAX_UNIT_BYTES = 32_768;
+
+    /// @notice The most gas a unit may be given (the DAO sets each game's bound within it). With MAX_UNIT_BYTES, the
+    /// largest judgement (a map proof of cheat: two 32 KiB leaves and two 64-deep proofs in calldata, the call with
+    /// its 64/63 and the bookkeeping) stays below 90% of 2^24 = 15,099,494 gas.
+    uint256 internal constant MAX_GAS_PER_UNIT = 12_000_000;
+
     /// @notice The caller did not give the judge enough gas to forward `gasLimit` to the computation.
     /// @param gasLimit The gas the task fixes for one unit.
     /// @param available The gas left when the judge was about to call.
@@ -21,34 +32,37 @@ library Judge {
     /// return data) on top of the 64/63 that the forwarding rule requires.
     uint256 internal constant CALL_RESERVE = 10_000;
 
-    /// @notice The output of one map leaf.
-    function leaf(IMapComputation computation, bytes memory input, uint256 gasLimit)
+    /// @notice The output of one map leaf: `""` unless the computation returned one `bytes` of at most
+    /// `maxOutputBytes`.
+    function leaf(IMapComputation computation, bytes memory input, uint256 gasLimit, uint256 maxOutputBytes)
         internal
         view
         returns (bytes memory output)
     {
         bool ok;
-        (ok, output) = _judge(address(computation), IMapComputation.compute.selector, input, gasLimit);
+        (ok, output) = _judge(address(computation), IMapComputation.compute.selector, input, gasLimit, maxOutputBytes);
         if (!ok) output = "";
     }
 
-    /// @notice The state after one chain step.
-    function step(IChainComputation computation, bytes memory state, uint256 gasLimit)
+    /// @notice The state after one chain step: `state` (a halt) unless the computation returned one `bytes` of at
+    /// most `maxStateBytes`.
+    function step(IChainComputation computation, bytes memory state, uint256 gasLimit, uint256 maxStateBytes)
         internal
         view
         returns (bytes memory next)
     {
         bool ok;
-        (ok, next) = _judge(address(computation), IChainComputation.step.selector, state, gasLimit);
+        (ok, next) = _judge(address(computation), IChainComputation.step.selector, state, gasLimit, maxStateBytes);
         if (!ok) next = state;
     }
 
     /// @dev Calls `target` with `abi.encodeWithSelector(selector, arg)` and exactly `gasLimit` gas, and decodes what it
     /// returns as one `bytes`: (true, the bytes) if the call succeeded and returned exactly one well-formed,
-    /// canonically padded `bytes`, else (false, ""). Written in assembly because the executor interprets it for every
+    /// canonically padded `bytes` of at most `maxBytes`, else (false, ""). The bound is checked before anything is
+    /// copied, so a computation returning a huge buffer costs the judge no memory. Written in assembly because the executor interprets it for every
     /// unit of work: the calldata is built in free memory (it is not kept), and of the return data only the `bytes`
     /// is copied, once, and only when it is well-formed.
-    function _judge(address target, bytes4 selector, bytes memory arg, uint256 gasLimit)
+    function _judge(address target, bytes4 selector, bytes memory arg, uint256 gasLimit, uint256 maxBytes)
         private
         view
         returns (bool ok, bytes memory out)
@@ -79,7 +93,7 @@ library Judge {
                 if iszero(lt(returned, 64)) {
                     returndatacopy(0, 0, 64)
                     let len := mload(0x20)
-                    if and(eq(mload(0), 0x20), iszero(gt(len, returned))) {
+                    if and(and(eq(mload(0), 0x20), iszero(gt(len, returned))), iszero(gt(len, maxBytes))) {
                         let words := and(add(len, 31), not(31))
                         if eq(returned, add(64, words)) {
                             out := mload(0x40)

@@ -2,85 +2,28 @@
 //! commits (or, for tests and the demo, commits a wrong one), a challenger disputes, and both sides play the
 //! bisection with the executor's checkpointed runs.
 
-use std::fmt;
-
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::providers::{DynProvider, Provider as _};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent as _;
 use serde::Serialize;
+pub use sonm_bindings::enums::IChainGame::{DisputePhase, TaskStatus as ChainTaskStatus};
 use sonm_bindings::{ChainGame, Contract, IChainGame};
 use sonm_executor::{ChainRun, ChainSpec, Executor};
 use tracing::info;
 
+use crate::computation::Computations;
 use crate::token::{Approval, Token};
 use crate::units::ser_dec;
 use crate::{AgentError, Client, Result};
-
-/// Where a dispute is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum DisputePhase {
-    /// Never opened.
-    None,
-    /// The solver must reveal the midpoint hash.
-    Reveal,
-    /// The challenger must agree or disagree.
-    Answer,
-    /// One step left: anyone may have it judged.
-    Step,
-    /// The solver won.
-    SolverWon,
-    /// The challenger won.
-    ChallengerWon,
-    /// Dismissed (the commitment was slashed elsewhere).
-    Dismissed,
-    /// Unknown to this client.
-    Unknown(u8),
-}
-
-impl From<u8> for DisputePhase {
-    fn from(v: u8) -> Self {
-        [
-            Self::None,
-            Self::Reveal,
-            Self::Answer,
-            Self::Step,
-            Self::SolverWon,
-            Self::ChallengerWon,
-            Self::Dismissed,
-        ]
-        .get(usize::from(v))
-        .copied()
-        .unwrap_or(Self::Unknown(v))
-    }
-}
-
-impl fmt::Display for DisputePhase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(v) => write!(f, "Unknown({v})"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-impl DisputePhase {
-    /// Whether the dispute is over.
-    pub fn decided(self) -> bool {
-        matches!(
-            self,
-            Self::SolverWon | Self::ChallengerWon | Self::Dismissed
-        )
-    }
-}
 
 /// A chain task, in plain types.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainTaskInfo {
     /// Its id.
     pub id: u64,
-    /// Status: None, Open, Claimed, Committed, Finalized, Refunded.
-    pub status: String,
+    /// Where it is in its life.
+    pub status: ChainTaskStatus,
     /// Who posted it.
     pub buyer: Address,
     /// The computation.
@@ -89,6 +32,9 @@ pub struct ChainTaskInfo {
     pub steps: u64,
     /// Gas per step.
     pub gas_per_step: u32,
+    /// The most bytes a state may have (the DAO's bound when the task was posted): a step returning a longer one
+    /// halts.
+    pub max_state_bytes: u32,
     /// Each side's clock in a dispute, seconds.
     pub clock: u32,
     /// The reward.
@@ -108,9 +54,9 @@ pub struct ChainTaskInfo {
     pub claim_window: u32,
     /// No claim or commitment at or after this time; the buyer may be refunded from then on.
     pub commit_deadline: u64,
-    /// Slashed commitments so far.
-    pub epoch: u32,
-    /// Disputes of this epoch not yet decided.
+    /// Which commitment is live: the commitments slashed so far.
+    pub round: u32,
+    /// Disputes of this round not yet decided.
     pub open_disputes: u32,
     /// Hash of the initial state.
     pub initial_hash: B256,
@@ -139,8 +85,8 @@ pub struct DisputeInfo {
     pub challenger: Address,
     /// The task.
     pub task: u64,
-    /// The commitment's epoch.
-    pub epoch: u32,
+    /// The round of the commitment it is about.
+    pub round: u32,
     /// Where it is.
     pub phase: DisputePhase,
     /// Highest agreed step.
@@ -161,6 +107,16 @@ pub struct DisputeInfo {
     pub challenger_clock: u32,
     /// When the last move was made.
     pub last_move_at: u64,
+}
+
+impl DisputeInfo {
+    /// Whether the dispute is over (a side won, or the challenger reclaimed the bond).
+    pub fn decided(&self) -> bool {
+        matches!(
+            self.phase,
+            DisputePhase::SolverWon | DisputePhase::ChallengerWon | DisputePhase::Reclaimed
+        )
+    }
 }
 
 /// What a chain task's buyer posts.
@@ -240,29 +196,20 @@ impl ChainTasks {
             .call()
             .await
             .map_err(self.err("task"))?;
-        let status = [
-            "None",
-            "Open",
-            "Claimed",
-            "Committed",
-            "Finalized",
-            "Refunded",
-        ]
-        .get(usize::from(t.status))
-        .copied()
-        .unwrap_or("Unknown");
-        if status == "None" {
+        let status = ChainTaskStatus::try_from(t.status)?;
+        if status == ChainTaskStatus::None {
             return Err(AgentError::Invalid(format!(
                 "chain task {id} does not exist"
             )));
         }
         Ok(ChainTaskInfo {
             id,
-            status: status.to_owned(),
+            status,
             buyer: t.buyer,
             computation: t.computation,
             steps: t.steps,
             gas_per_step: t.gasPerStep,
+            max_state_bytes: t.maxStateBytes.to::<u32>(),
             clock: t.clock,
             reward: U256::from(t.reward),
             solver_bond: U256::from(t.solverBond),
@@ -271,7 +218,7 @@ impl ChainTasks {
             claimed_at: t.claimedAt.to::<u64>(),
             claim_window: t.claimWindow,
             commit_deadline: t.commitDeadline.to::<u64>(),
-            epoch: t.epoch,
+            round: t.round,
             open_disputes: t.openDisputes,
             initial_hash: t.initialHash,
             final_hash: t.finalHash,
@@ -305,7 +252,7 @@ impl ChainTasks {
             .call()
             .await
             .map_err(self.err("dispute"))?;
-        let phase = DisputePhase::from(d.phase);
+        let phase = DisputePhase::try_from(d.phase)?;
         if phase == DisputePhase::None {
             return Err(AgentError::Invalid(format!("dispute {id} does not exist")));
         }
@@ -313,7 +260,7 @@ impl ChainTasks {
             id,
             challenger: d.challenger,
             task: d.taskId,
-            epoch: d.epoch,
+            round: d.round,
             phase,
             lo: d.lo,
             hi: d.hi,
@@ -350,14 +297,26 @@ impl ChainTasks {
             })
     }
 
-    /// Buyer: approves exactly the reward and posts, with the game's minimum bonds, clock and windows.
+    /// Buyer: approves exactly the reward and posts, with the game's minimum bonds, clock and windows (so within
+    /// the DAO's maxima too). Refused before anything is sent if the computation is not registered or the initial
+    /// state is longer than the game's `maxStateBytes`.
     pub async fn post(&self, spec: ChainPostSpec) -> Result<(u64, Approval, B256)> {
+        Computations::new(&self.client)?
+            .require_registered(spec.computation, "posting a task on it")
+            .await?;
         let p = self
             .game
             .parameters()
             .call()
             .await
             .map_err(self.err("parameters"))?;
+        if spec.initial_state.len() > p.maxStateBytes as usize {
+            return Err(AgentError::Invalid(format!(
+                "the initial state has {} bytes, more than the game's maxStateBytes ({})",
+                spec.initial_state.len(),
+                p.maxStateBytes
+            )));
+        }
         let approval = Token::new(&self.client)?
             .ensure_allowance(self.address(), spec.reward, "posting the task")
             .await?;
@@ -393,7 +352,7 @@ impl ChainTasks {
     /// Solver: approves exactly the bond and claims.
     pub async fn claim(&self, id: u64) -> Result<(Approval, B256)> {
         let t = self.task(id).await?;
-        if t.status != "Open" {
+        if t.status != ChainTaskStatus::Open {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: claim needs Open",
                 t.status
@@ -421,8 +380,8 @@ impl ChainTasks {
         let judge = self.client.address(Contract::JudgeHarness)?;
         let executor =
             Executor::from_chain(self.client.provider_ref(), judge, t.computation).await?;
-        let run =
-            executor.run_chain(&initial, ChainSpec::new(t.steps, u64::from(t.gas_per_step)))?;
+        let spec = ChainSpec::new(t.steps, u64::from(t.gas_per_step), t.max_state_bytes);
+        let run = executor.run_chain(&initial, spec)?;
         Ok((t, executor, run))
     }
 
@@ -430,7 +389,7 @@ impl ChainTasks {
     pub async fn commit(&self, id: u64, wrong: bool) -> Result<(B256, B256)> {
         let (t, _, run) = self.run(id).await?;
         let me = self.client.sender()?;
-        if t.status != "Claimed" || t.solver != me {
+        if t.status != ChainTaskStatus::Claimed || t.solver != me {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {} by {}: commit needs it Claimed by {me}",
                 t.status, t.solver
@@ -452,7 +411,7 @@ impl ChainTasks {
     /// bond and opens a dispute with the right one.
     pub async fn challenge(&self, id: u64) -> Result<(u64, Approval, B256)> {
         let (t, _, run) = self.run(id).await?;
-        if t.status != "Committed" {
+        if t.status != ChainTaskStatus::Committed {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: a dispute needs Committed",
                 t.status
@@ -568,7 +527,7 @@ impl ChainTasks {
     /// this) and the task reopens.
     pub async fn forfeit_claim(&self, id: u64) -> Result<B256> {
         let t = self.task(id).await?;
-        if t.status != "Claimed" {
+        if t.status != ChainTaskStatus::Claimed {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: forfeiting a claim needs Claimed",
                 t.status
@@ -592,14 +551,14 @@ impl ChainTasks {
     /// Anyone, once the commit deadline passed with the task unsolved: returns the reward to the buyer.
     pub async fn refund(&self, id: u64) -> Result<B256> {
         let t = self.task(id).await?;
-        if t.status == "Claimed" {
+        if t.status == ChainTaskStatus::Claimed {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is Claimed: refund needs Open; once the claim ends (at {} unix time), forfeit it \
                  first with `sonm chain forfeit-claim {id}`",
                 t.commit_by()
             )));
         }
-        if t.status != "Open" {
+        if t.status != ChainTaskStatus::Open {
             return Err(AgentError::WrongState(format!(
                 "chain task {id} is {}: refund needs Open",
                 t.status
@@ -621,29 +580,29 @@ impl ChainTasks {
     }
 
     /// Anyone: ends a dispute whose commitment was slashed in another dispute, returning the challenger's bond.
-    pub async fn dismiss(&self, dispute: u64) -> Result<B256> {
+    pub async fn reclaim_dispute_bond(&self, dispute: u64) -> Result<B256> {
         let d = self.dispute(dispute).await?;
-        if !matches!(
-            d.phase,
-            DisputePhase::Reveal | DisputePhase::Answer | DisputePhase::Step
-        ) {
+        if d.decided() {
             return Err(AgentError::WrongState(format!(
-                "dispute {dispute} is {}: dismissing needs a running dispute (Reveal, Answer or Step)",
+                "dispute {dispute} is {}: reclaiming its bond needs a running dispute (Reveal, Answer or Step)",
                 d.phase
             )));
         }
         let t = self.task(d.task).await?;
-        if t.epoch == d.epoch {
+        if t.round == d.round {
             return Err(AgentError::WrongState(format!(
-                "dispute {dispute} is about chain task {}'s live commitment: it ends by play or timeout, not dismissal",
+                "dispute {dispute} is about chain task {}'s live commitment: it ends by play or timeout, its bond cannot be reclaimed",
                 d.task
             )));
         }
         let r = self
             .client
-            .send("dismiss", self.game.dismiss(U256::from(dispute)))
+            .send(
+                "reclaimDisputeBond",
+                self.game.reclaimDisputeBond(U256::from(dispute)),
+            )
             .await?;
-        info!(dispute, task = d.task, challenger = %d.challenger, "dispute dismissed");
+        info!(dispute, task = d.task, challenger = %d.challenger, "dispute bond reclaimed");
         Ok(r.transaction_hash)
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::network::{Ethereum, EthereumWallet};
-use alloy::primitives::{Address, B256, U256, keccak256};
+use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
@@ -14,6 +14,7 @@ use alloy::transports::{RpcError, TransportError};
 use sonm_bindings::{Contract, Deployment, decode_revert, one_line, revert_data};
 use tracing::{debug, info};
 
+use crate::proof::SaltSeed;
 use crate::{AgentError, Result};
 
 /// How long to wait for the node's first answer before calling it unreachable.
@@ -28,24 +29,23 @@ pub struct Client {
     url: String,
     chain_id: u64,
     sender: Option<Address>,
-    /// A secret only the key's holder can derive: seeds the salts of proof commitments, so a restarted challenger
-    /// finds its own commitment again and nobody else can guess it.
-    salt_seed: Option<B256>,
+    /// Derived from the key: seeds the salts of proof commitments ([`crate::proof`]).
+    salt_seed: Option<SaltSeed>,
     deployment: Deployment,
 }
 
 impl Client {
-    /// Connects to `rpc_url`, asks the node for its chain id and reads `deployments_dir/<chainId>.json`.
+    /// Connects to `rpc_url`, asks the node for its chain id and reads `deployments_dir/<chainId>.json`, checking
+    /// with one `eth_getCode` that its contracts are on that chain (a file left from before anvil restarted is
+    /// refused in one line that says how to deploy, [`sonm_bindings::DeploymentError::NotOnChain`]).
     pub async fn connect(
         rpc_url: &str,
         signer: Option<PrivateKeySigner>,
         deployments_dir: &Path,
     ) -> Result<Self> {
-        let salt_seed = signer
-            .as_ref()
-            .map(|s| keccak256([s.to_bytes().as_slice(), b"sonm proof salt"].concat()));
+        let salt_seed = signer.as_ref().map(SaltSeed::new);
         let (provider, chain_id, sender) = Self::provider(rpc_url, signer).await?;
-        let deployment = Deployment::load(deployments_dir, chain_id)?;
+        let deployment = Deployment::load_checked(deployments_dir, chain_id, &provider).await?;
         Ok(Self {
             provider,
             url: rpc_url.to_owned(),
@@ -104,11 +104,6 @@ impl Client {
         self.chain_id
     }
 
-    /// The RPC URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// The deployment read for this chain.
     pub fn deployment(&self) -> &Deployment {
         &self.deployment
@@ -124,14 +119,9 @@ impl Client {
         self.sender.ok_or(AgentError::NoSigner)
     }
 
-    /// A salt for `parts`, secret to the key's holder and the same on every run.
-    pub fn salt(&self, parts: &[&[u8]]) -> Result<B256> {
-        let seed = self.salt_seed.ok_or(AgentError::NoSigner)?;
-        let mut data = seed.to_vec();
-        for p in parts {
-            data.extend_from_slice(p);
-        }
-        Ok(keccak256(data))
+    /// The key's seed of proof salts ([`SaltSeed`]), or [`AgentError::NoSigner`].
+    pub fn salt_seed(&self) -> Result<SaltSeed> {
+        self.salt_seed.ok_or(AgentError::NoSigner)
     }
 
     /// The account transactions are sent from, if a key was given.
@@ -227,14 +217,6 @@ impl Client {
             });
         }
         Ok(())
-    }
-
-    /// The ETH balance of `who`.
-    pub async fn eth_balance(&self, who: Address) -> Result<U256> {
-        self.provider
-            .get_balance(who)
-            .await
-            .map_err(self.rpc_err("eth_getBalance"))
     }
 
     /// The latest block's timestamp.

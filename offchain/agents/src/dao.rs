@@ -8,6 +8,7 @@ use alloy::providers::{DynProvider, Provider as _};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolCall, SolEvent as _};
 use serde::Serialize;
+pub use sonm_bindings::enums::IGovernor::ProposalState;
 use sonm_bindings::{
     ChainGame, Contract, HubFactory, HubWallet, IChainGame, IMapGame, MapGame, SonmGovernor,
     Whitelist,
@@ -53,9 +54,9 @@ pub enum Action {
         lock_period: U256,
     },
     /// New map game parameters.
-    MapParams(IMapGame::Params),
+    MapParameters(IMapGame::Parameters),
     /// New chain game parameters (for new tasks).
-    ChainParams(IChainGame::Parameters),
+    ChainParameters(IChainGame::Parameters),
 }
 
 impl Action {
@@ -94,13 +95,15 @@ impl Action {
                 .abi_encode()
                 .into(),
             ),
-            Self::MapParams(p) => (
+            Self::MapParameters(p) => (
                 client.address(Contract::MapGame)?,
-                MapGame::setParamsCall { params_: p.clone() }
-                    .abi_encode()
-                    .into(),
+                MapGame::setParametersCall {
+                    parameters_: p.clone(),
+                }
+                .abi_encode()
+                .into(),
             ),
-            Self::ChainParams(p) => (
+            Self::ChainParameters(p) => (
                 client.address(Contract::ChainGame)?,
                 ChainGame::setParametersCall {
                     parameters_: p.clone(),
@@ -125,58 +128,8 @@ impl fmt::Display for Action {
             Self::Ban { hub } => write!(f, "ban hub {hub}"),
             Self::HubParameters(_) => write!(f, "set the terms of new hub wallets"),
             Self::RatingParameters { .. } => write!(f, "set the rating terms"),
-            Self::MapParams(_) => write!(f, "set the map game's parameters"),
-            Self::ChainParams(_) => write!(f, "set the chain game's parameters"),
-        }
-    }
-}
-
-/// A proposal's state (OpenZeppelin's `ProposalState`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum ProposalState {
-    /// Voting has not started.
-    Pending,
-    /// Voting is open.
-    Active,
-    /// Canceled.
-    Canceled,
-    /// Lost or missed quorum.
-    Defeated,
-    /// Passed; may be queued.
-    Succeeded,
-    /// In the timelock.
-    Queued,
-    /// Not executed in time.
-    Expired,
-    /// Done.
-    Executed,
-    /// Unknown to this client.
-    Unknown(u8),
-}
-
-impl From<u8> for ProposalState {
-    fn from(v: u8) -> Self {
-        [
-            Self::Pending,
-            Self::Active,
-            Self::Canceled,
-            Self::Defeated,
-            Self::Succeeded,
-            Self::Queued,
-            Self::Expired,
-            Self::Executed,
-        ]
-        .get(usize::from(v))
-        .copied()
-        .unwrap_or(Self::Unknown(v))
-    }
-}
-
-impl fmt::Display for ProposalState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(v) => write!(f, "Unknown({v})"),
-            other => write!(f, "{other:?}"),
+            Self::MapParameters(_) => write!(f, "set the map game's parameters"),
+            Self::ChainParameters(_) => write!(f, "set the chain game's parameters"),
         }
     }
 }
@@ -347,7 +300,7 @@ impl DaoMember {
         };
         Ok(Proposal {
             id,
-            state: ProposalState::from(state),
+            state: ProposalState::try_from(state)?,
             proposer: created.proposer,
             description: created.description,
             targets: created.targets,
@@ -490,17 +443,20 @@ impl DaoMember {
         Ok(receipt.transaction_hash)
     }
 
-    /// The map game's parameters in force (a base for [`Action::MapParams`]).
-    pub async fn map_params(&self) -> Result<IMapGame::Params> {
+    /// The map game's parameters in force (a base for [`Action::MapParameters`]).
+    pub async fn map_parameters(&self) -> Result<IMapGame::Parameters> {
         let game = MapGame::new(
             self.client.address(Contract::MapGame)?,
             self.client.provider_ref().clone(),
         );
-        game.params().call().await.map_err(self.err("params"))
+        game.parameters()
+            .call()
+            .await
+            .map_err(self.err("parameters"))
     }
 
-    /// The chain game's parameters in force (a base for [`Action::ChainParams`]).
-    pub async fn chain_params(&self) -> Result<IChainGame::Parameters> {
+    /// The chain game's parameters in force (a base for [`Action::ChainParameters`]).
+    pub async fn chain_parameters(&self) -> Result<IChainGame::Parameters> {
         let game = ChainGame::new(
             self.client.address(Contract::ChainGame)?,
             self.client.provider_ref().clone(),

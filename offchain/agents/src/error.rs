@@ -26,6 +26,10 @@ pub enum AgentError {
         /// Why it is not a URL.
         reason: String,
     },
+    /// The chain returned an enum value this build does not know (a contract other than the one it was built
+    /// from).
+    #[error("unexpected chain data: {0}")]
+    UnknownVariant(#[from] sonm_bindings::UnknownVariant),
     /// The deployments file is missing, malformed or lacks a contract.
     #[error(transparent)]
     Deployment(#[from] sonm_bindings::DeploymentError),

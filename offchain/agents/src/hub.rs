@@ -1,10 +1,9 @@
 //! Hubs: the hub owner's wallet calls, the miner's claim, ratings and the registry's views.
 
-use std::fmt;
-
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::DynProvider;
 use serde::Serialize;
+pub use sonm_bindings::enums::HubState;
 use sonm_bindings::{Contract, HubFactory, HubWallet, IWhitelist, Whitelist};
 
 use tracing::info;
@@ -12,45 +11,6 @@ use tracing::info;
 use crate::token::{Approval, Token};
 use crate::units::format_snm;
 use crate::{AgentError, Client, Result};
-
-/// A hub wallet's state (the whitepaper's anti-fraud state machine).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum HubState {
-    /// Created, never registered.
-    Created,
-    /// Registered: pays miners, funds frozen and locked.
-    Registered,
-    /// After PayDay or rehabilitation: may withdraw or register again.
-    Idle,
-    /// Suspected by the DAO: every fund blocked.
-    Suspected,
-    /// Banned: its funds went to the expropriation vault, for ever.
-    Punished,
-    /// A state this client does not know (a newer contract).
-    Unknown(u8),
-}
-
-impl From<u8> for HubState {
-    fn from(v: u8) -> Self {
-        match v {
-            0 => Self::Created,
-            1 => Self::Registered,
-            2 => Self::Idle,
-            3 => Self::Suspected,
-            4 => Self::Punished,
-            other => Self::Unknown(other),
-        }
-    }
-}
-
-impl fmt::Display for HubState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(v) => write!(f, "Unknown({v})"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
 
 /// The terms a hub wallet snapshotted at creation.
 #[derive(Clone, Debug, Serialize)]
@@ -68,6 +28,8 @@ pub struct HubTerms {
     pub suspicion_period: u32,
     /// Seconds a banned hub's funds stay frozen at the vault.
     pub expropriation_freeze: u32,
+    /// Seconds what PayDay unlocks cools in the wallet (cannot leave it; the DAO may still suspect the hub).
+    pub pay_day_cool_down: u32,
 }
 
 /// A hub's record in the whitelist.
@@ -100,21 +62,23 @@ pub struct HubRecord {
     pub raters: U256,
 }
 
-impl From<IWhitelist::HubRecord> for HubRecord {
-    fn from(r: IWhitelist::HubRecord) -> Self {
-        Self {
+impl TryFrom<IWhitelist::HubRecord> for HubRecord {
+    type Error = AgentError;
+
+    fn try_from(r: IWhitelist::HubRecord) -> Result<Self> {
+        Ok(Self {
             hub: r.wallet,
             owner: r.owner,
             endpoint: r.endpoint,
             name: r.name,
-            state: HubState::from(r.status),
+            state: HubState::try_from(r.status)?,
             trusted: r.trusted,
             created_at: r.createdAt.saturating_to(),
             registered_at: r.registeredAt.saturating_to(),
             rating: r.rating,
             rating_stake: r.ratingStake,
             raters: r.raters,
-        }
+        })
     }
 }
 
@@ -138,7 +102,12 @@ pub struct HubInfo {
     /// What it owes all miners.
     #[serde(serialize_with = "crate::units::ser_dec")]
     pub total_owed: U256,
-    /// Balance − locked − frozen − owed.
+    /// What the last PayDay unlocked and is still cooling: it cannot leave the wallet until `cooling_until`.
+    #[serde(serialize_with = "crate::units::ser_dec")]
+    pub cooling: U256,
+    /// When the cooling ends (0 if the hub never held PayDay, or a rehab or ban ended it).
+    pub cooling_until: u64,
+    /// Balance − locked − frozen − cooling − owed.
     #[serde(serialize_with = "crate::units::ser_dec")]
     pub free_balance: U256,
     /// When PayDay may be held (0 if never registered).
@@ -200,7 +169,7 @@ impl Hubs {
             .call()
             .await
             .map_err(|e| self.client.classify("state", &e))?;
-        Ok(HubState::from(s))
+        Ok(HubState::try_from(s)?)
     }
 
     /// What `hub` owes `miner`.
@@ -210,6 +179,30 @@ impl Hubs {
             .call()
             .await
             .map_err(|e| self.client.classify("owed", &e))
+    }
+
+    /// What `hub`'s last PayDay unlocked and is still cooling, and until when (unix seconds).
+    pub async fn cooling(&self, hub: Address) -> Result<(U256, u64)> {
+        let c = self
+            .wallet(hub)
+            .cooling()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("cooling", &e))?;
+        Ok((c.amount, c.coolingUntil.saturating_to()))
+    }
+
+    /// " (N SNM more is cooling until T since PayDay)" when some of `hub`'s funds cool, else "".
+    async fn cooling_note(&self, hub: Address) -> Result<String> {
+        let (amount, until) = self.cooling(hub).await?;
+        Ok(if amount.is_zero() {
+            String::new()
+        } else {
+            format!(
+                " ({} SNM more is cooling after PayDay until {until} (unix time), and cannot leave the wallet before)",
+                format_snm(amount)
+            )
+        })
     }
 
     /// `hub`'s free balance.
@@ -238,14 +231,19 @@ impl Hubs {
             .call()
             .await
             .map_err(|e| c.classify("parameters", &e))?;
+        let cooling = w
+            .cooling()
+            .call()
+            .await
+            .map_err(|e| c.classify("cooling", &e))?;
         Ok(HubInfo {
-            record: record.into(),
-            wallet_state: HubState::from(
+            record: record.try_into()?,
+            wallet_state: HubState::try_from(
                 w.state()
                     .call()
                     .await
                     .map_err(|e| c.classify("state", &e))?,
-            ),
+            )?,
             balance: token.balance(hub).await?,
             locked: w
                 .locked()
@@ -262,6 +260,8 @@ impl Hubs {
                 .call()
                 .await
                 .map_err(|e| c.classify("totalOwed", &e))?,
+            cooling: cooling.amount,
+            cooling_until: cooling.coolingUntil.saturating_to(),
             free_balance: w
                 .freeBalance()
                 .call()
@@ -286,6 +286,7 @@ impl Hubs {
                 payout_period: p.payoutPeriod,
                 suspicion_period: p.suspicionPeriod,
                 expropriation_freeze: p.expropriationFreeze,
+                pay_day_cool_down: p.payDayCoolDown,
             },
         })
     }
@@ -329,26 +330,10 @@ impl Hubs {
         };
         Ok((
             total.saturating_to(),
-            page.into_iter().map(HubRecord::from).collect(),
+            page.into_iter()
+                .map(HubRecord::try_from)
+                .collect::<Result<_>>()?,
         ))
-    }
-
-    /// The terms new hub wallets get.
-    pub async fn factory_terms(&self) -> Result<HubTerms> {
-        let p = self
-            .factory
-            .parameters()
-            .call()
-            .await
-            .map_err(|e| self.client.classify("parameters", &e))?;
-        Ok(HubTerms {
-            registration_freeze: U256::from(p.registrationFreeze),
-            lock_bps: p.lockBps,
-            dao_fee_bps: p.daoFeeBps,
-            payout_period: p.payoutPeriod,
-            suspicion_period: p.suspicionPeriod,
-            expropriation_freeze: p.expropriationFreeze,
-        })
     }
 
     async fn require_state(
@@ -500,8 +485,9 @@ impl HubOwner {
         let free = self.hubs.free_balance(hub).await?;
         if free < freeze {
             return Err(AgentError::InsufficientFunds(format!(
-                "hub {hub} has {} SNM free, registering freezes {} SNM: deposit with `sonm hub deposit`",
+                "hub {hub} has {} SNM free{}, registering freezes {} SNM: deposit with `sonm hub deposit`",
                 format_snm(free),
+                self.hubs.cooling_note(hub).await?,
                 format_snm(freeze)
             )));
         }
@@ -532,8 +518,9 @@ impl HubOwner {
         let free = self.hubs.free_balance(hub).await?;
         if free < amount + lock {
             return Err(AgentError::InsufficientFunds(format!(
-                "hub {hub} has {} SNM free, paying {} SNM needs {} SNM with the {} SNM lock: deposit with `sonm hub deposit`",
+                "hub {hub} has {} SNM free{}, paying {} SNM needs {} SNM with the {} SNM lock: deposit with `sonm hub deposit`",
                 format_snm(free),
+                self.hubs.cooling_note(hub).await?,
                 format_snm(amount),
                 format_snm(amount + lock),
                 format_snm(lock)
@@ -589,8 +576,9 @@ impl HubOwner {
         let free = self.hubs.free_balance(hub).await?;
         if free < amount {
             return Err(AgentError::InsufficientFunds(format!(
-                "hub {hub} has {} SNM free, cannot withdraw {} SNM",
+                "hub {hub} has {} SNM free{}, cannot withdraw {} SNM",
                 format_snm(free),
+                self.hubs.cooling_note(hub).await?,
                 format_snm(amount)
             )));
         }

@@ -6,22 +6,27 @@
 //! - [`HubOwner`] creates, funds, registers and runs a hub wallet; [`Miner`] claims what hubs owe it and rates them;
 //!   [`Hubs`] reads the registry;
 //! - [`Token`] moves SNM and approves exactly what a call needs;
+//! - [`MapTasks`] and [`ChainTasks`] play the two verification games; [`Computations`] registers computations in
+//!   the registry whose computations alone the games judge;
 //!
 //! Every call is simulated before it is sent, so a call that would revert fails with its decoded custom error and
 //! costs nothing; every error is an [`AgentError`], one line a user can act on.
 
 pub mod chain;
 mod client;
+pub mod computation;
 pub mod dao;
 mod error;
 pub mod hub;
 pub mod keys;
+pub mod proof;
 pub mod task;
 pub mod token;
 pub mod units;
 
-pub use chain::{ChainPostSpec, ChainTasks, DisputeInfo, DisputePhase};
+pub use chain::{ChainPostSpec, ChainTaskStatus, ChainTasks, DisputeInfo, DisputePhase};
 pub use client::Client;
+pub use computation::{ComputationInfo, Computations, Registered};
 pub use dao::{Action, DaoMember, Proposal, ProposalState, Support};
 pub use error::{AgentError, Result};
 pub use hub::{HubInfo, HubOwner, HubRecord, HubState, Hubs, Miner};

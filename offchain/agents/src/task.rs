@@ -1,7 +1,6 @@
 //! Map tasks: the buyer posts and refunds, the solver claims, solves (honestly or, for tests and the demo,
 //! cheating on chosen leaves) and commits, anyone finalizes.
 
-use std::fmt;
 use std::path::Path;
 
 use alloy::primitives::{Address, B256, Bytes, U256};
@@ -9,56 +8,18 @@ use alloy::providers::{DynProvider, Provider as _};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent as _;
 use serde::Serialize;
+use sonm_bindings::enums::IMapGame::QueryStatus;
+pub use sonm_bindings::enums::IMapGame::TaskStatus;
 use sonm_bindings::{Contract, IMapGame, MapGame};
 use sonm_executor::Executor;
 use sonm_merkle::{BuildOptions, IndexedTree};
 use tracing::info;
 
+use crate::computation::Computations;
+use crate::proof::proof_commitment;
 use crate::token::{Approval, Token};
 use crate::units::ser_dec;
 use crate::{AgentError, Client, Result};
-
-/// Where a map task is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum TaskStatus {
-    /// Never posted.
-    None,
-    /// Waiting for a solver.
-    Open,
-    /// A solver holds it and must commit.
-    Claimed,
-    /// A result is committed; challenges are open.
-    Committed,
-    /// The solver was paid.
-    Finalized,
-    /// The buyer took the reward back.
-    Refunded,
-    /// A status this client does not know.
-    Unknown(u8),
-}
-
-impl From<u8> for TaskStatus {
-    fn from(v: u8) -> Self {
-        match v {
-            0 => Self::None,
-            1 => Self::Open,
-            2 => Self::Claimed,
-            3 => Self::Committed,
-            4 => Self::Finalized,
-            5 => Self::Refunded,
-            other => Self::Unknown(other),
-        }
-    }
-}
-
-impl fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(v) => write!(f, "Unknown({v})"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
 
 /// A map task as stored, in plain types.
 #[derive(Clone, Debug, Serialize)]
@@ -77,6 +38,9 @@ pub struct TaskInfo {
     pub leaf_count: u64,
     /// Gas each leaf is evaluated with.
     pub gas_per_leaf: u32,
+    /// The most bytes a leaf's input or output may have (the DAO's bound when the task was posted): a longer
+    /// output is malformed, as if the leaf had failed.
+    pub max_leaf_bytes: u32,
     /// The escrowed reward.
     #[serde(serialize_with = "ser_dec")]
     pub reward: U256,
@@ -95,21 +59,24 @@ pub struct TaskInfo {
     /// How many claims the task has seen.
     pub round: u32,
     /// Unanswered queries.
-    pub open_queries: u32,
+    pub open_queries: u16,
+    /// How many answers moved the live commitment's challenge window (at most the game's `MAX_EXTENSIONS`).
+    pub extensions: u8,
     /// The committed result root (zero if none).
     pub result_root: B256,
 }
 
 impl TaskInfo {
-    fn new(id: u64, t: IMapGame::Task) -> Self {
-        Self {
+    fn new(id: u64, t: IMapGame::Task) -> Result<Self> {
+        Ok(Self {
             id,
-            status: TaskStatus::from(t.status),
+            status: TaskStatus::try_from(t.status)?,
             buyer: t.buyer,
             computation: t.computation,
             input_root: t.inputRoot,
             leaf_count: t.leafCount,
             gas_per_leaf: t.gasPerLeaf,
+            max_leaf_bytes: t.maxLeafBytes.to::<u32>(),
             reward: U256::from(t.reward),
             solver_bond: U256::from(t.solverBond),
             challenger_bond: U256::from(t.challengerBond),
@@ -117,9 +84,10 @@ impl TaskInfo {
             solver: t.solver,
             deadline: t.deadline.to::<u64>(),
             round: t.round.to::<u32>(),
-            open_queries: t.openQueries.to::<u32>(),
+            open_queries: t.openQueries,
+            extensions: t.extensions,
             result_root: t.resultRoot,
-        }
+        })
     }
 }
 
@@ -166,6 +134,34 @@ pub struct PostedTask {
     pub buyer: Address,
     /// Where its inputs are.
     pub input_uri: String,
+}
+
+/// A proof of cheat, ready to commit and reveal.
+#[derive(Debug)]
+struct CheatProof {
+    commitment: B256,
+    salt: B256,
+    proof: IMapGame::CheatProof,
+}
+
+/// What `commit_proof` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofCommitted {
+    /// The proof commitment.
+    pub commitment: B256,
+    /// The `commitProof` transaction; `None` when this key had already committed it.
+    pub tx: Option<B256>,
+}
+
+/// What `prove_cheat` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheatProven {
+    /// The proof commitment.
+    pub commitment: B256,
+    /// The `commitProof` transaction; `None` when this key had already committed it.
+    pub commit_tx: Option<B256>,
+    /// The `proveCheat` transaction.
+    pub tx: B256,
 }
 
 /// How a solver computes: honestly, or (for tests and the demo) with wrong outputs at chosen leaves.
@@ -264,14 +260,14 @@ impl MapTasks {
     pub async fn task(&self, id: u64) -> Result<TaskInfo> {
         let t = self
             .game
-            .getTask(U256::from(id))
+            .task(U256::from(id))
             .call()
             .await
-            .map_err(|e| self.client.classify("getTask", &e))?;
-        let info = TaskInfo::new(id, t);
+            .map_err(|e| self.client.classify("task", &e))?;
+        let info = TaskInfo::new(id, t)?;
         if info.status == TaskStatus::None {
             return Err(AgentError::Invalid(format!(
-                "task {id} does not exist: list tasks with `sonm task list`"
+                "task {id} does not exist: list tasks with `sonm map list`"
             )));
         }
         Ok(info)
@@ -331,8 +327,24 @@ impl MapTasks {
             })
     }
 
-    /// Buyer: builds the input tree of `inputs`, approves exactly the reward and posts the task.
+    /// Buyer: builds the input tree of `inputs`, approves exactly the reward and posts the task. Refused before
+    /// anything is sent if the computation is not registered (the game would refuse it) or an input is longer than
+    /// the game's `maxLeafBytes` (the game never judges such a leaf, so a solver could cheat on it unpunished).
     pub async fn post(&self, spec: PostSpec, inputs: &[Bytes]) -> Result<Posted> {
+        Computations::new(&self.client)?
+            .require_registered(spec.computation, "posting a task on it")
+            .await?;
+        let max = self.parameters().await?.maxLeafBytes;
+        if let Some((i, input)) = inputs
+            .iter()
+            .enumerate()
+            .find(|(_, input)| input.len() > max as usize)
+        {
+            return Err(AgentError::Invalid(format!(
+                "input {i} has {} bytes, more than the game's maxLeafBytes ({max}): split it into smaller leaves",
+                input.len()
+            )));
+        }
         let tree = IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default())?;
         let approval = Token::new(&self.client)?
             .ensure_allowance(self.address(), spec.reward, "posting the task")
@@ -423,7 +435,11 @@ impl MapTasks {
         let mut outputs = Vec::with_capacity(inputs.len());
         const CHUNK: usize = 32;
         for chunk in inputs.chunks(CHUNK) {
-            outputs.extend(executor.leaves(chunk, u64::from(info.gas_per_leaf))?);
+            outputs.extend(executor.leaves(
+                chunk,
+                u64::from(info.gas_per_leaf),
+                info.max_leaf_bytes,
+            )?);
             progress(outputs.len() as u64);
         }
         if let SolveMode::Cheat(indices) = mode {
@@ -499,9 +515,9 @@ impl MapTasks {
 
     /// Anyone: ends a claim whose solver let its deadline pass without committing. The solver's bond goes to the
     /// buyer (whoever sends this) and the task reopens for another claim.
-    pub async fn expire_claim(&self, id: u64) -> Result<B256> {
+    pub async fn forfeit_claim(&self, id: u64) -> Result<B256> {
         let info = self.task(id).await?;
-        Self::require_status(&info, &[TaskStatus::Claimed], "expiring a claim")?;
+        Self::require_status(&info, &[TaskStatus::Claimed], "forfeiting a claim")?;
         self.client
             .not_before(
                 info.deadline,
@@ -511,9 +527,9 @@ impl MapTasks {
             .await?;
         let r = self
             .client
-            .send("expireClaim", self.game.expireClaim(U256::from(id)))
+            .send("forfeitClaim", self.game.forfeitClaim(U256::from(id)))
             .await?;
-        info!(task = id, solver = %info.solver, "claim expired");
+        info!(task = id, solver = %info.solver, "claim forfeited");
         Ok(r.transaction_hash)
     }
 
@@ -521,11 +537,11 @@ impl MapTasks {
     async fn query(&self, id: u64) -> Result<IMapGame::Query> {
         let q = self
             .game
-            .getQuery(U256::from(id))
+            .query(U256::from(id))
             .call()
             .await
-            .map_err(|e| self.client.classify("getQuery", &e))?;
-        if q.status == 0 {
+            .map_err(|e| self.client.classify("query", &e))?;
+        if q.status == QueryStatus::None {
             return Err(AgentError::Invalid(format!("query {id} does not exist")));
         }
         Ok(q)
@@ -535,11 +551,8 @@ impl MapTasks {
     /// another proof or query), so the solver can no longer answer it.
     pub async fn reclaim_query_bond(&self, query: u64) -> Result<B256> {
         let q = self.query(query).await?;
-        if q.status != 1 {
-            // IMapGame.QueryStatus.
-            let status = ["None", "Open", "Answered", "TimedOut", "Reclaimed"]
-                .get(usize::from(q.status))
-                .map_or_else(|| format!("Unknown({})", q.status), |s| (*s).to_owned());
+        if q.status != QueryStatus::Open {
+            let status = QueryStatus::try_from(q.status)?;
             return Err(AgentError::WrongState(format!(
                 "query {query} is {status}: reclaiming its bond needs Open"
             )));
@@ -551,7 +564,7 @@ impl MapTasks {
                 format!("its solver may answer until {deadline} (unix time)")
             } else {
                 format!(
-                    "it went unanswered: `sonm task timeout-query {query}` slashes the solver and returns the bond"
+                    "it went unanswered: `sonm map timeout-query {query}` slashes the solver and returns the bond"
                 )
             };
             return Err(AgentError::WrongState(format!(
@@ -606,7 +619,7 @@ impl MapTasks {
         Self::require_status(&info, &[TaskStatus::Committed], "a challenge")?;
         if results.root() != info.result_root {
             return Err(AgentError::Invalid(format!(
-                "the result dump's root {} is not the committed root {}: the data is wrong or withheld, open a query (`sonm task query`)",
+                "the result dump's root {} is not the committed root {}: the data is wrong or withheld, open a query (`sonm map open-query`)",
                 results.root(),
                 info.result_root
             )));
@@ -621,17 +634,21 @@ impl MapTasks {
         Ok(None)
     }
 
-    /// Watcher: proves the cheat at `index` (commit, then reveal in a later block). Restart-safe: the salt is
-    /// derived from the key, so a second run finds its commitment and only reveals.
-    pub async fn prove_cheat(
+    /// The proof of the cheat at leaf `index` of the live commitment: the revealed proof, its salt and its
+    /// commitment ([`crate::proof`]).
+    fn cheat_proof(
         &self,
-        id: u64,
+        info: &TaskInfo,
         inputs: &[Bytes],
         results: &IndexedTree,
         index: u64,
-    ) -> Result<B256> {
+    ) -> Result<CheatProof> {
         let me = self.client.sender()?;
-        let info = self.task(id).await?;
+        let input = usize::try_from(index)
+            .ok()
+            .and_then(|i| inputs.get(i))
+            .cloned()
+            .ok_or_else(|| AgentError::Invalid(format!("the inputs have no leaf {index}")))?;
         let input_tree = IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default())?;
         let input_proof = input_tree.proof(index as usize)?;
         let position = results
@@ -641,54 +658,93 @@ impl MapTasks {
             .ok_or_else(|| AgentError::Invalid(format!("the result dump has no leaf {index}")))?;
         let output = results.values()[position].data.clone();
         let result_proof = results.proof(position)?;
-        let input = inputs[index as usize].clone();
-        let salt = self.client.salt(&[
-            &id.to_be_bytes(),
-            &info.round.to_be_bytes(),
-            &index.to_be_bytes(),
-            info.result_root.as_slice(),
-        ])?;
-        let commitment = self
-            .game
-            .proofCommitment(
-                me,
-                U256::from(id),
-                U256::from(index),
-                input.clone(),
-                output.clone(),
-                salt,
-            )
-            .call()
-            .await
-            .map_err(|e| self.client.classify("proofCommitment", &e))?;
-        let committed_at: u64 = self
+        let salt = self.client.salt_seed()?.salt(
+            self.client.chain_id(),
+            self.address(),
+            info.id,
+            info.round,
+            index,
+        );
+        let commitment = proof_commitment(me, info.id, index, &input, &output, salt);
+        Ok(CheatProof {
+            commitment,
+            salt,
+            proof: IMapGame::CheatProof {
+                index: U256::from(index),
+                input,
+                inputProof: input_proof,
+                output,
+                resultProof: result_proof,
+            },
+        })
+    }
+
+    /// Sends `commitProof(commitment)` unless it was committed already (by this key: the commitment binds the
+    /// challenger). The transaction, if one was sent.
+    async fn ensure_committed(&self, commitment: B256) -> Result<Option<B256>> {
+        let committed_at = self
             .game
             .proofCommitBlock(commitment)
             .call()
             .await
-            .map_err(|e| self.client.classify("proofCommitBlock", &e))?
-            .saturating_to();
-        if committed_at == 0 {
-            self.client
-                .send("commitProof", self.game.commitProof(commitment))
-                .await?;
+            .map_err(|e| self.client.classify("proofCommitBlock", &e))?;
+        if !committed_at.is_zero() {
+            return Ok(None);
         }
-        let proof = IMapGame::CheatProof {
-            index: U256::from(index),
-            input,
-            inputProof: input_proof,
-            output,
-            resultProof: result_proof,
-        };
+        let r = self
+            .client
+            .send("commitProof", self.game.commitProof(commitment))
+            .await?;
+        Ok(Some(r.transaction_hash))
+    }
+
+    /// Challenger: the first half of a proof of cheat, `commitProof` for the wrong leaf `index`. The salt is derived
+    /// from the key, so nothing needs to be kept for the reveal (`prove_cheat`, or a watcher with the same key). A
+    /// commitment already made with this key is found and not sent again (`tx` is then `None`).
+    pub async fn commit_proof(
+        &self,
+        id: u64,
+        inputs: &[Bytes],
+        results: &IndexedTree,
+        index: u64,
+    ) -> Result<ProofCommitted> {
+        let info = self.task(id).await?;
+        Self::require_status(&info, &[TaskStatus::Committed], "a proof of cheat")?;
+        let plan = self.cheat_proof(&info, inputs, results, index)?;
+        let tx = self.ensure_committed(plan.commitment).await?;
+        info!(task = id, index, commitment = %plan.commitment, sent = tx.is_some(), "proof committed");
+        Ok(ProofCommitted {
+            commitment: plan.commitment,
+            tx,
+        })
+    }
+
+    /// Challenger: proves the cheat at leaf `index`: commits the proof unless this key already did (here or in a
+    /// watcher), then reveals it in a later block.
+    pub async fn prove_cheat(
+        &self,
+        id: u64,
+        inputs: &[Bytes],
+        results: &IndexedTree,
+        index: u64,
+    ) -> Result<CheatProven> {
+        let info = self.task(id).await?;
+        Self::require_status(&info, &[TaskStatus::Committed], "a proof of cheat")?;
+        let plan = self.cheat_proof(&info, inputs, results, index)?;
+        let commit_tx = self.ensure_committed(plan.commitment).await?;
         // Any transaction sent after the commitment's receipt lands in a later block; simulate it in the pending
         // block, where the contract sees that later block number.
         let call = self
             .game
-            .proveCheat(U256::from(id), proof, salt)
+            .proveCheat(U256::from(id), plan.proof, plan.salt)
             .block(alloy::eips::BlockId::pending());
         let r = self.client.send("proveCheat", call).await?;
         info!(task = id, index, "cheat proven");
-        Ok(r.transaction_hash)
+        Ok(CheatProven {
+            commitment: plan.commitment,
+            commit_tx,
+            tx: r.transaction_hash,
+        })
     }
 
     /// Challenger: asks the solver for its result leaf at `index`, approving exactly the query bond.
@@ -725,13 +781,8 @@ impl MapTasks {
 
     /// Solver (or anyone holding the data): answers a query with the result leaf and its proof.
     pub async fn answer_query(&self, query: u64, results: &IndexedTree) -> Result<B256> {
-        let q = self
-            .game
-            .getQuery(U256::from(query))
-            .call()
-            .await
-            .map_err(|e| self.client.classify("getQuery", &e))?;
-        if q.status != 1 {
+        let q = self.query(query).await?;
+        if q.status != QueryStatus::Open {
             return Err(AgentError::WrongState(format!("query {query} is not open")));
         }
         let position = results
@@ -762,13 +813,13 @@ impl MapTasks {
         Ok(r.transaction_hash)
     }
 
-    /// The game's parameters: (min solver bond, min challenger bond, claim window, challenge window).
-    pub async fn params(&self) -> Result<IMapGame::Params> {
+    /// The game's parameters (bond minimums, windows, challenger share, gas cap).
+    pub async fn parameters(&self) -> Result<IMapGame::Parameters> {
         self.game
-            .params()
+            .parameters()
             .call()
             .await
-            .map_err(|e| self.client.classify("params", &e))
+            .map_err(|e| self.client.classify("parameters", &e))
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::Address;
+use alloy::providers::Provider;
 use serde::{Deserialize, Serialize};
 
 /// Why a deployment could not be read or lacks what was asked of it.
@@ -44,6 +45,31 @@ pub enum DeploymentError {
         /// The chain the file says.
         found: u64,
     },
+    /// The deployment's contracts have no code on the chain: the chain was restarted or reset (a fresh anvil)
+    /// since the deploy wrote the file.
+    #[error(
+        "the contracts of {} are not on chain {chain_id} (no code at its {contract}, {address}): the chain was \
+         restarted or reset since that deploy; deploy again with `sonm deploy` (or `make demo`)",
+        path.display()
+    )]
+    NotOnChain {
+        /// The chain.
+        chain_id: u64,
+        /// The deployments file.
+        path: PathBuf,
+        /// The contract whose code was looked for.
+        contract: Contract,
+        /// Its address in the file.
+        address: Address,
+    },
+    /// The node did not answer the code check ([`Deployment::load_checked`]).
+    #[error("cannot check the deployment's code on chain {chain_id}: {reason}")]
+    CodeCheck {
+        /// The chain.
+        chain_id: u64,
+        /// What the node or transport said.
+        reason: String,
+    },
     /// The deployment does not include the contract (its address is zero).
     #[error("{contract} is not deployed on chain {chain_id}: redeploy with it (`sonm deploy`)")]
     NotDeployed {
@@ -75,9 +101,11 @@ macro_rules! contracts {
             }
         }
 
-        /// The addresses of a deployment. A zero address means the deployment did not include that contract.
+        /// The addresses of a deployment. A zero address means the deployment did not include that contract; a
+        /// contract missing from the file (one written before the contract existed) reads as zero, so the
+        /// deployment still loads and only what needs that contract fails ([`DeploymentError::NotDeployed`]).
         #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(rename_all = "PascalCase", deny_unknown_fields)]
+        #[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
         pub struct Contracts {
             $($(#[$doc])* pub $field: Address,)*
         }
@@ -110,6 +138,8 @@ contracts! {
     HubFactory => hub_factory,
     /// The callable judge (what the executor runs).
     JudgeHarness => judge_harness,
+    /// The registry of pure computations the games judge.
+    ComputationRegistry => computation_registry,
     /// The map-task verification game.
     MapGame => map_game,
     /// The chain-task verification game.
@@ -170,13 +200,39 @@ impl Deployment {
         Ok(deployment)
     }
 
-    /// Reads a deployment from any file.
-    pub fn from_file(path: &Path) -> Result<Self, DeploymentError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DeploymentError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_json(&text, path)
+    /// [`Deployment::load`], then one `eth_getCode` through `provider` (connected to chain `chain_id`) to check
+    /// that the deployment's contracts are on that chain: after anvil restarts, a stale file would otherwise make
+    /// every call fail with "returned no data". [`DeploymentError::NotOnChain`] says so, and how to deploy.
+    pub async fn load_checked<P: Provider>(
+        dir: &Path,
+        chain_id: u64,
+        provider: &P,
+    ) -> Result<Self, DeploymentError> {
+        let deployment = Self::load(dir, chain_id)?;
+        // The token is deployed first and by every deployment; any contract the file lists would do.
+        let Some((contract, address)) = Contract::ALL
+            .iter()
+            .map(|&c| (c, deployment.contracts.get(c)))
+            .find(|(_, address)| !address.is_zero())
+        else {
+            return Ok(deployment);
+        };
+        let code = provider
+            .get_code_at(address)
+            .await
+            .map_err(|e| DeploymentError::CodeCheck {
+                chain_id,
+                reason: crate::one_line(&e),
+            })?;
+        if code.is_empty() {
+            return Err(DeploymentError::NotOnChain {
+                chain_id,
+                path: Self::path(dir, chain_id),
+                contract,
+                address,
+            });
+        }
+        Ok(deployment)
     }
 
     /// Parses a deployment; `origin` names it in errors.
@@ -208,6 +264,7 @@ mod tests {
       "chainId": 31337,
       "contracts": {
         "ChainGame": "0x0000000000000000000000000000000000000000",
+        "ComputationRegistry": "0x0000000000000000000000000000000000000000",
         "ExpropriationVault": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
         "HubFactory": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
         "HubWallet": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
@@ -265,6 +322,27 @@ mod tests {
         for c in Contract::ALL {
             assert!(keys.contains_key(c.name()), "{c}");
         }
+    }
+
+    #[test]
+    fn a_deployment_written_before_a_contract_existed_loads_without_it() {
+        let older = SAMPLE.replace(
+            "\"ComputationRegistry\": \"0x0000000000000000000000000000000000000000\",\n",
+            "",
+        );
+        assert!(!older.contains("ComputationRegistry"));
+        let d = Deployment::from_json(&older, Path::new("31337.json")).expect("loads");
+        assert_eq!(d.contracts.computation_registry, Address::ZERO);
+        assert_eq!(
+            d.address(Contract::ComputationRegistry)
+                .expect_err("absent")
+                .to_string(),
+            "ComputationRegistry is not deployed on chain 31337: redeploy with it (`sonm deploy`)"
+        );
+        // A misspelt name is still an error, not a silently absent contract.
+        let typo = SAMPLE.replace("\"Whitelist\"", "\"WhiteList\"");
+        let err = Deployment::from_json(&typo, Path::new("x.json")).expect_err("unknown key");
+        assert!(err.to_string().contains("WhiteList"), "{err}");
     }
 
     #[test]

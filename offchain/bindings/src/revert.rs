@@ -118,7 +118,8 @@ pub fn one_line(err: &(dyn StdError + 'static)) -> String {
 }
 
 fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
-    // The enum a `bytes32 expectedStates` bitmap is over (OpenZeppelin's and our convention: bit `1 << state`).
+    // The enum a `bytes32 expected...` bitmap (`expectedStates`, `expectedStatuses`, `expectedPhases`) is over
+    // (OpenZeppelin Governor's convention, and ours: bit `1 << state`).
     let state_enum = error
         .inputs
         .iter()
@@ -146,7 +147,7 @@ fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
                 }
             }
             (None, DynSolValue::FixedBytes(bits, 32))
-                if param.name.ends_with("States") && state_enum.is_some() =>
+                if param.name.starts_with("expected") && state_enum.is_some() =>
             {
                 let variants = state_enum.unwrap_or_default();
                 let bits = U256::from_be_bytes(bits.0);
@@ -158,11 +159,127 @@ fn format_error(error: &AbiError, values: &[DynSolValue]) -> String {
                     .collect();
                 let _ = write!(line, "{{{}}}", set.join(", "));
             }
+            // `ComputationRegistryForbiddenOpcode(computation, offset, opcode)`: the byte and its mnemonic.
+            (None, DynSolValue::Uint(v, 8)) if param.name == "opcode" => {
+                let byte = v.saturating_to::<u8>();
+                let _ = write!(
+                    line,
+                    "{byte:#04x} ({})",
+                    opcode_name(byte).unwrap_or("undefined")
+                );
+            }
             _ => line.push_str(&format_value(value)),
         }
     }
     line.push(')');
     line
+}
+
+/// The mnemonic of an EVM opcode (prague's set, and Osaka's CLZ), `None` for a byte no fork defines.
+pub fn opcode_name(opcode: u8) -> Option<&'static str> {
+    const PUSH: [&str; 32] = [
+        "PUSH1", "PUSH2", "PUSH3", "PUSH4", "PUSH5", "PUSH6", "PUSH7", "PUSH8", "PUSH9", "PUSH10",
+        "PUSH11", "PUSH12", "PUSH13", "PUSH14", "PUSH15", "PUSH16", "PUSH17", "PUSH18", "PUSH19",
+        "PUSH20", "PUSH21", "PUSH22", "PUSH23", "PUSH24", "PUSH25", "PUSH26", "PUSH27", "PUSH28",
+        "PUSH29", "PUSH30", "PUSH31", "PUSH32",
+    ];
+    const DUP: [&str; 16] = [
+        "DUP1", "DUP2", "DUP3", "DUP4", "DUP5", "DUP6", "DUP7", "DUP8", "DUP9", "DUP10", "DUP11",
+        "DUP12", "DUP13", "DUP14", "DUP15", "DUP16",
+    ];
+    const SWAP: [&str; 16] = [
+        "SWAP1", "SWAP2", "SWAP3", "SWAP4", "SWAP5", "SWAP6", "SWAP7", "SWAP8", "SWAP9", "SWAP10",
+        "SWAP11", "SWAP12", "SWAP13", "SWAP14", "SWAP15", "SWAP16",
+    ];
+    const LOG: [&str; 5] = ["LOG0", "LOG1", "LOG2", "LOG3", "LOG4"];
+    Some(match opcode {
+        0x00 => "STOP",
+        0x01 => "ADD",
+        0x02 => "MUL",
+        0x03 => "SUB",
+        0x04 => "DIV",
+        0x05 => "SDIV",
+        0x06 => "MOD",
+        0x07 => "SMOD",
+        0x08 => "ADDMOD",
+        0x09 => "MULMOD",
+        0x0a => "EXP",
+        0x0b => "SIGNEXTEND",
+        0x10 => "LT",
+        0x11 => "GT",
+        0x12 => "SLT",
+        0x13 => "SGT",
+        0x14 => "EQ",
+        0x15 => "ISZERO",
+        0x16 => "AND",
+        0x17 => "OR",
+        0x18 => "XOR",
+        0x19 => "NOT",
+        0x1a => "BYTE",
+        0x1b => "SHL",
+        0x1c => "SHR",
+        0x1d => "SAR",
+        0x1e => "CLZ",
+        0x20 => "KECCAK256",
+        0x30 => "ADDRESS",
+        0x31 => "BALANCE",
+        0x32 => "ORIGIN",
+        0x33 => "CALLER",
+        0x34 => "CALLVALUE",
+        0x35 => "CALLDATALOAD",
+        0x36 => "CALLDATASIZE",
+        0x37 => "CALLDATACOPY",
+        0x38 => "CODESIZE",
+        0x39 => "CODECOPY",
+        0x3a => "GASPRICE",
+        0x3b => "EXTCODESIZE",
+        0x3c => "EXTCODECOPY",
+        0x3d => "RETURNDATASIZE",
+        0x3e => "RETURNDATACOPY",
+        0x3f => "EXTCODEHASH",
+        0x40 => "BLOCKHASH",
+        0x41 => "COINBASE",
+        0x42 => "TIMESTAMP",
+        0x43 => "NUMBER",
+        0x44 => "PREVRANDAO",
+        0x45 => "GASLIMIT",
+        0x46 => "CHAINID",
+        0x47 => "SELFBALANCE",
+        0x48 => "BASEFEE",
+        0x49 => "BLOBHASH",
+        0x4a => "BLOBBASEFEE",
+        0x50 => "POP",
+        0x51 => "MLOAD",
+        0x52 => "MSTORE",
+        0x53 => "MSTORE8",
+        0x54 => "SLOAD",
+        0x55 => "SSTORE",
+        0x56 => "JUMP",
+        0x57 => "JUMPI",
+        0x58 => "PC",
+        0x59 => "MSIZE",
+        0x5a => "GAS",
+        0x5b => "JUMPDEST",
+        0x5c => "TLOAD",
+        0x5d => "TSTORE",
+        0x5e => "MCOPY",
+        0x5f => "PUSH0",
+        0x60..=0x7f => PUSH[usize::from(opcode - 0x60)],
+        0x80..=0x8f => DUP[usize::from(opcode - 0x80)],
+        0x90..=0x9f => SWAP[usize::from(opcode - 0x90)],
+        0xa0..=0xa4 => LOG[usize::from(opcode - 0xa0)],
+        0xf0 => "CREATE",
+        0xf1 => "CALL",
+        0xf2 => "CALLCODE",
+        0xf3 => "RETURN",
+        0xf4 => "DELEGATECALL",
+        0xf5 => "CREATE2",
+        0xfa => "STATICCALL",
+        0xfd => "REVERT",
+        0xfe => "INVALID",
+        0xff => "SELFDESTRUCT",
+        _ => return None,
+    })
 }
 
 /// The variants of an enum declared in the bound contracts' sources, in order, by the name the ABI gives it in
@@ -237,7 +354,7 @@ fn panic_reason(code: U256) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{HubWallet, JudgeHarness, SonmToken};
+    use crate::{ChainGame, HubWallet, JudgeHarness, MapGame, SonmToken};
     use alloy::primitives::{Address, B256, address};
     use alloy::sol_types::{SolError as _, SolInterface as _};
 
@@ -351,6 +468,30 @@ mod tests {
     }
 
     #[test]
+    fn names_the_status_and_the_statuses_a_game_call_expects() {
+        let data = MapGame::MapGameUnexpectedTaskStatus {
+            taskId: U256::from(7),
+            current: 2,
+            expectedStatuses: B256::from(U256::from(1 << 3)),
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "MapGameUnexpectedTaskStatus(taskId: 7, current: IMapGame.TaskStatus.Claimed, expectedStatuses: {Committed})"
+        );
+        let data = ChainGame::ChainGameUnexpectedDisputePhase {
+            disputeId: U256::from(1),
+            current: 4,
+            expectedPhases: B256::from(U256::from(0x0e)),
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "ChainGameUnexpectedDisputePhase(disputeId: 1, current: IChainGame.DisputePhase.SolverWon, expectedPhases: {Reveal, Answer, Step})"
+        );
+    }
+
+    #[test]
     fn names_enum_parameters() {
         let Some(error) = errors_by_selector()
             .values()
@@ -366,6 +507,78 @@ mod tests {
             .expect("has an enum");
         let first = enum_variants(&name).expect("declared in the sources")[0];
         assert!(line.contains(&format!("{name}.{first}")), "{line}");
+    }
+
+    #[test]
+    fn names_the_bound_errors_new_with_the_soundness_rules() {
+        use crate::ComputationRegistry;
+        let computation = address!("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+        let data = ComputationRegistry::ComputationRegistryForbiddenOpcode {
+            computation,
+            offset: U256::from(17),
+            opcode: 0x54,
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "ComputationRegistryForbiddenOpcode(computation: 0x5FbDB2315678afecb367f032d93F642f64180aa3, offset: 17, opcode: 0x54 (SLOAD))"
+        );
+        let data = ComputationRegistry::ComputationRegistryForbiddenOpcode {
+            computation,
+            offset: U256::ZERO,
+            opcode: 0x0c,
+        }
+        .abi_encode();
+        assert!(
+            decode_revert(&data).ends_with("opcode: 0x0c (undefined))"),
+            "{}",
+            decode_revert(&data)
+        );
+        let data = MapGame::MapGameLeafTooLarge {
+            length: U256::from(32_769),
+            max: U256::from(32_768),
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "MapGameLeafTooLarge(length: 32769, max: 32768)"
+        );
+        let data = MapGame::MapGameComputationNotRegistered {
+            computation: Address::ZERO,
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "MapGameComputationNotRegistered(computation: 0x0000000000000000000000000000000000000000)"
+        );
+        let data = ChainGame::ChainGameClockOutOfRange {
+            clock: U256::from(1),
+            minimum: U256::from(3_600),
+            maximum: U256::from(604_800),
+        }
+        .abi_encode();
+        assert_eq!(
+            decode_revert(&data),
+            "ChainGameClockOutOfRange(clock: 1, minimum: 3600, maximum: 604800)"
+        );
+        let data = HubWallet::HubWalletNotCooling {
+            coolingUntil: U256::from(5),
+        }
+        .abi_encode();
+        assert_eq!(decode_revert(&data), "HubWalletNotCooling(coolingUntil: 5)");
+        for opcode in 0..=u8::MAX {
+            if let Some(name) = opcode_name(opcode) {
+                assert!(
+                    name.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+                    "{name}"
+                );
+            }
+        }
+        assert_eq!(opcode_name(0x7f), Some("PUSH32"));
+        assert_eq!(opcode_name(0x9f), Some("SWAP16"));
+        assert_eq!(opcode_name(0xa1), Some("LOG1"));
+        assert_eq!(opcode_name(0xef), None);
     }
 
     #[test]

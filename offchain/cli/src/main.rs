@@ -72,16 +72,19 @@ enum Cmd {
     /// The DAO: propose privileged actions (trust, suspect, rehab, ban, parameters), vote, queue, execute.
     #[command(subcommand)]
     Dao(cmd::dao::DaoCmd),
-    /// Chain tasks: post, claim, commit, forfeit an expired claim, show, list, finalize, refund.
+    /// Map tasks: post, claim, forfeit a lapsed claim, solve, commit, prove a cheat, queries, show, list, finalize,
+    /// refund.
+    #[command(subcommand)]
+    Map(cmd::map::MapCmd),
+    /// Chain tasks: post, claim, commit, forfeit a lapsed claim, show, list, finalize, refund.
     #[command(subcommand)]
     Chain(cmd::chain::ChainCmd),
-    /// Disputes over chain tasks: open, show, play the bisection moves, timeout, dismiss.
+    /// Disputes over chain tasks: open, show, play the bisection moves, timeout, reclaim a dispute bond.
     #[command(subcommand)]
     Dispute(cmd::chain::DisputeCmd),
-    /// Map tasks: post, claim, expire a claim, solve, commit, challenge, query/answer, reclaim a query bond, show, list,
-    /// finalize, refund.
+    /// Computations: register one (its code checked pure, its hash pinned: the games judge only these), show one.
     #[command(subcommand)]
-    Task(cmd::task::TaskCmd),
+    Computation(cmd::computation::ComputationCmd),
     /// The watcher/challenger bot: recompute every commitment, prove cheats, play disputes, defend this key's solver.
     Watch(sonm_watcher::cli::WatchArgs),
 }
@@ -124,15 +127,16 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> eyre::Result<ui::Output> {
     let g = cli.global;
     match cli.cmd {
-        Cmd::Merkle(c) => cmd::merkle::run(c),
+        Cmd::Merkle(c) => c.run(),
         Cmd::Demo(a) => cmd::demo::run(a).await,
-        Cmd::Deploy(a) => cmd::deploy::run(&g, a).await,
-        Cmd::Token(c) => cmd::token::run(&g, c).await,
-        Cmd::Hub(c) => cmd::hub::run(&g, c).await,
-        Cmd::Dao(c) => cmd::dao::run(&g, c).await,
-        Cmd::Chain(c) => cmd::chain::run_chain(&g, c).await,
-        Cmd::Dispute(c) => cmd::chain::run_dispute(&g, c).await,
-        Cmd::Task(c) => cmd::task::run(&g, c).await,
+        Cmd::Deploy(a) => a.run(&g).await,
+        Cmd::Token(c) => c.run(&g).await,
+        Cmd::Hub(c) => c.run(&g).await,
+        Cmd::Dao(c) => c.run(&g).await,
+        Cmd::Map(c) => c.run(&g).await,
+        Cmd::Chain(c) => c.run(&g).await,
+        Cmd::Dispute(c) => c.run(&g).await,
+        Cmd::Computation(c) => c.run(&g).await,
         Cmd::Watch(a) => cmd::watch::run(&g, a).await,
     }
 }

@@ -56,7 +56,6 @@ pub(crate) fn spinner(message: impl Into<String>) -> ProgressBar {
 }
 
 /// A progress bar of `len` steps on stderr (hidden when stderr is not a terminal).
-#[allow(dead_code)]
 pub(crate) fn bar(len: u64, message: impl Into<String>) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(len), draw_target());
     pb.set_style(

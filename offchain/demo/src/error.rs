@@ -9,17 +9,12 @@ pub enum DemoError {
     /// The flags do not make a demo.
     #[error("{0}")]
     Args(String),
-    /// The repository (with `script/Deploy.s.sol`) was not found.
-    #[error(
-        "cannot find the sonm repository (a directory with script/Deploy.s.sol) from {0}: run the demo from a clone"
-    )]
-    NoRepository(PathBuf),
-    /// anvil did not start.
-    #[error("cannot start anvil ({0}): is it installed? `make demo` puts the pinned one on PATH")]
-    Anvil(String),
-    /// The deploy script failed.
-    #[error("deploying through script/Deploy.s.sol failed: {0}")]
-    Deploy(String),
+    /// The local chain could not be set up: no repository, no anvil, or the deploy script failed.
+    #[error(transparent)]
+    Chain(#[from] sonm_testkit::DevnetError),
+    /// anvil gave fewer accounts than the demo's roles.
+    #[error("anvil has no account {0}: the demo needs 10")]
+    Accounts(usize),
     /// A role client's call failed.
     #[error(transparent)]
     Agent(#[from] sonm_agents::AgentError),

@@ -1,15 +1,16 @@
 //! The demo (`sonm demo`, the README's main job): the whitepaper played on an embedded chain.
 //!
 //! [`run`] starts an anvil, deploys everything through the one deploy definition (`script/Deploy.s.sol`, as
-//! `tools/local-deploy.sh` does), then, with the toolkit's role clients ([`sonm_agents`]) and the watcher bot
-//! ([`sonm_watcher`]):
+//! `tools/local-deploy.sh` does; [`sonm_testkit::devnet`]), then, with the toolkit's role clients ([`sonm_agents`])
+//! and the watcher bot ([`sonm_watcher`]):
 //!
 //! 1. a hub is created, funded and registered; it pays three miners, who claim; the payout period passes (anvil
 //!    time travel); PayDay sends the DAO its fee; the owner withdraws the free balance;
-//! 2. a buyer posts two Mandelbrot rendering map tasks and a KeccakChain task; an honest miner solves the first, a
-//!    cheating miner falsifies a few rows of the second, a cheating solver commits a wrong final state of the chain;
+//! 2. a buyer posts two Mandelbrot rendering map tasks and a KeccakChain task; three solvers (bound by their bonds,
+//!    not the hub's miners) take them: an honest one solves the first, a cheating one falsifies a few rows of the
+//!    second, another commits a wrong final state of the chain;
 //! 3. the watcher proves the map cheat (the solver is slashed) and wins the bisection dispute over the chain;
-//! 4. the honest miner is paid after the challenge window; the honest task's rows are written as a PNG.
+//! 4. the honest solver is paid after the challenge window; the honest task's rows are written as a PNG.
 //!
 //! Every expected outcome is checked on chain (balances, task states, events); one that did not happen is a
 //! [`DemoError::Outcome`].

@@ -12,17 +12,18 @@ use alloy::sol_types::{SolCall, SolEvent};
 use sonm_agents::task::{mandelbrot_inputs, write_dump};
 use sonm_agents::units::format_snm;
 use sonm_agents::{
-    ChainPostSpec, ChainTasks, Client, DisputePhase, HubOwner, HubState, MapTasks, Miner, PostSpec,
-    SolveMode, TaskStatus, Token,
+    ChainPostSpec, ChainTaskStatus, ChainTasks, Client, DisputePhase, HubOwner, HubState, MapTasks,
+    Miner, PostSpec, SolveMode, TaskStatus, Token,
 };
 use sonm_bindings::{ChainGame, Contract, HubWallet, MapGame};
 use sonm_merkle::{BuildOptions, IndexedTree};
 use sonm_watcher::{Watcher, WatcherConfig};
 use tracing::warn;
 
-use crate::chain::{self, travel};
+use crate::chain;
 use crate::ledger::{Party, Step};
 use crate::{DemoArgs, DemoError, DemoSummary, image};
+use sonm_testkit::devnet::{self, travel};
 
 /// The image's width: pixels per row (per map leaf).
 const WIDTH: u32 = 256;
@@ -35,14 +36,16 @@ const CHAIN_STEPS: u64 = 1_000;
 /// How long the watcher gets to catch both cheats (wall time).
 const WATCH_LIMIT: Duration = Duration::from_secs(90);
 
-// Anvil's accounts, one per role.
+// Anvil's accounts, one per role: the hub's three miners (paid out of its wallet) are not the solvers (bound in the
+// games by their bonds).
 const DEPLOYER: usize = 0;
 const HUB_OWNER: usize = 1;
-const MINER_HONEST: usize = 2;
-const MINER_MAP_CHEAT: usize = 3;
-const MINER_CHAIN_CHEAT: usize = 4;
-const BUYER: usize = 5;
-const WATCHER: usize = 6;
+const MINERS: [usize; 3] = [2, 3, 4];
+const SOLVER_HONEST: usize = 5;
+const SOLVER_MAP_CHEAT: usize = 6;
+const SOLVER_CHAIN_CHEAT: usize = 7;
+const BUYER: usize = 8;
+const WATCHER: usize = 9;
 
 fn snm(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
@@ -248,35 +251,41 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         keys.get(i)
             .cloned()
             .map(PrivateKeySigner::from)
-            .ok_or_else(|| DemoError::Anvil(format!("anvil has no account {i}")))
+            .ok_or(DemoError::Accounts(i))
     };
     let connect = async |i: usize| -> Result<Client, DemoError> {
         Ok(Client::connect(&url, Some(signer(i)?), &deployments).await?)
     };
     let deployer = connect(DEPLOYER).await?;
     let owner_c = connect(HUB_OWNER).await?;
-    let honest_c = connect(MINER_HONEST).await?;
-    let map_cheat_c = connect(MINER_MAP_CHEAT).await?;
-    let chain_cheat_c = connect(MINER_CHAIN_CHEAT).await?;
+    let miner_c = [
+        connect(MINERS[0]).await?,
+        connect(MINERS[1]).await?,
+        connect(MINERS[2]).await?,
+    ];
+    let honest_c = connect(SOLVER_HONEST).await?;
+    let map_cheat_c = connect(SOLVER_MAP_CHEAT).await?;
+    let chain_cheat_c = connect(SOLVER_CHAIN_CHEAT).await?;
     let buyer_c = connect(BUYER).await?;
     let addr = |c: &Client| c.sender_opt().unwrap_or_default();
     let watcher_addr = signer(WATCHER)?.address();
 
     let mut story = Story {
-        provider: chain::provider(&anvil),
+        provider: devnet::provider(&anvil),
         steps: Vec::new(),
         checks: Vec::new(),
     };
     let token = Token::new(&deployer)?;
     let dao = deployer.address(Contract::TimelockController)?;
 
-    // Everyone but the deployer starts with SNM from the deployer (who holds the whole supply).
+    // Everyone who pays or bonds starts with SNM from the deployer (who holds the whole supply); the miners start
+    // with nothing and are paid by the hub.
     section("SNM for everyone");
     let allowances = [
         (&owner_c, "hub owner", 1_000u64),
-        (&honest_c, "miner-1", 100),
-        (&map_cheat_c, "miner-2", 100),
-        (&chain_cheat_c, "miner-3", 100),
+        (&honest_c, "solver-1", 100),
+        (&map_cheat_c, "solver-2", 100),
+        (&chain_cheat_c, "solver-3", 100),
         (&buyer_c, "buyer", 1_000),
     ];
     for (c, who, amount) in allowances {
@@ -294,13 +303,16 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     story
         .record("setup", "deployer", "transfer 100 SNM to watcher", tx)
         .await?;
-    println!("  the deployer sent SNM to the hub owner, 3 miners, the buyer and the watcher");
+    println!("  the deployer sent SNM to the hub owner, 3 solvers, the buyer and the watcher");
 
-    let roles: [(&str, Address); 7] = [
+    let roles: [(&str, Address); 10] = [
         ("hub owner", addr(&owner_c)),
-        ("miner-1 (honest)", addr(&honest_c)),
-        ("miner-2 (map cheat)", addr(&map_cheat_c)),
-        ("miner-3 (chain cheat)", addr(&chain_cheat_c)),
+        ("miner-1", addr(&miner_c[0])),
+        ("miner-2", addr(&miner_c[1])),
+        ("miner-3", addr(&miner_c[2])),
+        ("solver-1 (honest)", addr(&honest_c)),
+        ("solver-2 (map cheat)", addr(&map_cheat_c)),
+        ("solver-3 (chain cheat)", addr(&chain_cheat_c)),
         ("buyer", addr(&buyer_c)),
         ("watcher", watcher_addr),
         ("DAO (timelock)", dao),
@@ -330,9 +342,9 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         }
     };
     let pays = [
-        (&honest_c, "miner-1", 10u64),
-        (&map_cheat_c, "miner-2", 20),
-        (&chain_cheat_c, "miner-3", 30),
+        (&miner_c[0], "miner-1", 10u64),
+        (&miner_c[1], "miner-2", 20),
+        (&miner_c[2], "miner-3", 30),
     ];
     let mut locked_total = U256::ZERO;
     for (c, who, amount) in pays {
@@ -417,7 +429,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         args.rows
     ));
     let buyer_tasks = MapTasks::new(&buyer_c)?;
-    let params = buyer_tasks.params().await?;
+    let params = buyer_tasks.parameters().await?;
     let mandelbrot = buyer_c.address(Contract::MandelbrotRow)?;
     let step = (3.0 / f64::from(WIDTH)).max(2.6 / f64::from(args.rows));
     let inputs_a = mandelbrot_inputs(WIDTH, args.rows, (-0.6, 0.0), step, MAX_ITER);
@@ -472,12 +484,14 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         format_snm(solver_bond)
     );
 
-    section("Miners solve: miner-1 honestly, miner-2 falsifies rows, miner-3 a wrong final state");
-    // miner-1: task A, every row as the executor computes it.
+    section(
+        "Solvers solve: solver-1 honestly, solver-2 falsifies rows, solver-3 a wrong final state",
+    );
+    // solver-1: task A, every row as the executor computes it.
     let honest = MapTasks::new(&honest_c)?;
     let (approval, tx) = honest.claim(task_a).await?;
-    story.approval("map", "miner-1", &approval).await?;
-    story.record("map", "miner-1", "claim task A", tx).await?;
+    story.approval("map", "solver-1", &approval).await?;
+    story.record("map", "solver-1", "claim task A", tx).await?;
     let results_a = honest
         .solve(task_a, &inputs_a, &SolveMode::Honest, &|_| {})
         .await?;
@@ -485,17 +499,17 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     let tx = honest
         .commit(task_a, results_a.root(), uri_a.clone())
         .await?;
-    story.record("map", "miner-1", "commit task A", tx).await?;
+    story.record("map", "solver-1", "commit task A", tx).await?;
     println!(
-        "  miner-1 committed task A: root {}, data at {uri_a}",
+        "  solver-1 committed task A: root {}, data at {uri_a}",
         results_a.root()
     );
-    // miner-2: task B, a few rows falsified.
+    // solver-2: task B, a few rows falsified.
     let cheats = vec![5, u64::from(args.rows) / 2, u64::from(args.rows) - 2];
     let cheater = MapTasks::new(&map_cheat_c)?;
     let (approval, tx) = cheater.claim(task_b).await?;
-    story.approval("map", "miner-2", &approval).await?;
-    story.record("map", "miner-2", "claim task B", tx).await?;
+    story.approval("map", "solver-2", &approval).await?;
+    story.record("map", "solver-2", "claim task B", tx).await?;
     let results_b = cheater
         .solve(
             task_b,
@@ -506,19 +520,21 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         .await?;
     let uri_b = dump(&results_b, &args.out.join("results-B.json"))?;
     let tx = cheater.commit(task_b, results_b.root(), uri_b).await?;
-    story.record("map", "miner-2", "commit task B", tx).await?;
-    println!("  miner-2 committed task B with rows {cheats:?} falsified");
-    // miner-3: chain task C, a wrong final hash.
+    story.record("map", "solver-2", "commit task B", tx).await?;
+    println!("  solver-2 committed task B with rows {cheats:?} falsified");
+    // solver-3: chain task C, a wrong final hash.
     let chain_cheater = ChainTasks::new(&chain_cheat_c)?;
     let (approval, tx) = chain_cheater.claim(task_c).await?;
-    story.approval("chain", "miner-3", &approval).await?;
-    story.record("chain", "miner-3", "claim task C", tx).await?;
+    story.approval("chain", "solver-3", &approval).await?;
+    story
+        .record("chain", "solver-3", "claim task C", tx)
+        .await?;
     let chain_bond = chain_cheater.task(task_c).await?.solver_bond;
     let (wrong, tx) = chain_cheater.commit(task_c, true).await?;
     story
-        .record("chain", "miner-3", "commit task C", tx)
+        .record("chain", "solver-3", "commit task C", tx)
         .await?;
-    println!("  miner-3 committed task C with a wrong final state hash {wrong}");
+    println!("  solver-3 committed task C with a wrong final state hash {wrong}");
 
     // ---------------------------------------------------------------- the watcher
     section("The watcher checks every commitment");
@@ -538,14 +554,14 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         if dispute.is_none() {
             dispute = dispute_of(&story, chain_game, task_c).await?;
         }
-        // miner-3 defends its commitment: it reveals (honest) midpoints until the one step it got wrong is judged.
+        // solver-3 defends its commitment: it reveals (honest) midpoints until the one step it got wrong is judged.
         let mut decided = false;
         if let Some(d) = dispute {
-            decided = chain_buyer.dispute(d).await?.phase.decided();
+            decided = chain_buyer.dispute(d).await?.decided();
             if !decided {
                 match chain_cheater.play(d).await {
-                    Ok((_, info)) => decided = info.phase.decided(),
-                    Err(e) => warn!(error = %e, "miner-3's move failed; retrying"),
+                    Ok((_, info)) => decided = info.decided(),
+                    Err(e) => warn!(error = %e, "solver-3's move failed; retrying"),
                 }
             }
         }
@@ -564,7 +580,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     let watch_to = story.head().await?;
     let movers: HashMap<Address, String> = [
         (watcher_addr, "watcher".to_owned()),
-        (addr(&chain_cheat_c), "miner-3".to_owned()),
+        (addr(&chain_cheat_c), "solver-3".to_owned()),
     ]
     .into_iter()
     .collect();
@@ -582,7 +598,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     story.check(
         slashes_b.len() == 1 && !to_watcher_map.is_zero(),
         format!(
-            "miner-2's falsified rows were proven by the watcher: bond slashed, {} SNM to the watcher",
+            "solver-2's falsified rows were proven by the watcher: bond slashed, {} SNM to the watcher",
             format_snm(to_watcher_map)
         ),
     )?;
@@ -630,15 +646,16 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     let to_watcher_chain: U256 = chain_slashes.iter().map(|s| s.toChallenger).sum();
     let to_dao_chain: U256 = chain_slashes.iter().map(|s| s.toDao).sum();
     story.check(
-        !to_watcher_chain.is_zero() && chain_buyer.task(task_c).await?.status == "Open",
+        !to_watcher_chain.is_zero()
+            && chain_buyer.task(task_c).await?.status == ChainTaskStatus::Open,
         format!(
-            "miner-3 was slashed ({} SNM to the watcher) and task C reopened",
+            "solver-3 was slashed ({} SNM to the watcher) and task C reopened",
             format_snm(to_watcher_chain)
         ),
     )?;
 
     // ---------------------------------------------------------------- the honest task
-    section("The challenge window passes: miner-1 is paid");
+    section("The challenge window passes: solver-1 is paid");
     let info = honest.task(task_a).await?;
     story.check(
         info.status == TaskStatus::Committed
@@ -657,11 +674,11 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     )?;
     let tx = honest.finalize(task_a).await?;
     story
-        .record("map", "miner-1", "finalize task A", tx)
+        .record("map", "solver-1", "finalize task A", tx)
         .await?;
     story.check(
         honest.task(task_a).await?.status == TaskStatus::Finalized,
-        "task A finalized: miner-1 got the reward and its bond back",
+        "task A finalized: solver-1 got the reward and its bond back",
     )?;
 
     // ---------------------------------------------------------------- the image
@@ -682,13 +699,12 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
             "ran hub {hub}: paid 60 SNM, PayDay, withdrew {} SNM",
             format_snm(free)
         ),
-        "claimed 10 SNM from the hub; rendered task A honestly, paid the reward".to_owned(),
-        format!(
-            "claimed 20 SNM from the hub; falsified {} rows of task B: bond slashed",
-            cheats.len()
-        ),
-        "claimed 30 SNM from the hub; wrong final state of task C: lost the dispute, bond slashed"
-            .to_owned(),
+        "paid 10 SNM by the hub, claimed it".to_owned(),
+        "paid 20 SNM by the hub, claimed it".to_owned(),
+        "paid 30 SNM by the hub, claimed it".to_owned(),
+        "rendered task A honestly: paid the reward, bond back".to_owned(),
+        format!("falsified {} rows of task B: bond slashed", cheats.len()),
+        "wrong final state of task C: lost the dispute, bond slashed".to_owned(),
         "posted A (paid), B and C (reopened, rewards still in escrow)".to_owned(),
         "proved the map cheat, won the chain dispute".to_owned(),
         format!(
@@ -696,7 +712,9 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
             format_snm(fee)
         ),
     ];
-    let slashed = [false, false, true, true, false, false, false];
+    let slashed = [
+        false, false, false, false, false, true, true, false, false, false,
+    ];
     let mut parties = Vec::new();
     for (i, ((role, a), note)) in roles.iter().zip(notes).enumerate() {
         parties.push(Party {
@@ -710,31 +728,32 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     }
     let gain = |i: usize| parties[i].after.checked_sub(parties[i].before);
     story.check(
-        gain(1) == Some(snm(10) + reward),
-        "miner-1 earned 10 SNM from the hub and the 5 SNM reward",
+        (gain(1), gain(2), gain(3)) == (Some(snm(10)), Some(snm(20)), Some(snm(30))),
+        "the miners earned 10, 20 and 30 SNM from the hub",
     )?;
+    story.check(gain(4) == Some(reward), "solver-1 earned the 5 SNM reward")?;
     story.check(
-        gain(5) == Some(to_watcher_map + to_watcher_chain),
+        gain(8) == Some(to_watcher_map + to_watcher_chain),
         format!(
             "the watcher earned {} SNM (its bonds back)",
             format_snm(to_watcher_map + to_watcher_chain)
         ),
     )?;
     story.check(
-        gain(6) == Some(fee + to_dao_map + to_dao_chain),
+        gain(9) == Some(fee + to_dao_map + to_dao_chain),
         format!(
             "the DAO got the PayDay fee and its share of both slashes: {} SNM",
             format_snm(fee + to_dao_map + to_dao_chain)
         ),
     )?;
     story.check(
-        parties[2].after == parties[2].before + snm(20) - solver_bond,
-        "miner-2 kept its 20 SNM of hub pay but lost its bond",
+        parties[5].after + solver_bond == parties[5].before,
+        "solver-2 lost its bond",
     )?;
     story.check(
-        parties[3].after + chain_bond == parties[3].before + snm(30),
+        parties[6].after + chain_bond == parties[6].before,
         format!(
-            "miner-3 kept its 30 SNM of hub pay but lost its {} SNM chain bond",
+            "solver-3 lost its {} SNM chain bond",
             format_snm(chain_bond)
         ),
     )?;
@@ -766,6 +785,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     drop((
         deployer,
         owner_c,
+        miner_c,
         honest_c,
         map_cheat_c,
         chain_cheat_c,

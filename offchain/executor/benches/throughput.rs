@@ -5,11 +5,9 @@
 //! `node_modules/.bin` (`make toolchain`). Each figure is the best of a few runs; no criterion.
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use alloy::network::EthereumWallet;
-use alloy::node_bindings::Anvil;
 use alloy::primitives::{Address, Bytes, U256, keccak256};
 use alloy::providers::{DynProvider, Provider as _, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
@@ -22,10 +20,10 @@ mod native;
 use native::View;
 
 const RUNS: usize = 3;
-/// anvil's startup deadline: generous, a loaded CI machine can take more than alloy's default 10 s.
-const STARTUP_MS: u64 = 60_000;
 /// Gas per keccak step: far more than the ~1,100 it needs.
 const KECCAK_GAS: u64 = 50_000;
+/// The byte bound on a state or a leaf's output: the largest a task may have (`Judge.MAX_UNIT_BYTES`).
+const MAX_BYTES: u32 = 32_768;
 
 fn best(mut f: impl FnMut()) -> Duration {
     (0..RUNS)
@@ -40,17 +38,6 @@ fn best(mut f: impl FnMut()) -> Duration {
 
 fn per_sec(n: u64, t: Duration) -> f64 {
     n as f64 / t.as_secs_f64()
-}
-
-fn anvil() -> Anvil {
-    let on_path = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("anvil").is_file()));
-    if on_path {
-        Anvil::new().timeout(STARTUP_MS)
-    } else {
-        Anvil::at(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/anvil"))
-            .timeout(STARTUP_MS)
-    }
 }
 
 struct Row {
@@ -101,7 +88,7 @@ fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Add
     let exec = Executor::new(KeccakChain::DEPLOYED_BYTECODE.clone()).expect("artifact");
     let t = best(|| {
         let run = exec
-            .run_chain(b"seed", ChainSpec::new(STEPS, KECCAK_GAS))
+            .run_chain(b"seed", ChainSpec::new(STEPS, KECCAK_GAS, MAX_BYTES))
             .expect("run");
         black_box(run.final_hash());
     });
@@ -119,7 +106,12 @@ fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Add
             let mut state = Bytes::from_static(b"seed");
             for _ in 0..CALLS {
                 state = harness
-                    .step(computation, state, U256::from(KECCAK_GAS))
+                    .step(
+                        computation,
+                        state,
+                        U256::from(KECCAK_GAS),
+                        U256::from(MAX_BYTES),
+                    )
                     .call()
                     .await
                     .expect("eth_call");
@@ -138,6 +130,7 @@ fn keccak_chain(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: Add
                         computation,
                         state,
                         U256::from(KECCAK_GAS),
+                        U256::from(MAX_BYTES),
                         U256::from(MAX_BATCH),
                     )
                     .call()
@@ -180,19 +173,19 @@ fn mandelbrot_rows(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: 
     for (row, input) in inputs.iter().enumerate() {
         let row = u32::try_from(row).expect("small");
         assert_eq!(
-            exec.leaf(input, GAS).expect("leaf"),
+            exec.leaf(input, GAS, MAX_BYTES).expect("leaf"),
             view.row(row),
             "the executor renders row {row} right"
         );
     }
     let t = best(|| {
         for input in &inputs {
-            black_box(exec.leaf(input, GAS).expect("leaf"));
+            black_box(exec.leaf(input, GAS, MAX_BYTES).expect("leaf"));
         }
     });
     let executor = per_sec(rows, t);
     let t = best(|| {
-        black_box(exec.leaves(&inputs, GAS).expect("leaves"));
+        black_box(exec.leaves(&inputs, GAS, MAX_BYTES).expect("leaves"));
     });
     let parallel = per_sec(rows, t);
 
@@ -207,7 +200,12 @@ fn mandelbrot_rows(rt: &tokio::runtime::Runtime, provider: &DynProvider, judge: 
         rt.block_on(async {
             for input in &inputs {
                 let out = harness
-                    .leaf(computation, input.clone().into(), U256::from(GAS))
+                    .leaf(
+                        computation,
+                        input.clone().into(),
+                        U256::from(GAS),
+                        U256::from(MAX_BYTES),
+                    )
                     .call()
                     .await;
                 black_box(out.expect("eth_call"));
@@ -238,9 +236,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio");
-    let anvil = anvil()
-        .try_spawn()
-        .expect("anvil starts (run `make toolchain`)");
+    let anvil = sonm_testkit::devnet::spawn_anvil(&sonm_testkit::repo(), 31337)
+        .unwrap_or_else(|e| panic!("{e}"));
     let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))

@@ -24,16 +24,19 @@ pub struct ChainSpec {
     pub steps: u64,
     /// The gas each step gets (the task's `gasPerStep`).
     pub gas_per_step: u64,
+    /// The most bytes a state may have (the task's `maxStateBytes`): a step returning a longer one halts.
+    pub max_state_bytes: u32,
     /// Keep the state every this many steps (at least 1; 1 keeps every state).
     pub checkpoint_interval: u64,
 }
 
 impl ChainSpec {
-    /// A spec with the [`DEFAULT_CHECKPOINT_INTERVAL`].
-    pub const fn new(steps: u64, gas_per_step: u64) -> Self {
+    /// A spec with the [`DEFAULT_CHECKPOINT_INTERVAL`]: the task's `steps`, `gasPerStep` and `maxStateBytes`.
+    pub const fn new(steps: u64, gas_per_step: u64, max_state_bytes: u32) -> Self {
         Self {
             steps,
             gas_per_step,
+            max_state_bytes,
             checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL,
         }
     }
@@ -88,7 +91,8 @@ impl Executor {
             // Up to the next checkpoint, in batches of at most MAX_BATCH steps (one EVM call each).
             let to_checkpoint = interval - done % interval;
             let batch = to_checkpoint.min(MAX_BATCH).min(spec.steps - done);
-            let (next, stepped) = self.steps(&state, spec.gas_per_step, batch)?;
+            let (next, stepped) =
+                self.steps(&state, spec.gas_per_step, spec.max_state_bytes, batch)?;
             state = next;
             done += stepped;
             if stepped < batch {
@@ -191,7 +195,12 @@ impl ChainRun {
         let mut at = slot * interval;
         while at < index {
             let batch = (index - at).min(MAX_BATCH);
-            let (next, stepped) = executor.steps(&state, self.spec.gas_per_step, batch)?;
+            let (next, stepped) = executor.steps(
+                &state,
+                self.spec.gas_per_step,
+                self.spec.max_state_bytes,
+                batch,
+            )?;
             state = next;
             if stepped < batch {
                 // A fixed point (this run saw none before `index`, so another hardfork's executor): every later
@@ -214,6 +223,9 @@ mod tests {
     use super::*;
     use sonm_bindings::KeccakChain;
 
+    /// The largest state a task may allow (`Judge.MAX_UNIT_BYTES`).
+    const MAX: u32 = 32_768;
+
     fn keccak_chain() -> Executor {
         Executor::new(KeccakChain::DEPLOYED_BYTECODE.clone()).expect("artifact")
     }
@@ -234,7 +246,7 @@ mod tests {
             let run = exec
                 .run_chain(
                     b"seed",
-                    ChainSpec::new(100, 30_000).with_checkpoint_interval(interval),
+                    ChainSpec::new(100, 30_000, MAX).with_checkpoint_interval(interval),
                 )
                 .expect("run");
             assert_eq!(run.final_state(), &native(b"seed", 100));
@@ -260,7 +272,10 @@ mod tests {
     fn past_the_end_and_a_zero_interval_are_errors() {
         let exec = keccak_chain();
         let run = exec
-            .run_chain(b"", ChainSpec::new(10, 30_000).with_checkpoint_interval(3))
+            .run_chain(
+                b"",
+                ChainSpec::new(10, 30_000, MAX).with_checkpoint_interval(3),
+            )
             .expect("run");
         assert!(matches!(
             run.state_at(&exec, 11),
@@ -270,7 +285,10 @@ mod tests {
             })
         ));
         let err = exec
-            .run_chain(b"", ChainSpec::new(10, 30_000).with_checkpoint_interval(0))
+            .run_chain(
+                b"",
+                ChainSpec::new(10, 30_000, MAX).with_checkpoint_interval(0),
+            )
             .expect_err("zero");
         assert!(matches!(err, ExecutorError::ZeroInterval));
     }
@@ -280,7 +298,7 @@ mod tests {
         let exec = keccak_chain();
         // 100 gas cannot pay for one keccak: the first step halts, and so would 2^64 - 1 of them.
         let run = exec
-            .run_chain(b"s", ChainSpec::new(u64::MAX, 100))
+            .run_chain(b"s", ChainSpec::new(u64::MAX, 100, MAX))
             .expect("run");
         assert_eq!(run.fixed_from(), Some(0));
         assert_eq!(run.final_state(), &Bytes::from_static(b"s"));
@@ -295,7 +313,10 @@ mod tests {
     fn a_run_refuses_an_executor_for_another_computation() {
         let exec = keccak_chain();
         let run = exec
-            .run_chain(b"s", ChainSpec::new(10, 30_000).with_checkpoint_interval(4))
+            .run_chain(
+                b"s",
+                ChainSpec::new(10, 30_000, MAX).with_checkpoint_interval(4),
+            )
             .expect("run");
         let other = Executor::new(Bytes::from_static(&[0x5f, 0x5f, 0xfd])).expect("code");
         assert!(matches!(
@@ -315,7 +336,7 @@ mod tests {
         let mut seen = Vec::new();
         exec.run_chain_with_progress(
             b"s",
-            ChainSpec::new(10, 30_000).with_checkpoint_interval(4),
+            ChainSpec::new(10, 30_000, MAX).with_checkpoint_interval(4),
             |n| seen.push(n),
         )
         .expect("run");

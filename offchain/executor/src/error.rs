@@ -3,7 +3,7 @@
 use alloy::primitives::Address;
 
 /// Everything that can go wrong running a computation. None of these is a result of the computation itself: a
-/// computation that reverts, runs out of gas or returns garbage has a defined output (DESIGN.md, "Gas semantics"),
+/// computation that reverts, runs out of gas or returns garbage has a defined output (docs/protocol.md, "Gas semantics"),
 /// and the executor returns it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -191,12 +191,14 @@ impl Executor {
     }
 
     /// The output of one map leaf: `IMapComputation.compute(input)` with exactly `gas_limit` gas, `""` if it
-    /// reverts, runs out of gas or returns malformed data.
-    pub fn leaf(&self, input: &[u8], gas_limit: u64) -> Result<Bytes> {
+    /// reverts, runs out of gas, returns malformed data or an output longer than `max_output_bytes` (the task's
+    /// `maxLeafBytes`).
+    pub fn leaf(&self, input: &[u8], gas_limit: u64, max_output_bytes: u32) -> Result<Bytes> {
         let call = JudgeHarness::leafCall {
             computation: self.code.computation,
             input: Bytes::copy_from_slice(input),
             gasLimit: U256::from(gas_limit),
+            maxOutputBytes: U256::from(max_output_bytes),
         };
         let ret = self.call_judge(call.abi_encode())?;
         JudgeHarness::leafCall::abi_decode_returns(&ret)
@@ -204,12 +206,14 @@ impl Executor {
     }
 
     /// The state after one chain step: `IChainComputation.step(state)` with exactly `gas_limit` gas, `state` itself
-    /// (the chain halts) if it reverts, runs out of gas or returns malformed data.
-    pub fn step(&self, state: &[u8], gas_limit: u64) -> Result<Bytes> {
+    /// (the chain halts) if it reverts, runs out of gas, returns malformed data or a state longer than
+    /// `max_state_bytes` (the task's `maxStateBytes`).
+    pub fn step(&self, state: &[u8], gas_limit: u64, max_state_bytes: u32) -> Result<Bytes> {
         let call = JudgeHarness::stepCall {
             computation: self.code.computation,
             state: Bytes::copy_from_slice(state),
             gasLimit: U256::from(gas_limit),
+            maxStateBytes: U256::from(max_state_bytes),
         };
         let ret = self.call_judge(call.abi_encode())?;
         JudgeHarness::stepCall::abi_decode_returns(&ret)
@@ -222,11 +226,18 @@ impl Executor {
     /// every later state is the one returned.
     ///
     /// The same result as `count` calls of [`Executor::step`], without a transaction per step.
-    pub fn steps(&self, state: &[u8], gas_limit: u64, count: u64) -> Result<(Bytes, u64)> {
+    pub fn steps(
+        &self,
+        state: &[u8],
+        gas_limit: u64,
+        max_state_bytes: u32,
+        count: u64,
+    ) -> Result<(Bytes, u64)> {
         let call = JudgeHarness::stepsCall {
             computation: self.code.computation,
             state: Bytes::copy_from_slice(state),
             gasLimit: U256::from(gas_limit),
+            maxStateBytes: U256::from(max_state_bytes),
             count: U256::from(count),
         };
         let ret = self.call_judge(call.abi_encode())?;
@@ -247,8 +258,9 @@ impl Executor {
         &self,
         inputs: &[I],
         gas_limit: u64,
+        max_output_bytes: u32,
     ) -> Result<Vec<Bytes>> {
-        self.leaves_with_progress(inputs, gas_limit, || {})
+        self.leaves_with_progress(inputs, gas_limit, max_output_bytes, || {})
     }
 
     /// [`Executor::leaves`], calling `on_leaf()` (from any worker thread) as each leaf is done, for a progress bar.
@@ -257,13 +269,14 @@ impl Executor {
         &self,
         inputs: &[I],
         gas_limit: u64,
+        max_output_bytes: u32,
         on_leaf: impl Fn() + Sync,
     ) -> Result<Vec<Bytes>> {
         use rayon::prelude::*;
         inputs
             .par_iter()
             .map(|input| {
-                let output = self.leaf(input.as_ref(), gas_limit);
+                let output = self.leaf(input.as_ref(), gas_limit, max_output_bytes);
                 on_leaf();
                 output
             })
@@ -372,18 +385,13 @@ fn bytecode(role: &'static str, address: Address, code: Bytes) -> Result<Bytecod
 mod tests {
     use super::*;
     use sonm_bindings::KeccakChain;
-
-    /// `JUMPDEST PUSH0 JUMP`: loops until the gas is gone.
-    const BURNER: &[u8] = &[0x5b, 0x5f, 0x56];
-    /// `PUSH0 PUSH0 REVERT`.
-    const REVERTER: &[u8] = &[0x5f, 0x5f, 0xfd];
-    /// Returns 64 bytes `(0x40, 1)`: an ABI `bytes` with a wrong offset.
-    const MALFORMED: &[u8] = &[
-        0x60, 0x40, 0x5f, 0x52, 0x60, 0x01, 0x60, 0x20, 0x52, 0x60, 0x40, 0x5f, 0xf3,
-    ];
+    use sonm_testkit::mocks::{GasBurner, LongOutput, Malformed, Reverter};
     /// Returns its calldata unchanged (`CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY CALLDATASIZE PUSH0 RETURN`): the
     /// selector in front shifts every word, so the offset is wrong and the output malformed.
     const ECHO: &[u8] = &[0x36, 0x5f, 0x5f, 0x37, 0x36, 0x5f, 0xf3];
+
+    /// The byte bound every test here judges with: the largest a task may have (`Judge.MAX_UNIT_BYTES`).
+    const MAX: u32 = 32_768;
 
     fn bytes(b: impl AsRef<[u8]>) -> Bytes {
         Bytes::copy_from_slice(b.as_ref())
@@ -413,12 +421,12 @@ mod tests {
         for len in [0usize, 1, 31, 32, 33, 200] {
             let input = vec![0xab; len];
             assert_eq!(
-                exec.step(&input, 100_000).expect("step"),
+                exec.step(&input, 100_000, MAX).expect("step"),
                 bytes(keccak256(&input))
             );
         }
         for _ in 0..100 {
-            let next = exec.step(&state, 100_000).expect("step");
+            let next = exec.step(&state, 100_000, MAX).expect("step");
             assert_eq!(next, bytes(keccak256(&state)));
             state = next;
         }
@@ -430,15 +438,15 @@ mod tests {
         for count in [0u64, 1, 2, 7, 300] {
             let mut state = Bytes::from_static(b"seed");
             for _ in 0..count {
-                state = exec.step(&state, 50_000).expect("step");
+                state = exec.step(&state, 50_000, MAX).expect("step");
             }
             assert_eq!(
-                exec.steps(b"seed", 50_000, count).expect("steps"),
+                exec.steps(b"seed", 50_000, MAX, count).expect("steps"),
                 (state, count)
             );
         }
         assert_eq!(
-            exec.steps(b"seed", 100, 10).expect("steps"),
+            exec.steps(b"seed", 100, MAX, 10).expect("steps"),
             (Bytes::from_static(b"seed"), 0),
             "a step 100 gas cannot pay for halts at once"
         );
@@ -451,7 +459,7 @@ mod tests {
         let (mut lo, mut hi) = (0u64, 100_000u64);
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if exec.step(&state, mid).expect("step") == bytes(state) {
+            if exec.step(&state, mid, MAX).expect("step") == bytes(state) {
                 lo = mid
             } else {
                 hi = mid
@@ -459,13 +467,13 @@ mod tests {
         }
         // A keccak step costs about 1,100 gas inside the call (KeccakChain.sol).
         assert!((500..3_000).contains(&hi), "boundary {hi}");
-        assert_eq!(exec.step(&state, hi - 1).expect("step"), bytes(state));
+        assert_eq!(exec.step(&state, hi - 1, MAX).expect("step"), bytes(state));
         assert_eq!(
-            exec.step(&state, hi).expect("step"),
+            exec.step(&state, hi, MAX).expect("step"),
             bytes(keccak256(state))
         );
         assert_eq!(
-            exec.step(&state, 0).expect("step"),
+            exec.step(&state, 0, MAX).expect("step"),
             bytes(state),
             "no gas at all halts too"
         );
@@ -473,21 +481,22 @@ mod tests {
 
     #[test]
     fn burning_reverting_and_malformed_computations_output_nothing_or_halt() {
+        // The misbehaving test computations (`test/mocks/TestComputations.sol`), and a bare echo.
         for (name, code) in [
-            ("burner", BURNER),
-            ("reverter", REVERTER),
-            ("malformed", MALFORMED),
-            ("echo", ECHO),
+            ("burner", GasBurner::DEPLOYED_BYTECODE.clone()),
+            ("reverter", Reverter::DEPLOYED_BYTECODE.clone()),
+            ("malformed", Malformed::DEPLOYED_BYTECODE.clone()),
+            ("echo", Bytes::from_static(ECHO)),
         ] {
-            let exec = Executor::new(Bytes::from_static(code)).expect("code");
+            let exec = Executor::new(code).expect("code");
             for gas in [0, 21, 50_000, 3_000_000] {
                 assert_eq!(
-                    exec.leaf(b"input", gas).expect("leaf"),
+                    exec.leaf(b"input", gas, MAX).expect("leaf"),
                     Bytes::new(),
                     "{name}, gas {gas}"
                 );
                 assert_eq!(
-                    exec.step(b"state", gas).expect("step"),
+                    exec.step(b"state", gas, MAX).expect("step"),
                     Bytes::from_static(b"state"),
                     "{name}, gas {gas}"
                 );
@@ -496,14 +505,36 @@ mod tests {
     }
 
     #[test]
+    fn an_output_longer_than_the_bound_is_malformed() {
+        let exec = Executor::new(LongOutput::DEPLOYED_BYTECODE.clone()).expect("code");
+        let input = |n: u32| U256::from(n).to_be_bytes::<32>();
+        for (length, max, expected) in [
+            (0, 0, 0),
+            (10, 10, 10),
+            (11, 10, 0),
+            (MAX, MAX, MAX),
+            (MAX + 1, MAX, 0),
+        ] {
+            assert_eq!(
+                exec.leaf(&input(length), 1_000_000, max).expect("leaf"),
+                Bytes::from(vec![0u8; expected as usize]),
+                "{length} bytes under a bound of {max}"
+            );
+        }
+    }
+
+    #[test]
     fn the_executor_is_reusable_after_any_outcome() {
-        let burner = Executor::new(Bytes::from_static(BURNER)).expect("code");
+        let burner = Executor::new(GasBurner::DEPLOYED_BYTECODE.clone()).expect("code");
         let exec = keccak_chain();
         for _ in 0..3 {
-            assert_eq!(burner.leaf(b"", 1_000_000).expect("leaf"), Bytes::new());
-            assert!(exec.step(b"x", 1 << 63).is_err());
             assert_eq!(
-                exec.step(b"x", 10_000).expect("step"),
+                burner.leaf(b"", 1_000_000, MAX).expect("leaf"),
+                Bytes::new()
+            );
+            assert!(exec.step(b"x", 1 << 63, MAX).is_err());
+            assert_eq!(
+                exec.step(b"x", 10_000, MAX).expect("step"),
                 bytes(keccak256(b"x"))
             );
         }
@@ -512,7 +543,7 @@ mod tests {
     #[test]
     fn a_gas_limit_the_judge_cannot_forward_is_decoded_from_its_error() {
         let err = keccak_chain()
-            .step(b"x", u64::MAX)
+            .step(b"x", u64::MAX, MAX)
             .expect_err("too much gas to forward");
         let ExecutorError::JudgeReverted(line) = &err else {
             panic!("{err}")
@@ -528,18 +559,18 @@ mod tests {
         let osaka = Executor::new(Bytes::from_static(CLZ_THEN_AB)).expect("code");
         assert_eq!(osaka.spec(), DEFAULT_SPEC);
         assert_eq!(
-            osaka.leaf(b"", 10_000).expect("leaf"),
+            osaka.leaf(b"", 10_000, MAX).expect("leaf"),
             Bytes::from_static(&[0xab])
         );
         let prague = osaka.clone().with_spec(SpecId::PRAGUE);
         assert_eq!(prague.spec(), SpecId::PRAGUE);
         assert_eq!(
-            prague.leaf(b"", 10_000).expect("leaf"),
+            prague.leaf(b"", 10_000, MAX).expect("leaf"),
             Bytes::new(),
             "CLZ is invalid before Osaka"
         );
         assert_eq!(
-            osaka.leaf(b"", 10_000).expect("leaf"),
+            osaka.leaf(b"", 10_000, MAX).expect("leaf"),
             Bytes::from_static(&[0xab]),
             "unchanged"
         );
@@ -564,7 +595,7 @@ mod tests {
         // KeccakChain is no map computation: `compute` is an unknown selector, the call reverts, leaves are empty.
         let done = std::sync::atomic::AtomicUsize::new(0);
         let outputs = exec
-            .leaves_with_progress(&inputs, 50_000, || {
+            .leaves_with_progress(&inputs, 50_000, MAX, || {
                 done.fetch_add(1, Ordering::Relaxed);
             })
             .expect("leaves");
@@ -573,8 +604,8 @@ mod tests {
         let a = exec.clone();
         let b = exec;
         assert_eq!(
-            a.step(b"1", 10_000).expect("a"),
-            b.step(b"1", 10_000).expect("b")
+            a.step(b"1", 10_000, MAX).expect("a"),
+            b.step(b"1", 10_000, MAX).expect("b")
         );
     }
 }

@@ -2,16 +2,17 @@
 //!
 //! The executor does not re-implement the judge: it runs the `JudgeHarness` contract's own deployed bytecode (the
 //! `Judge` library the games judge with) in revm, with the computation's deployed bytecode beside it, and calls
-//! `leaf(computation, input, gasLimit)` / `step(computation, state, gasLimit)`. So the computation gets exactly
-//! the task's gas, and a leaf that reverts, runs out of gas or returns malformed data outputs `""` while such a
-//! chain step halts (returns its input), byte for byte as on-chain. The hardfork is the chain's: Osaka by
+//! `leaf(computation, input, gasLimit, maxOutputBytes)` / `step(computation, state, gasLimit, maxStateBytes)`. So
+//! the computation gets exactly the task's gas, and a leaf that reverts, runs out of gas, returns malformed data or
+//! an output over the task's byte bound outputs `""` while such a chain step halts (returns its input), byte for
+//! byte as on-chain. The hardfork is the chain's: Osaka by
 //! default, as anvil runs ([`DEFAULT_SPEC`], [`Executor::with_spec`]).
 //!
 //! ```no_run
 //! use sonm_executor::{ChainSpec, Executor};
 //!
 //! let mut exec = Executor::new(sonm_bindings::KeccakChain::DEPLOYED_BYTECODE.clone())?;
-//! let run = exec.run_chain(b"seed", ChainSpec::new(1_000_000, 50_000).with_checkpoint_interval(4096))?;
+//! let run = exec.run_chain(b"seed", ChainSpec::new(1_000_000, 50_000, 32_768).with_checkpoint_interval(4096))?;
 //! let midpoint = run.hash_at(&mut exec, 500_000)?;
 //! let preimage = run.state_at(&mut exec, 499_999)?;
 //! # let _ = (midpoint, preimage);

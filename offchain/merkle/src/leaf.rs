@@ -84,7 +84,7 @@ impl LeafValue for DynSolValue {
 /// The project's leaf: `abi.encode(uint256 index, bytes data)`.
 ///
 /// An input tree's leaf `i` is `(i, input_i)`, a result tree's leaf `i` is
-/// `(i, output_i)` (DESIGN.md, "Merkle format"). Its leaf encoding is
+/// `(i, output_i)` (docs/protocol.md, "Merkle format"). Its leaf encoding is
 /// [`IndexedLeaf::ENCODING`]; it encodes into a reused buffer without going
 /// through [`DynSolValue`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

@@ -9,8 +9,8 @@
 //! - [`StandardMerkleTree::to_json`] writes, and [`StandardMerkleTree::from_json`]
 //!   reads and validates, the npm package's `standard-v1` dump.
 //!
-//! The project's own leaf, `(uint256 index, bytes data)` (DESIGN.md, "Merkle
-//! format"), has a fast path: [`IndexedTree`] with [`IndexedLeaf`] values.
+//! The project's own leaf, `(uint256 index, bytes data)` (docs/protocol.md,
+//! "Merkle format"), has a fast path: [`IndexedTree`] with [`IndexedLeaf`] values.
 //! Any other leaf encoding goes through [`DynTree`], whose leaves are
 //! [`DynSolValue::Tuple`](alloy_dyn_abi::DynSolValue::Tuple)s.
 //!

@@ -413,10 +413,10 @@ impl Chain for WhitelistChain {
             return Ok(None);
         }
         let t = game
-            .getTask(task)
+            .task(task)
             .call()
             .await
-            .map_err(Self::err("MapGame.getTask"))?;
+            .map_err(Self::err("MapGame.task"))?;
         Ok(Some(t.inputRoot))
     }
 

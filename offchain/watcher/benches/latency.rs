@@ -9,7 +9,7 @@
 
 #![allow(unreachable_pub, missing_debug_implementations, clippy::unwrap_used)]
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/it/common.rs"]
 mod common;
 
@@ -87,7 +87,7 @@ async fn latency(leaves: u64) {
         }
         if r.sent.iter().any(|k| k.starts_with("map:proveCheat:")) {
             // Mined in the next block at the latest.
-            while chain.map_task(task).await.status != 1 {
+            while chain.map_task(task).await.status != TaskStatus::Open {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             proven_block = Some(provider.get_block_number().await.unwrap());
@@ -141,7 +141,8 @@ async fn setup_many(chain: &Chain, inputs: &[alloy::primitives::Bytes], tasks: u
     .await
     .unwrap();
     let results = IndexedTree::from_data(
-        exec.leaves(inputs, 1_000_000).unwrap(),
+        exec.leaves(inputs, 1_000_000, chain.max_leaf_bytes().await)
+            .unwrap(),
         BuildOptions::default(),
     )
     .unwrap();
@@ -198,7 +199,7 @@ async fn setup_many(chain: &Chain, inputs: &[alloy::primitives::Bytes], tasks: u
     }
     // Anvil may still be mining the last ones.
     for _ in 0..600 {
-        if chain.map_task(tasks).await.status == 3 {
+        if chain.map_task(tasks).await.status == TaskStatus::Committed {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

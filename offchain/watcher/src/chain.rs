@@ -5,17 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use alloy::primitives::U256;
+use sonm_bindings::enums::IChainGame::{DisputePhase, TaskStatus};
 use sonm_executor::{ChainRun, ChainSpec};
-use tracing::{info, warn};
+use tracing::{Instrument as _, info, warn};
 
 use crate::error::{Result, WatchError};
 use crate::sender::Sent;
 use crate::watcher::{At, Watcher};
-
-const COMMITTED: u8 = 3;
-const REVEAL: u8 = 1;
-const ANSWER: u8 = 2;
-const STEP: u8 = 3;
 
 impl Watcher {
     /// The task's chain, run once with checkpoints (`None` when it is too long to recompute).
@@ -35,7 +31,8 @@ impl Watcher {
             return Ok(None);
         }
         let executor = self.executor(task.computation).await?;
-        let spec = ChainSpec::new(task.steps, u64::from(task.gas_per_step))
+        let max_state_bytes = self.chain_state_bound(id).await?;
+        let spec = ChainSpec::new(task.steps, u64::from(task.gas_per_step), max_state_bytes)
             .with_checkpoint_interval(self.cfg.checkpoint_interval.max(1));
         let started = std::time::Instant::now();
         let run =
@@ -81,7 +78,7 @@ impl Watcher {
                 .await,
         )?;
         let closes = t.committedAt.to::<u64>() + u64::from(t.challengeWindow);
-        if t.status != COMMITTED || t.finalHash != c.final_hash || at.now >= closes {
+        if t.status != TaskStatus::Committed || t.finalHash != c.final_hash || at.now >= closes {
             return Ok(());
         }
         let me = self.me;
@@ -89,11 +86,11 @@ impl Watcher {
             .index
             .disputes
             .values()
-            .any(|d| d.task == id && d.epoch == t.epoch && d.challenger == me)
+            .any(|d| d.task == id && d.round == t.round && d.challenger == me)
         {
             return Ok(());
         }
-        let key = format!("chain:challenge:{id}:{}", t.epoch);
+        let key = format!("chain:challenge:{id}:{}", t.round);
         if self.sender.sent(&key) {
             return Ok(());
         }
@@ -129,10 +126,14 @@ impl Watcher {
                 .await,
         )?;
         let closes = t.committedAt.to::<u64>() + u64::from(t.challengeWindow);
-        if t.status != COMMITTED || t.solver != self.me || at.now < closes || t.openDisputes != 0 {
+        if t.status != TaskStatus::Committed
+            || t.solver != self.me
+            || at.now < closes
+            || t.openDisputes != 0
+        {
             return Ok(());
         }
-        let key = format!("chain:finalize:{id}:{}", t.epoch);
+        let key = format!("chain:finalize:{id}:{}", t.round);
         let data = self.chain.finalize(U256::from(id)).calldata().clone();
         let game = *self.chain.address();
         self.send(&key, "finalize", game, data, at.head).await?;
@@ -165,8 +166,11 @@ impl Watcher {
                 dispute = id,
                 role = if challenger { "challenger" } else { "solver" }
             );
-            let _e = span.enter();
-            match self.act_dispute(id, challenger, at).await {
+            match self
+                .act_dispute(id, challenger, at)
+                .instrument(span.clone())
+                .await
+            {
                 Ok(Some(clock)) => {
                     live += 1;
                     least = Some(least.map_or(clock, |l| l.min(clock)));
@@ -177,7 +181,7 @@ impl Watcher {
                     if matches!(e, WatchError::Rpc { .. }) {
                         self.metrics.rpc_error();
                     }
-                    warn!(error = %e, "dispute: will retry next pass");
+                    span.in_scope(|| warn!(error = %e, "dispute: will retry next pass"));
                 }
             }
         }
@@ -197,7 +201,17 @@ impl Watcher {
                 .call()
                 .await,
         )?;
-        if !matches!(d.phase, REVEAL | ANSWER | STEP) {
+        let Ok(phase) = DisputePhase::try_from(d.phase) else {
+            warn!(
+                phase = d.phase,
+                "a dispute phase this build does not know: not played"
+            );
+            return Ok(None);
+        };
+        if !matches!(
+            phase,
+            DisputePhase::Reveal | DisputePhase::Answer | DisputePhase::Step
+        ) {
             return Ok(None);
         }
         let task = d.taskId;
@@ -210,13 +224,17 @@ impl Watcher {
                 .await,
         )?;
         let game = *self.chain.address();
-        if t.epoch != d.epoch {
+        if t.round != d.round {
             // The commitment was slashed in another dispute: take the bond back.
             if challenger {
-                let data = self.chain.dismiss(U256::from(id)).calldata().clone();
+                let data = self
+                    .chain
+                    .reclaimDisputeBond(U256::from(id))
+                    .calldata()
+                    .clone();
                 self.send(
-                    &format!("chain:dismiss:{id}"),
-                    "dismiss",
+                    &format!("chain:reclaimDisputeBond:{id}"),
+                    "reclaimDisputeBond",
                     game,
                     data,
                     at.head,
@@ -226,7 +244,7 @@ impl Watcher {
             return Ok(None);
         }
         let elapsed = at.now.saturating_sub(d.lastMoveAt.to::<u64>());
-        let challenger_to_move = d.phase == ANSWER;
+        let challenger_to_move = phase == DisputePhase::Answer;
         let mover_clock = u64::from(if challenger_to_move {
             d.challengerClock
         } else {
@@ -265,8 +283,8 @@ impl Watcher {
             return Ok(Some(my_left));
         };
         let (lo, hi, mid) = (d.lo, d.hi, d.mid);
-        match d.phase {
-            REVEAL if !challenger => {
+        match phase {
+            DisputePhase::Reveal if !challenger => {
                 let hash = run.hash_at(&executor_of(self, task).await?, mid)?;
                 let data = self.chain.reveal(U256::from(id), hash).calldata().clone();
                 if let Sent::New(tx) = self
@@ -282,7 +300,7 @@ impl Watcher {
                     info!(lo, hi, mid, %hash, %tx, "midpoint revealed");
                 }
             }
-            ANSWER if challenger => {
+            DisputePhase::Answer if challenger => {
                 let ours = run.hash_at(&executor_of(self, task).await?, mid)?;
                 let agree = ours == d.midHash;
                 let data = self.chain.answer(U256::from(id), agree).calldata().clone();
@@ -299,7 +317,7 @@ impl Watcher {
                     info!(lo, hi, mid, agree, %tx, "midpoint answered");
                 }
             }
-            STEP if !mover_out => {
+            DisputePhase::Step if !mover_out => {
                 let exec = executor_of(self, task).await?;
                 // The judged step decides for whoever holds the right hash at `hi`; only ask for it when that is us.
                 let ours_hi = run.hash_at(&exec, hi)?;

@@ -104,7 +104,7 @@ pub(crate) fn parse_results(text: &str, root: B256, leaf_count: u64) -> Result<L
     check(LeafData::from_tree(tree)?, root, leaf_count)
 }
 
-/// Parses task inputs: a Merkle dump, or a JSON array of hex strings (what `sonm task post` accepts), and checks
+/// Parses task inputs: a Merkle dump, or a JSON array of hex strings (what `sonm map post` accepts), and checks
 /// them against the task's input root and leaf count.
 pub(crate) fn parse_inputs(text: &str, root: B256, leaf_count: u64) -> Result<LeafData, String> {
     let json: serde_json::Value =

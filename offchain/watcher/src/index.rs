@@ -17,6 +17,8 @@ pub(crate) struct MapTaskEntry {
     pub input_root: B256,
     pub leaf_count: u64,
     pub gas_per_leaf: u32,
+    /// The task's `maxLeafBytes` (not in the event: the DAO's bound at posting, read from the task once needed).
+    pub max_leaf_bytes: Option<u32>,
     pub input_uri: String,
     pub live: Option<MapCommit>,
 }
@@ -53,6 +55,8 @@ pub(crate) struct ChainTaskEntry {
     pub computation: Address,
     pub steps: u64,
     pub gas_per_step: u32,
+    /// The task's `maxStateBytes` (not in the event: read from the task once needed).
+    pub max_state_bytes: Option<u32>,
     pub initial_state: Bytes,
     pub live: Option<ChainCommit>,
 }
@@ -67,7 +71,7 @@ pub(crate) struct ChainCommit {
 pub(crate) struct DisputeEntry {
     pub task: u64,
     pub challenger: Address,
-    pub epoch: u32,
+    pub round: u32,
     pub open: bool,
 }
 
@@ -125,6 +129,7 @@ impl Index {
                         input_root: e.spec.inputRoot,
                         leaf_count: e.spec.leafCount,
                         gas_per_leaf: e.spec.gasPerLeaf,
+                        max_leaf_bytes: None,
                         input_uri: e.inputURI,
                         live: None,
                     },
@@ -235,6 +240,7 @@ impl Index {
                         computation: e.spec.computation,
                         steps: e.spec.steps,
                         gas_per_step: e.spec.gasPerStep,
+                        max_state_bytes: None,
                         initial_state: e.initialState,
                         live: None,
                     },
@@ -276,7 +282,7 @@ impl Index {
                         DisputeEntry {
                             task,
                             challenger: e.challenger,
-                            epoch: u32::try_from(e.epoch).unwrap_or(u32::MAX),
+                            round: u32::try_from(e.round).unwrap_or(u32::MAX),
                             open: true,
                         },
                     );
@@ -287,8 +293,8 @@ impl Index {
                     self.close_dispute(e.disputeId);
                 }
             }
-            t if t == C::DisputeDismissed::SIGNATURE_HASH => {
-                if let Some(e) = decode::<C::DisputeDismissed>(log) {
+            t if t == C::DisputeBondReclaimed::SIGNATURE_HASH => {
+                if let Some(e) = decode::<C::DisputeBondReclaimed>(log) {
                     self.close_dispute(e.disputeId);
                 }
             }

@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, WatchError};
 
+/// Why a state file that cannot be read or written stops the bot from starting.
+const UNUSABLE: &str = ": the bot journals every transaction before sending it, so it does not start without a \
+                        --state it can read and write";
+
 /// Where a signed transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "status")]
@@ -95,12 +99,21 @@ impl Journal {
                 file
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => fresh,
-            Err(e) => return Err(err(e.to_string())),
+            Err(e) => return Err(err(format!("cannot read it ({e}){UNUSABLE}"))),
         };
-        Ok(Self {
+        let journal = Self {
             path: Some(path.to_owned()),
             file,
-        })
+        };
+        // Written once now: a bot that cannot journal what it signs must not start (it would sign again after a
+        // restart), so an unwritable path is refused here rather than at the first transaction.
+        journal.save().map_err(|e| match e {
+            WatchError::State { reason, .. } => {
+                err(format!("cannot write it ({reason}){UNUSABLE}"))
+            }
+            other => other,
+        })?;
+        Ok(journal)
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&SentTx> {
@@ -186,6 +199,39 @@ mod tests {
             broadcast_at: 3,
             status: TxStatus::Pending,
         }
+    }
+
+    #[test]
+    fn an_unwritable_path_is_refused_at_open() {
+        // A directory where the file should be: no user, root included, can write a file there.
+        let dir =
+            std::env::temp_dir().join(format!("sonm-watcher-unwritable-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("state.json")).expect("dir");
+        let err = Journal::open(Some(&dir.join("state.json")), 5, Address::repeat_byte(1))
+            .expect_err("a directory");
+        let line = err.to_string();
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains(": cannot read it ("), "{line}");
+        assert!(
+            line.ends_with("so it does not start without a --state it can read and write"),
+            "{line}"
+        );
+        // A file that does not exist yet, in a directory that cannot be created (its parent is a regular file).
+        let file = dir.join("plain");
+        std::fs::write(&file, "x").expect("write");
+        let err = Journal::open(Some(&file.join("state.json")), 5, Address::repeat_byte(1))
+            .expect_err("under a file");
+        assert!(err.to_string().contains(": cannot "), "{err}");
+        assert!(err.to_string().ends_with("it can read and write"), "{err}");
+    }
+
+    #[test]
+    fn a_new_journal_is_on_disk_as_soon_as_it_is_opened() {
+        let dir = std::env::temp_dir().join(format!("sonm-watcher-fresh-{}", std::process::id()));
+        let path = dir.join("nested/state.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        Journal::open(Some(&path), 5, Address::repeat_byte(1)).expect("new");
+        assert!(path.is_file());
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod logs;
 mod map;
 mod metrics;
 mod sender;
+mod verdict;
 mod watcher;
 
 use std::future::Future;

@@ -3,72 +3,24 @@
 
 use std::sync::Arc;
 
-use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::primitives::{Bytes, U256};
 use alloy::providers::Provider as _;
-use alloy::sol_types::SolValue as _;
+use sonm_agents::proof::proof_commitment;
 use sonm_bindings::IMapGame;
+use sonm_bindings::enums::IMapGame::{QueryStatus, TaskStatus};
 use tracing::{info, warn};
 
 use crate::data::{self, LeafData};
 use crate::error::{Result, WatchError};
 use crate::index::{MapCommit, MapTaskEntry};
 use crate::sender::Sent;
+use crate::verdict::{CheatPlan, Verdict};
 use crate::watcher::{At, Watcher};
 
-/// Task statuses as the contract numbers them.
-const COMMITTED: u8 = 3;
-/// Query status `Open`.
-const QUERY_OPEN: u8 = 1;
 /// Blocks before a commitment the bot could not judge is tried again.
 const UNJUDGEABLE_RETRY: u64 = 32;
 /// Leaves recomputed per batch: a mismatch found early stops the check.
 const BATCH: usize = 1024;
-
-/// What recomputing a commitment found.
-#[derive(Clone, Debug)]
-pub(crate) enum Verdict {
-    /// Every leaf checked matches.
-    Honest,
-    /// A wrong leaf, with everything a proof needs.
-    Cheat(Arc<CheatPlan>),
-    /// The result data is missing, unreadable or not the committed root: the query path.
-    Withheld(String),
-    /// The bot cannot judge (the inputs are unavailable, the executor failed; logged): tried again from block
-    /// `retry_at`, since the cause may pass (a web server down).
-    Unjudgeable { retry_at: u64 },
-}
-
-/// A proof of cheat, ready to commit and reveal.
-#[derive(Debug)]
-pub(crate) struct CheatPlan {
-    pub index: u64,
-    pub input: Bytes,
-    pub input_proof: Vec<B256>,
-    pub output: Bytes,
-    pub result_proof: Vec<B256>,
-}
-
-/// `proofCommitment(challenger, taskId, index, input, output, salt)` as `IMapGame` defines it.
-pub(crate) fn proof_commitment(
-    challenger: Address,
-    task: u64,
-    index: u64,
-    input: &[u8],
-    output: &[u8],
-    salt: B256,
-) -> B256 {
-    keccak256(
-        (
-            challenger,
-            U256::from(task),
-            U256::from(index),
-            keccak256(input),
-            keccak256(output),
-            salt,
-        )
-            .abi_encode(),
-    )
-}
 
 impl Watcher {
     pub(crate) async fn act_map_task(&mut self, id: u64, at: At) -> Result<()> {
@@ -114,6 +66,7 @@ impl Watcher {
             }
         };
         let executor = self.executor(task.computation).await?;
+        let max_bytes = self.map_leaf_bound(id).await?;
         self.metrics.checked();
         let text = match data::fetch(&c.uri, &self.http).await {
             Ok(text) => text,
@@ -158,7 +111,7 @@ impl Watcher {
                         .map(|&i| leaf(&inputs.data, i))
                         .collect::<std::result::Result<Vec<_>, _>>()?;
                     let outputs = executor
-                        .leaves(&batch_inputs, gas)
+                        .leaves(&batch_inputs, gas, max_bytes)
                         .map_err(|e| e.to_string())?;
                     for ((&i, expected), input) in batch.iter().zip(outputs).zip(batch_inputs) {
                         let committed = leaf(&results.data, i)?;
@@ -226,14 +179,14 @@ impl Watcher {
     /// Re-reads the task at the confirmed block: is this commitment still live and open to challenges?
     async fn live_map_task(&self, id: u64, round: u32, at: At) -> Result<Option<IMapGame::Task>> {
         let t = self.rpc_result(
-            "getTask",
+            "task",
             self.map
-                .getTask(U256::from(id))
+                .task(U256::from(id))
                 .block(at.safe.into())
                 .call()
                 .await,
         )?;
-        let live = t.status == COMMITTED
+        let live = t.status == TaskStatus::Committed
             && t.round.to::<u32>() == round
             && at.now < t.deadline.to::<u64>();
         Ok(live.then_some(t))
@@ -349,14 +302,14 @@ impl Watcher {
             return Ok(());
         }
         let query = self.rpc_result(
-            "getQuery",
+            "query",
             self.map
-                .getQuery(U256::from(qid))
+                .query(U256::from(qid))
                 .block(at.safe.into())
                 .call()
                 .await,
         )?;
-        if query.status != QUERY_OPEN {
+        if query.status != QueryStatus::Open {
             return Ok(());
         }
         let game = *self.map.address();
@@ -471,10 +424,12 @@ impl Watcher {
         };
         let executor = self.executor(task.computation).await?;
         let gas = u64::from(task.gas_per_leaf);
+        let max_bytes = self.map_leaf_bound(q.task).await?;
         let leaf_input = input.clone();
-        let expected = tokio::task::spawn_blocking(move || executor.leaf(&leaf_input, gas))
-            .await
-            .map_err(|e| WatchError::Config(format!("the answer check panicked: {e}")))??;
+        let expected =
+            tokio::task::spawn_blocking(move || executor.leaf(&leaf_input, gas, max_bytes))
+                .await
+                .map_err(|e| WatchError::Config(format!("the answer check panicked: {e}")))??;
         if expected == answer.output {
             info!(
                 task = q.task,
@@ -563,17 +518,17 @@ impl Watcher {
             return Ok(());
         }
         let t = self.rpc_result(
-            "getTask",
+            "task",
             self.map
-                .getTask(U256::from(id))
+                .task(U256::from(id))
                 .block(at.safe.into())
                 .call()
                 .await,
         )?;
-        if t.status != COMMITTED
+        if t.status != TaskStatus::Committed
             || t.round.to::<u32>() != c.round
             || at.now < t.deadline.to::<u64>()
-            || t.openQueries.to::<u32>() != 0
+            || t.openQueries != 0
         {
             return Ok(());
         }
@@ -581,25 +536,5 @@ impl Watcher {
         let game = *self.map.address();
         self.send(&key, "finalize", game, data, at.head).await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_commitment_binds_every_field() {
-        let a = Address::repeat_byte(1);
-        let base = proof_commitment(a, 1, 2, b"in", b"out", B256::ZERO);
-        assert_ne!(
-            base,
-            proof_commitment(Address::repeat_byte(2), 1, 2, b"in", b"out", B256::ZERO)
-        );
-        assert_ne!(base, proof_commitment(a, 1, 3, b"in", b"out", B256::ZERO));
-        assert_ne!(
-            base,
-            proof_commitment(a, 1, 2, b"in", b"out", B256::repeat_byte(1))
-        );
     }
 }

@@ -1,19 +1,20 @@
 //! The bot's pass: follow the events under the confirmation depth, follow the transactions in flight, then act on
 //! every live commitment, query and dispute.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use alloy::eips::BlockNumberOrTag;
 use alloy::network::EthereumWallet;
-use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::{DynProvider, Provider as _, ProviderBuilder};
 use alloy::rpc::types::Filter;
 use alloy::transports::http::reqwest;
+use sonm_agents::proof::SaltSeed;
 use sonm_bindings::{ChainGame, Contract, Deployment, MapGame, SonmToken};
 use sonm_executor::{ChainRun, Executor};
-use tracing::{debug, info, warn};
+use tracing::{Instrument as _, Span, debug, info, warn};
 
 use crate::WatcherConfig;
 use crate::data::LeafData;
@@ -21,9 +22,9 @@ use crate::error::{Result, WatchError, rpc};
 use crate::index::{Applied, Index};
 use crate::journal::Journal;
 use crate::logs::{LogsFailure, fetch_split};
-use crate::map::Verdict;
 use crate::metrics::Metrics;
 use crate::sender::{Sender, Sent};
+use crate::verdict::Verdict;
 
 /// What one pass did.
 #[derive(Clone, Debug, Default)]
@@ -56,8 +57,8 @@ pub struct Watcher {
     pub(crate) http: reqwest::Client,
     pub(crate) sender: Sender,
     pub(crate) metrics: Arc<Metrics>,
-    /// Derived from the key: the root of every salt, never stored.
-    pub(crate) salt_base: B256,
+    /// Derived from the key: the root of every salt, never stored (the same as `sonm map prove-cheat`'s).
+    salt_seed: SaltSeed,
     pub(crate) index: Index,
     /// The next block to scan; the hash of the last block scanned, to notice a reorg deeper than the depth.
     cursor: u64,
@@ -75,6 +76,15 @@ pub struct Watcher {
     pub(crate) answers_checked: HashSet<u64>,
     /// The current pass's report.
     pub(crate) report: PassReport,
+}
+
+/// The ids of `entries` for which `live` holds, in order.
+fn live_ids<T>(entries: &BTreeMap<u64, T>, live: impl Fn(&T) -> bool) -> Vec<u64> {
+    entries
+        .iter()
+        .filter(|(_, e)| live(e))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// The state a pass acts at.
@@ -98,7 +108,9 @@ impl Watcher {
             })?;
         let provider = ProviderBuilder::new().connect_http(url).erased();
         let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
-        let deployment = Deployment::load(&cfg.deployments_dir, chain_id)?;
+        // A deployments file left from before anvil restarted is refused here, in one line, not at the first call.
+        let deployment =
+            Deployment::load_checked(&cfg.deployments_dir, chain_id, &provider).await?;
         let map = MapGame::new(deployment.address(Contract::MapGame)?, provider.clone());
         let chain = ChainGame::new(deployment.address(Contract::ChainGame)?, provider.clone());
         let token = SonmToken::new(deployment.address(Contract::SonmToken)?, provider.clone());
@@ -117,9 +129,7 @@ impl Watcher {
             cfg.bump_after_blocks,
             metrics.clone(),
         );
-        let mut seed = b"sonm-watcher/salt".to_vec();
-        seed.extend_from_slice(&cfg.signer.to_bytes()[..]);
-        let salt_base = keccak256(&seed);
+        let salt_seed = SaltSeed::new(&cfg.signer);
         let cursor = cfg.from_block.unwrap_or(deployment.start_block);
         info!(%me, chain_id, from_block = cursor, confirmations = cfg.confirmations, "watching");
         Ok(Self {
@@ -136,7 +146,7 @@ impl Watcher {
             http: reqwest::Client::new(),
             sender,
             metrics,
-            salt_base,
+            salt_seed,
             index: Index::default(),
             cursor,
             scanned: None,
@@ -206,59 +216,37 @@ impl Watcher {
             })
             .map(|(id, _)| *id)
             .collect();
-        for id in answered {
-            let span = tracing::info_span!("answer", query = id);
-            let _e = span.enter();
-            if let Err(e) = self.check_answer(id).await {
-                self.note_error(&e);
-                warn!(query = id, error = %e, "answer check: will retry next pass");
-            }
-        }
-        let map_tasks: Vec<u64> = self
-            .index
-            .map_tasks
-            .iter()
-            .filter(|(_, t)| t.live.is_some())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in map_tasks {
-            let span = tracing::info_span!("map_task", task = id);
-            let _e = span.enter();
-            if let Err(e) = self.act_map_task(id, at).await {
-                self.note_error(&e);
-                warn!(task = id, error = %e, "map task: will retry next pass");
-            }
-        }
-        let queries: Vec<u64> = self
-            .index
-            .queries
-            .iter()
-            .filter(|(_, q)| q.open)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in queries {
-            let span = tracing::info_span!("query", query = id);
-            let _e = span.enter();
-            if let Err(e) = self.act_query(id, at).await {
-                self.note_error(&e);
-                warn!(query = id, error = %e, "query: will retry next pass");
-            }
-        }
-        let chain_tasks: Vec<u64> = self
-            .index
-            .chain_tasks
-            .iter()
-            .filter(|(_, t)| t.live.is_some())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in chain_tasks {
-            let span = tracing::info_span!("chain_task", task = id);
-            let _e = span.enter();
-            if let Err(e) = self.act_chain_task(id, at).await {
-                self.note_error(&e);
-                warn!(task = id, error = %e, "chain task: will retry next pass");
-            }
-        }
+        self.act_on_each(
+            "answer check",
+            answered,
+            |id| tracing::info_span!("answer", query = id),
+            async |w, id| w.check_answer(id).await,
+        )
+        .await;
+        let map_tasks = live_ids(&self.index.map_tasks, |t| t.live.is_some());
+        self.act_on_each(
+            "map task",
+            map_tasks,
+            |id| tracing::info_span!("map_task", task = id),
+            async move |w, id| w.act_map_task(id, at).await,
+        )
+        .await;
+        let queries = live_ids(&self.index.queries, |q| q.open);
+        self.act_on_each(
+            "query",
+            queries,
+            |id| tracing::info_span!("query", query = id),
+            async move |w, id| w.act_query(id, at).await,
+        )
+        .await;
+        let chain_tasks = live_ids(&self.index.chain_tasks, |t| t.live.is_some());
+        self.act_on_each(
+            "chain task",
+            chain_tasks,
+            |id| tracing::info_span!("chain_task", task = id),
+            async move |w, id| w.act_chain_task(id, at).await,
+        )
+        .await;
         self.act_disputes(at).await;
         self.forget_finished();
         self.last_head = Some(head);
@@ -266,6 +254,24 @@ impl Watcher {
         self.report.safe = safe;
         self.report.pending = self.sender.pending();
         Ok(self.report.clone())
+    }
+
+    /// Runs `act` on each of `ids` inside the span `span(id)`. A failure is counted, logged and left for the next
+    /// pass; the other ids are still acted on.
+    async fn act_on_each(
+        &mut self,
+        what: &'static str,
+        ids: Vec<u64>,
+        span: impl Fn(u64) -> Span,
+        act: impl AsyncFn(&mut Self, u64) -> Result<()>,
+    ) {
+        for id in ids {
+            let span = span(id);
+            if let Err(e) = act(self, id).instrument(span.clone()).await {
+                self.note_error(&e);
+                span.in_scope(|| warn!(error = %e, "{what}: will retry next pass"));
+            }
+        }
     }
 
     fn note_error(&self, e: &WatchError) {
@@ -400,15 +406,41 @@ impl Watcher {
         Ok(e)
     }
 
-    /// A salt only this key can know, for one proof: revealing it later needs nothing stored.
+    /// Map task `id`'s byte bound (`Task.maxLeafBytes`, fixed at posting), read once and kept in the index.
+    pub(crate) async fn map_leaf_bound(&mut self, id: u64) -> Result<u32> {
+        if let Some(max) = self.index.map_tasks.get(&id).and_then(|t| t.max_leaf_bytes) {
+            return Ok(max);
+        }
+        let t = self.rpc_result("task", self.map.task(U256::from(id)).call().await)?;
+        let max = t.maxLeafBytes.to::<u32>();
+        if let Some(entry) = self.index.map_tasks.get_mut(&id) {
+            entry.max_leaf_bytes = Some(max);
+        }
+        Ok(max)
+    }
+
+    /// Chain task `id`'s byte bound (`Task.maxStateBytes`, fixed at posting), read once and kept in the index.
+    pub(crate) async fn chain_state_bound(&mut self, id: u64) -> Result<u32> {
+        if let Some(max) = self
+            .index
+            .chain_tasks
+            .get(&id)
+            .and_then(|t| t.max_state_bytes)
+        {
+            return Ok(max);
+        }
+        let t = self.rpc_result("task", self.chain.task(U256::from(id)).call().await)?;
+        let max = t.maxStateBytes.to::<u32>();
+        if let Some(entry) = self.index.chain_tasks.get_mut(&id) {
+            entry.max_state_bytes = Some(max);
+        }
+        Ok(max)
+    }
+
+    /// A salt only this key can know, for one proof (or one query index): revealing it later needs nothing
+    /// stored, and `sonm map prove-cheat` with the same key derives the same one.
     pub(crate) fn salt(&self, game: Address, task: u64, round: u32, index: u64) -> B256 {
-        let mut seed = self.salt_base.to_vec();
-        seed.extend_from_slice(&self.chain_id.to_be_bytes());
-        seed.extend_from_slice(game.as_slice());
-        seed.extend_from_slice(&task.to_be_bytes());
-        seed.extend_from_slice(&round.to_be_bytes());
-        seed.extend_from_slice(&index.to_be_bytes());
-        keccak256(&seed)
+        self.salt_seed.salt(self.chain_id, game, task, round, index)
     }
 
     /// Sends an action through the nonce manager and records it in the pass's report.

@@ -108,6 +108,8 @@ contract HubWalletLockFuzzTest is BaseTest {
         assertGe(fee * 10_000, lock * 50, "at least 0.5%");
         if (fee != 0) assertLt((fee - 1) * 10_000, lock * 50, "the smallest such fee");
         assertEq(uint8(hub.state()), uint8(HubState.Idle));
+        assertEq(hub.freeBalance(), SUPPLY - amount - lock, "the lock cools, minus the fee");
+        skip(hub.parameters().payDayCoolDown);
         assertEq(hub.freeBalance(), SUPPLY - fee - amount, "the freeze is lifted too");
     }
 

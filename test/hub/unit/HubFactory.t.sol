@@ -153,6 +153,12 @@ contract HubFactoryTest is BaseTest {
         _expectInvalid(p);
     }
 
+    function test_RevertWhen_SetParametersZeroPayDayCoolDown() public {
+        HubParameters memory p = _newTerms();
+        p.payDayCoolDown = 0;
+        _expectInvalid(p);
+    }
+
     function test_SetParameters_WholeFractionsAllowed() public {
         HubParameters memory p = _newTerms();
         p.lockBps = 10_000;

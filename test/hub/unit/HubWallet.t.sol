@@ -8,7 +8,7 @@ import {IWhitelist} from "../../../contracts/interfaces/IWhitelist.sol";
 import {HubWalletTestBase} from "./HubWalletTestBase.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
-/// @notice Every row of DESIGN.md's HubWallet table, its callers and its amounts.
+/// @notice Every row of the HubWallet table in docs/protocol.md ("HubWallet"), its callers and its amounts.
 contract HubWalletTest is HubWalletTestBase {
     /*//////////////////////////////////////////////////////////////
                                INITIALISER
@@ -138,6 +138,7 @@ contract HubWalletTest is HubWalletTestBase {
         skip(30 days);
         vm.prank(hubOwner);
         hub.payDay(); // fee 0.015 SNM leaves 13.985, 10 of it owed
+        skip(hub.parameters().payDayCoolDown);
         vm.prank(hubOwner);
         hub.withdraw(3 ether);
         // 10.985 held, 10 owed: 0.985 free, below the freeze
@@ -333,7 +334,7 @@ contract HubWalletTest is HubWalletTestBase {
         skip(30 days);
         uint256 fee = PAYOUT_LOCK * 50 / 10_000; // 0.015 SNM, exact
         vm.expectEmit(address(hub));
-        emit IHubWallet.PayDayHeld(fee, PAYOUT_LOCK);
+        emit IHubWallet.PayDayHeld(fee, PAYOUT_LOCK, block.timestamp + 14 days);
         vm.expectEmit(address(whitelist));
         emit IWhitelist.HubStatusChanged(address(hub), HubState.Idle);
         vm.prank(hubOwner);
@@ -342,9 +343,17 @@ contract HubWalletTest is HubWalletTestBase {
         assertEq(uint8(hub.state()), uint8(HubState.Idle));
         assertEq(hub.locked(), 0);
         assertEq(hub.frozen(), 0, "the registration freeze is lifted too");
-        assertEq(hub.freeBalance(), DEPOSIT - fee - PAYOUT);
+        (uint256 coolingAmount, uint256 coolingUntil) = hub.cooling();
+        assertEq(coolingAmount, PAYOUT_LOCK - fee, "what was locked cools, minus the fee");
+        assertEq(coolingUntil, block.timestamp + 14 days);
+        assertEq(hub.freeBalance(), DEPOSIT - PAYOUT - PAYOUT_LOCK, "cooling funds are not free");
         assertEq(hub.owed(alice), PAYOUT, "miners stay owed");
         assertFalse(whitelist.isActive(address(hub)));
+        // Once the cool-down is over the unlocked funds are free.
+        vm.warp(coolingUntil);
+        (coolingAmount,) = hub.cooling();
+        assertEq(coolingAmount, 0);
+        assertEq(hub.freeBalance(), DEPOSIT - fee - PAYOUT);
     }
 
     function test_PayDay_FeeRoundsUp() public {
@@ -361,7 +370,7 @@ contract HubWalletTest is HubWalletTestBase {
         hub = hubIn(HubState.Registered);
         skip(30 days);
         vm.expectEmit(address(hub));
-        emit IHubWallet.PayDayHeld(0, 0);
+        emit IHubWallet.PayDayHeld(0, 0, block.timestamp + 14 days);
         vm.prank(hubOwner);
         hub.payDay();
         assertEq(token.balanceOf(address(timelock)), 0);
@@ -383,6 +392,140 @@ contract HubWalletTest is HubWalletTestBase {
         vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletPayoutPeriodNotOver.selector, payDayAt));
         vm.prank(hubOwner);
         hub.payDay();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            PAYDAY COOL-DOWN
+    //////////////////////////////////////////////////////////////*/
+
+    function test_RevertWhen_WithdrawCoolingFunds() public {
+        hub = hubCooling();
+        uint256 free = hub.freeBalance();
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletInsufficientFreeBalance.selector, free, free + 1));
+        vm.prank(hubOwner);
+        hub.withdraw(free + 1);
+        vm.prank(hubOwner);
+        hub.withdraw(free);
+        (uint256 coolingAmount,) = hub.cooling();
+        assertEq(token.balanceOf(address(hub)), PAYOUT + coolingAmount, "the owed and the cooling funds stay");
+    }
+
+    function test_RevertWhen_PayCoolingFundsAfterRegisteringAgain() public {
+        hub = hubCooling();
+        vm.prank(hubOwner);
+        hub.register();
+        // Free: everything but what is owed, cooling and the freeze.
+        uint256 free = hub.freeBalance();
+        (uint256 coolingAmount,) = hub.cooling();
+        assertEq(free, token.balanceOf(address(hub)) - PAYOUT - coolingAmount - 1 ether);
+        // Paying x locks 30% on top: the most that can be paid is free / 1.3, never out of the cooling funds.
+        uint256 tooMuch = free;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IHubWallet.HubWalletInsufficientFreeBalance.selector, free, tooMuch + hub.lockFor(tooMuch)
+            )
+        );
+        vm.prank(hubOwner);
+        hub.pay(bob, tooMuch);
+    }
+
+    function test_RevertWhen_RegisterOutOfCoolingFunds() public {
+        hub = hubCooling();
+        // Withdraw every free token: what is left is owed or cooling, so the 1 SNM freeze is not covered.
+        uint256 free = hub.freeBalance();
+        vm.prank(hubOwner);
+        hub.withdraw(free);
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletInsufficientFreeBalance.selector, 0, 1 ether));
+        vm.prank(hubOwner);
+        hub.register();
+    }
+
+    function test_Suspect_IdleWhileCooling() public {
+        hub = hubCooling();
+        asDao();
+        hub.suspect();
+        assertEq(uint8(hub.state()), uint8(HubState.Suspected));
+    }
+
+    function test_Suspect_IdleAtTheLastSecondOfTheCoolDown() public {
+        hub = hubCooling();
+        (, uint256 coolingUntil) = hub.cooling();
+        vm.warp(coolingUntil - 1);
+        asDao();
+        hub.suspect();
+        assertEq(uint8(hub.state()), uint8(HubState.Suspected));
+    }
+
+    function test_RevertWhen_SuspectIdleAfterTheCoolDown() public {
+        hub = hubCooling();
+        (, uint256 coolingUntil) = hub.cooling();
+        vm.warp(coolingUntil);
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotCooling.selector, coolingUntil));
+        asDao();
+        hub.suspect();
+    }
+
+    function test_RevertWhen_SuspectIdleThatNeverHeldPayDay() public {
+        // Rehab leaves a hub Idle without a PayDay: nothing cools, so the DAO cannot suspect it again at once.
+        hub = hubIn(HubState.Suspected);
+        asDao();
+        hub.rehab();
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotCooling.selector, 0));
+        asDao();
+        hub.suspect();
+    }
+
+    function test_PayDay_AfterTheCoolDownStartsAFreshOne() public {
+        hub = hubCooling();
+        vm.prank(hubOwner);
+        hub.register();
+        vm.prank(hubOwner);
+        hub.pay(bob, PAYOUT);
+        // PayDay comes 30 days after this registration; the first cool-down (14 days) is long over by then.
+        vm.warp(hub.payDayAt());
+        (uint256 before,) = hub.cooling();
+        assertEq(before, 0);
+        vm.prank(hubOwner);
+        hub.payDay();
+        (uint256 second, uint256 until) = hub.cooling();
+        assertEq(second, PAYOUT_LOCK - PAYOUT_LOCK * 50 / 10_000);
+        assertEq(until, block.timestamp + 14 days);
+    }
+
+    function test_PayDay_CoolingAccumulatesWhenTheHubHurries() public {
+        // A payout period shorter than the cool-down: the second PayDay comes while the first one's funds cool.
+        HubParameters memory p = factory.parameters();
+        p.payoutPeriod = 1 days;
+        asDao();
+        factory.setParameters(p);
+        hub = createHub(hubOwner, "hub.example.org:15010", "hub");
+        fund(address(hub), DEPOSIT);
+        vm.startPrank(hubOwner);
+        hub.register();
+        hub.pay(alice, PAYOUT);
+        skip(1 days);
+        hub.payDay();
+        (uint256 first,) = hub.cooling();
+        hub.register();
+        hub.pay(alice, PAYOUT);
+        skip(1 days);
+        hub.payDay();
+        vm.stopPrank();
+        (uint256 both, uint256 until) = hub.cooling();
+        assertEq(both, 2 * first, "the second PayDay's funds cool with the first's, until the later end");
+        assertEq(until, block.timestamp + 14 days);
+    }
+
+    function test_Rehab_EndsTheCooling() public {
+        hub = hubCooling();
+        asDao();
+        hub.suspect();
+        asDao();
+        hub.rehab();
+        (uint256 coolingAmount, uint256 coolingUntil) = hub.cooling();
+        assertEq(coolingAmount, 0);
+        assertEq(coolingUntil, 0);
+        assertEq(hub.freeBalance(), token.balanceOf(address(hub)) - PAYOUT);
     }
 
     function test_RevertWhen_PayDayCallerNotOwner() public {

@@ -15,8 +15,8 @@ abstract contract HubWalletTestBase is BaseTest {
 
     HubWallet internal hub;
 
-    /// @dev A hub with DEPOSIT SNM, brought to `s`: Idle and Suspected after paying alice PAYOUT, Idle through PayDay,
-    /// Punished through a ban.
+    /// @dev A hub with DEPOSIT SNM, brought to `s`: Idle and Suspected after paying alice PAYOUT, Idle through PayDay
+    /// and past its cool-down (see `hubCooling` for an Idle hub whose PayDay funds still cool), Punished through a ban.
     function hubIn(HubState s) internal returns (HubWallet h) {
         h = createHub(hubOwner, "hub.example.org:15010", "hub");
         fund(address(h), DEPOSIT);
@@ -30,6 +30,7 @@ abstract contract HubWalletTestBase is BaseTest {
             skip(30 days);
             vm.prank(hubOwner);
             h.payDay();
+            skip(h.parameters().payDayCoolDown);
             return h;
         }
         asDao();
@@ -38,6 +39,16 @@ abstract contract HubWalletTestBase is BaseTest {
         skip(120 days);
         asDao();
         h.ban();
+    }
+
+    /// @dev A hub that paid alice PAYOUT and held PayDay just now: Idle, its PAYOUT_LOCK minus the DAO's fee cooling.
+    function hubCooling() internal returns (HubWallet h) {
+        h = hubIn(HubState.Registered);
+        vm.prank(hubOwner);
+        h.pay(alice, PAYOUT);
+        skip(30 days);
+        vm.prank(hubOwner);
+        h.payDay();
     }
 
     function _bit(HubState s) internal pure returns (bytes32) {

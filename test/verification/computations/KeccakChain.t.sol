@@ -43,7 +43,7 @@ contract KeccakChainTest is Test {
 
     function testFuzz_Step_ThroughTheJudge_IsTheSame(bytes32 word) public view {
         bytes memory state = abi.encodePacked(word);
-        assertEq(judge.step(chain, state, 30_000), chain.step(state));
+        assertEq(judge.step(chain, state, 30_000, 32_768), chain.step(state));
     }
 
     function testFuzz_Step_CostsTheSameForEvery32ByteState(bytes32 a, bytes32 b) public {
@@ -61,6 +61,6 @@ contract KeccakChainTest is Test {
 
     function test_Step_WithTooLittleGas_Halts() public view {
         bytes memory state = abi.encodePacked(keccak256("x"));
-        assertEq(judge.step(chain, state, 100), state);
+        assertEq(judge.step(chain, state, 100, 32_768), state);
     }
 }

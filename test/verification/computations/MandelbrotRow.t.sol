@@ -94,7 +94,7 @@ contract MandelbrotRowTest is Test {
         vm.expectRevert(abi.encodeWithSelector(MandelbrotRow.MandelbrotRowOutOfView.selector, 4, 4));
         mandelbrot.compute(input(4, 8, 4, 0, 0, 1, 9));
         // Judged: the empty output.
-        assertEq(judge.leaf(mandelbrot, input(4, 8, 4, 0, 0, 1, 9), 1_000_000), "");
+        assertEq(judge.leaf(mandelbrot, input(4, 8, 4, 0, 0, 1, 9), 1_000_000, 32_768), "");
     }
 
     function test_RevertWhen_InputNotTheEncoding() public {
@@ -105,7 +105,7 @@ contract MandelbrotRowTest is Test {
         mandelbrot.compute(bad);
         vm.expectRevert();
         mandelbrot.compute(hex"1234");
-        assertEq(judge.leaf(mandelbrot, bad, 1_000_000), "");
+        assertEq(judge.leaf(mandelbrot, bad, 1_000_000, 32_768), "");
     }
 
     /// @dev Gas of 256-pixel rows of the whole set (256 x 256, maxIter 255): the middle row, which crosses the

@@ -50,12 +50,12 @@ contract MonteCarloPiTest is Test {
         monteCarlo.compute(abi.encode(bytes32(0), uint256(1) << 64));
         vm.expectRevert();
         monteCarlo.compute(hex"00");
-        assertEq(new JudgeHarness().leaf(monteCarlo, hex"00", 1_000_000), "");
+        assertEq(new JudgeHarness().leaf(monteCarlo, hex"00", 1_000_000, 32_768), "");
     }
 
     /// @dev A batch that does not fit its gas is judged empty, whatever it would have output.
     function test_TooManySamplesForTheGasIsEmpty() public {
-        assertEq(new JudgeHarness().leaf(monteCarlo, abi.encode(bytes32(0), uint64(100_000)), 1_000_000), "");
+        assertEq(new JudgeHarness().leaf(monteCarlo, abi.encode(bytes32(0), uint64(100_000)), 1_000_000, 32_768), "");
     }
 
     function test_Gas_ThousandSamples() public {

@@ -34,7 +34,7 @@ contract CalldataEcho is IMapComputation {
 /// @notice The judge as it was written before its calldata encoding and return decoding moved to assembly (plain
 /// Solidity: `abi.encodeCall`, a high-level `staticcall`, a checked decoder). The reference the assembly must match.
 library ReferenceJudge {
-    function leaf(IMapComputation computation, bytes memory input, uint256 gasLimit)
+    function leaf(IMapComputation computation, bytes memory input, uint256 gasLimit, uint256 maxBytes)
         internal
         view
         returns (bytes memory output)
@@ -42,10 +42,11 @@ library ReferenceJudge {
         (bool ok, bytes memory ret) =
             _call(address(computation), abi.encodeCall(IMapComputation.compute, (input)), gasLimit);
         if (ok) (ok, output) = _decodeBytes(ret);
+        if (ok && output.length > maxBytes) ok = false;
         if (!ok) output = "";
     }
 
-    function step(IChainComputation computation, bytes memory state, uint256 gasLimit)
+    function step(IChainComputation computation, bytes memory state, uint256 gasLimit, uint256 maxBytes)
         internal
         view
         returns (bytes memory next)
@@ -53,6 +54,7 @@ library ReferenceJudge {
         (bool ok, bytes memory ret) =
             _call(address(computation), abi.encodeCall(IChainComputation.step, (state)), gasLimit);
         if (ok) (ok, next) = _decodeBytes(ret);
+        if (ok && next.length > maxBytes) ok = false;
         if (!ok) next = state;
     }
 
@@ -91,6 +93,7 @@ library ReferenceJudge {
 /// Solidity expects it.
 contract JudgeTest is Test {
     uint256 internal constant GAS = 1_000_000;
+    uint256 internal constant MAX = Judge.MAX_UNIT_BYTES;
 
     RawReturner internal raw;
 
@@ -99,10 +102,10 @@ contract JudgeTest is Test {
     }
 
     function _agree(bytes memory ret) internal view returns (bytes memory output) {
-        output = Judge.leaf(raw, ret, GAS);
-        assertEq(output, ReferenceJudge.leaf(raw, ret, GAS), "leaf");
-        bytes memory next = Judge.step(raw, ret, GAS);
-        assertEq(next, ReferenceJudge.step(raw, ret, GAS), "step");
+        output = Judge.leaf(raw, ret, GAS, MAX);
+        assertEq(output, ReferenceJudge.leaf(raw, ret, GAS, MAX), "leaf");
+        bytes memory next = Judge.step(raw, ret, GAS, MAX);
+        assertEq(next, ReferenceJudge.step(raw, ret, GAS, MAX), "step");
         // A step that outputs nothing halts on its own state, which here is the return data itself.
         assertEq(next, output.length == 0 && !_isEmptyBytes(ret) ? ret : output, "step halts or decodes");
     }
@@ -162,6 +165,18 @@ contract JudgeTest is Test {
         assertEq(_agree(ret), "");
     }
 
+    /// @dev The byte bound: a well-formed `bytes` longer than the bound is judged as malformed, by the assembly and
+    /// the reference alike, and one at the bound is kept.
+    function testFuzz_OutputOverTheBound_OutputsNothing(bytes calldata payload, uint16 maxBytes) public view {
+        bytes memory ret = abi.encode(payload);
+        uint256 bound_ = bound(maxBytes, 0, payload.length + 1);
+        bytes memory output = Judge.leaf(raw, ret, GAS, bound_);
+        assertEq(output, ReferenceJudge.leaf(raw, ret, GAS, bound_), "leaf");
+        assertEq(output, payload.length <= bound_ ? payload : bytes(""));
+        bytes memory next = Judge.step(raw, ret, GAS, bound_);
+        assertEq(next, payload.length <= bound_ ? payload : ret, "a step over the bound halts");
+    }
+
     function test_ShortReturns_OutputNothing() public view {
         for (uint256 len; len < 64; ++len) {
             bytes memory ret = new bytes(len);
@@ -179,7 +194,7 @@ contract JudgeTest is Test {
             let p := mload(0x40)
             for { let i := 0 } lt(i, 0x400) { i := add(i, 32) } { mstore(add(p, i), dirt) }
         }
-        assertEq(Judge.leaf(echo, input, GAS), abi.encodeCall(IMapComputation.compute, (input)));
+        assertEq(Judge.leaf(echo, input, GAS, MAX), abi.encodeCall(IMapComputation.compute, (input)));
     }
 
     /// The output is a proper allocation: memory allocated before the call is untouched, what is allocated after
@@ -187,7 +202,7 @@ contract JudgeTest is Test {
     function testFuzz_Output_IsAllocatedAndCallerMemoryUntouched(bytes calldata payload, bytes32 dirt) public view {
         bytes memory before = abi.encodePacked(dirt, payload);
         bytes32 beforeHash = keccak256(before);
-        bytes memory output = Judge.leaf(raw, abi.encode(payload), GAS);
+        bytes memory output = Judge.leaf(raw, abi.encode(payload), GAS, MAX);
         bytes memory later = new bytes(64);
         for (uint256 i; i < 64; ++i) {
             later[i] = 0xff;
@@ -230,10 +245,10 @@ contract JudgeTest is Test {
 
 contract JudgeCaller {
     function leaf(IMapComputation computation, uint256 gasLimit) external view returns (bytes memory) {
-        return Judge.leaf(computation, abi.encode(bytes("x")), gasLimit);
+        return Judge.leaf(computation, abi.encode(bytes("x")), gasLimit, Judge.MAX_UNIT_BYTES);
     }
 
     function referenceLeaf(IMapComputation computation, uint256 gasLimit) external view returns (bytes memory) {
-        return ReferenceJudge.leaf(computation, abi.encode(bytes("x")), gasLimit);
+        return ReferenceJudge.leaf(computation, abi.encode(bytes("x")), gasLimit, Judge.MAX_UNIT_BYTES);
     }
 }

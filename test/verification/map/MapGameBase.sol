@@ -5,10 +5,11 @@ import {MapGame} from "../../../contracts/verification/MapGame.sol";
 import {IMapComputation} from "../../../contracts/verification/computations/IMapComputation.sol";
 import {MandelbrotRow} from "../../../contracts/verification/computations/MandelbrotRow.sol";
 import {MonteCarloPi} from "../../../contracts/verification/computations/MonteCarloPi.sol";
+import {IComputationRegistry} from "../../../contracts/verification/interfaces/IComputationRegistry.sol";
 import {IMapGame} from "../../../contracts/verification/interfaces/IMapGame.sol";
+import {GasBurner, GasEcho, Malformed, Reverter, Square} from "../../mocks/TestComputations.sol";
 import {BaseTest} from "../../utils/BaseTest.sol";
 import {MerkleTrees} from "../utils/MerkleTrees.sol";
-import {GasBurner, GasEcho, Malformed, Reverter, Square} from "./mocks/Computations.sol";
 
 /// @notice The map tests' base: the deployment (through the deploy script, see {BaseTest}), the game, the example
 /// computations and a few test ones, funded actors, and a "world" of one task whose inputs and honest results are
@@ -53,6 +54,13 @@ abstract contract MapGameBase is BaseTest {
         gasEcho = new GasEcho();
         reverter = new Reverter();
         malformed = new Malformed();
+        // The games judge only registered (pure) computations; the test ones are pure too.
+        IComputationRegistry registry = IComputationRegistry(d.computationRegistry);
+        registry.register(address(square));
+        registry.register(address(burner));
+        registry.register(address(gasEcho));
+        registry.register(address(reverter));
+        registry.register(address(malformed));
         vm.label(d.mapGame, "MapGame");
         vm.label(d.mandelbrot, "MandelbrotRow");
         vm.label(d.monteCarlo, "MonteCarloPi");
@@ -155,7 +163,7 @@ abstract contract MapGameBase is BaseTest {
     }
 
     function answer(uint256 queryId) internal {
-        answerAt(queryId, game.getQuery(queryId).index);
+        answerAt(queryId, game.query(queryId).index);
     }
 
     /// @dev The solver answers with the leaf at `index`; no external call before the answer, so it can follow
@@ -167,14 +175,24 @@ abstract contract MapGameBase is BaseTest {
     }
 
     function taskOf(uint256 taskId) internal view returns (IMapGame.Task memory) {
-        return game.getTask(taskId);
+        return game.task(taskId);
     }
 
     function statusOf(uint256 taskId) internal view returns (IMapGame.TaskStatus) {
-        return game.getTask(taskId).status;
+        return game.task(taskId).status;
     }
 
-    function params() internal view returns (IMapGame.Params memory) {
-        return game.params();
+    function parameters() internal view returns (IMapGame.Parameters memory) {
+        return game.parameters();
+    }
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap of {IMapGame.MapGameUnexpectedTaskStatus}.
+    function _bit(IMapGame.TaskStatus s) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
+    }
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap of {IMapGame.MapGameUnexpectedQueryStatus}.
+    function _bit(IMapGame.QueryStatus s) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
     }
 }

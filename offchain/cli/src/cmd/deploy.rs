@@ -30,7 +30,13 @@ pub(crate) struct DeployArgs {
     sender: Option<Address>,
 }
 
-pub(crate) async fn run(g: &Global, args: DeployArgs) -> Result<Output> {
+impl DeployArgs {
+    pub(crate) async fn run(self, g: &Global) -> Result<Output> {
+        deploy(g, self).await
+    }
+}
+
+async fn deploy(g: &Global, args: DeployArgs) -> Result<Output> {
     let root = match args.root {
         Some(root) => root,
         None => find_root()?,

@@ -1,7 +1,7 @@
 //! `sonm hub`: the hub owner's wallet, the miner's claim, ratings and the registry.
 
 use alloy::primitives::{Address, U256};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use eyre::Result;
 use serde_json::json;
 use sonm_agents::{HubInfo, HubOwner, Hubs, Miner};
@@ -13,110 +13,58 @@ use crate::ui::{Output, spin};
 #[derive(Debug, Subcommand)]
 pub(crate) enum HubCmd {
     /// Create a hub wallet owned by the signer and enter it in the whitelist.
-    Create {
-        /// Where miners reach the hub: host:port or a DNS name.
-        #[arg(long)]
-        endpoint: String,
-        /// The hub's display name.
-        #[arg(long)]
-        name: String,
-    },
+    Create(CreateArgs),
     /// Change a hub's endpoint and/or name (owner).
-    Set {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-        /// New endpoint.
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// New name.
-        #[arg(long)]
-        name: Option<String>,
-    },
+    Set(SetArgs),
     /// Deposit SNM into a hub wallet (from the signer).
-    Deposit {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-        /// Decimal SNM.
-        #[arg(value_parser = parse_amount)]
-        amount: U256,
-    },
+    Deposit(DepositArgs),
     /// Register the hub: freezes the registration amount and starts the payout period (owner).
-    Register {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-    },
+    Register(RegisterArgs),
     /// Credit a miner; locks the wallet's lock share of the amount on top (owner).
-    Pay {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-        /// The miner.
-        #[arg(value_parser = parse_address)]
-        miner: Address,
-        /// Decimal SNM.
-        #[arg(value_parser = parse_amount)]
-        amount: U256,
-    },
+    Pay(PayArgs),
     /// Pull everything the hub owes the signer (miner).
-    Claim {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-    },
+    Claim(ClaimArgs),
     /// Hold PayDay once the payout period is over: DAO fee, unlock, Idle (owner).
-    Payday {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-    },
+    Payday(PaydayArgs),
     /// Withdraw free balance to the owner (Created or Idle).
-    Withdraw {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-        /// Decimal SNM.
-        #[arg(value_parser = parse_amount)]
-        amount: U256,
-    },
+    Withdraw(WithdrawArgs),
     /// Rate a hub by staking SNM (approves exactly the stake).
-    Rate {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-        /// 0 to 100.
-        #[arg(long)]
-        score: u8,
-        /// Decimal SNM to stake.
-        #[arg(long, value_parser = parse_amount)]
-        stake: U256,
-    },
+    Rate(RateArgs),
     /// Withdraw the signer's rating of a hub and its stake, once unlocked.
-    Unrate {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-    },
+    Unrate(UnrateArgs),
     /// A hub's record and books.
-    Show {
-        /// The hub wallet.
-        #[arg(value_parser = parse_address)]
-        hub: Address,
-    },
+    Show(ShowArgs),
     /// List hubs (paged).
-    List {
-        /// Only registered hubs.
-        #[arg(long)]
-        active: bool,
-        /// Skip this many.
-        #[arg(long, default_value_t = 0)]
-        offset: u64,
-        /// At most this many.
-        #[arg(long, default_value_t = 50)]
-        limit: u64,
-    },
+    List(ListArgs),
+}
+
+impl HubCmd {
+    pub(crate) async fn run(self, g: &Global) -> Result<Output> {
+        match self {
+            Self::Create(a) => a.run(g).await,
+            Self::Set(a) => a.run(g).await,
+            Self::Deposit(a) => a.run(g).await,
+            Self::Register(a) => a.run(g).await,
+            Self::Pay(a) => a.run(g).await,
+            Self::Claim(a) => a.run(g).await,
+            Self::Payday(a) => a.run(g).await,
+            Self::Withdraw(a) => a.run(g).await,
+            Self::Rate(a) => a.run(g).await,
+            Self::Unrate(a) => a.run(g).await,
+            Self::Show(a) => a.run(g).await,
+            Self::List(a) => a.run(g).await,
+        }
+    }
+}
+
+/// The hub owner's client.
+async fn owner(g: &Global) -> Result<HubOwner> {
+    Ok(HubOwner::new(&connect(g).await?)?)
+}
+
+/// The miner's client (also the rater's).
+async fn miner(g: &Global) -> Result<Miner> {
+    Ok(Miner::new(&connect(g).await?)?)
 }
 
 fn tx_out(text: String, tx: alloy::primitives::B256, extra: serde_json::Value) -> Output {
@@ -127,146 +75,300 @@ fn tx_out(text: String, tx: alloy::primitives::B256, extra: serde_json::Value) -
     Output::new(format!("{text} (tx {tx})"), j)
 }
 
-pub(crate) async fn run(g: &Global, cmd: HubCmd) -> Result<Output> {
-    let client = connect(g).await?;
-    match cmd {
-        HubCmd::Create { endpoint, name } => {
-            let owner = HubOwner::new(&client)?;
-            let (hub, tx) = spin("creating the hub", owner.create(&endpoint, &name)).await?;
-            Ok(tx_out(
-                format!("hub {hub} created"),
-                tx,
-                json!({"hub": hub}),
-            ))
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Where miners reach the hub: host:port or a DNS name.
+    #[arg(long)]
+    endpoint: String,
+    /// The hub's display name.
+    #[arg(long)]
+    name: String,
+}
+
+impl CreateArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let (hub, tx) = spin(
+            "creating the hub",
+            owner(g).await?.create(&self.endpoint, &self.name),
+        )
+        .await?;
+        Ok(tx_out(
+            format!("hub {hub} created"),
+            tx,
+            json!({"hub": hub}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SetArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// New endpoint.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// New name.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+impl SetArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let hub = self.hub;
+        if self.endpoint.is_none() && self.name.is_none() {
+            return Err(eyre::eyre!("give --endpoint and/or --name"));
         }
-        HubCmd::Set {
-            hub,
-            endpoint,
-            name,
-        } => {
-            if endpoint.is_none() && name.is_none() {
-                return Err(eyre::eyre!("give --endpoint and/or --name"));
-            }
-            let owner = HubOwner::new(&client)?;
-            let txs = spin(
-                "updating the listing",
-                owner.set_listing(hub, endpoint.as_deref(), name.as_deref()),
-            )
-            .await?;
-            Ok(Output::new(
-                format!("hub {hub} listing updated ({} transactions)", txs.len()),
-                json!({"hub": hub, "txs": txs}),
-            ))
+        let txs = spin(
+            "updating the listing",
+            owner(g)
+                .await?
+                .set_listing(hub, self.endpoint.as_deref(), self.name.as_deref()),
+        )
+        .await?;
+        Ok(Output::new(
+            format!("hub {hub} listing updated ({} transactions)", txs.len()),
+            json!({"hub": hub, "txs": txs}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DepositArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// Decimal SNM.
+    #[arg(value_parser = parse_amount)]
+    amount: U256,
+}
+
+impl DepositArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let (hub, amount) = (self.hub, self.amount);
+        let tx = spin("depositing", owner(g).await?.deposit(hub, amount)).await?;
+        Ok(tx_out(
+            format!("deposited {} SNM into hub {hub}", snm(amount)),
+            tx,
+            json!({"hub": hub, "amount": amount.to_string()}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RegisterArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+}
+
+impl RegisterArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let hub = self.hub;
+        let tx = spin("registering", owner(g).await?.register(hub)).await?;
+        Ok(tx_out(
+            format!("hub {hub} registered"),
+            tx,
+            json!({"hub": hub}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PayArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// The miner.
+    #[arg(value_parser = parse_address)]
+    miner: Address,
+    /// Decimal SNM.
+    #[arg(value_parser = parse_amount)]
+    amount: U256,
+}
+
+impl PayArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let (hub, miner) = (self.hub, self.miner);
+        let p = spin("paying", owner(g).await?.pay(hub, miner, self.amount)).await?;
+        Ok(tx_out(
+            format!(
+                "credited {miner} with {} SNM, locked {} SNM",
+                snm(p.amount),
+                snm(p.lock)
+            ),
+            p.tx,
+            json!({"hub": hub, "miner": miner, "amount": p.amount.to_string(), "lock": p.lock.to_string()}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClaimArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+}
+
+impl ClaimArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let hub = self.hub;
+        let (amount, tx) = spin("claiming", miner(g).await?.claim(hub)).await?;
+        Ok(tx_out(
+            format!("claimed {} SNM from hub {hub}", snm(amount)),
+            tx,
+            json!({"hub": hub, "amount": amount.to_string()}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PaydayArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+}
+
+impl PaydayArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let hub = self.hub;
+        let tx = spin("holding PayDay", owner(g).await?.pay_day(hub)).await?;
+        Ok(tx_out(
+            format!("PayDay held for hub {hub}; it is Idle"),
+            tx,
+            json!({"hub": hub}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WithdrawArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// Decimal SNM.
+    #[arg(value_parser = parse_amount)]
+    amount: U256,
+}
+
+impl WithdrawArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let (hub, amount) = (self.hub, self.amount);
+        let tx = spin("withdrawing", owner(g).await?.withdraw(hub, amount)).await?;
+        Ok(tx_out(
+            format!("withdrew {} SNM from hub {hub}", snm(amount)),
+            tx,
+            json!({"hub": hub, "amount": amount.to_string()}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RateArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// 0 to 100.
+    #[arg(long)]
+    score: u8,
+    /// Decimal SNM to stake.
+    #[arg(long, value_parser = parse_amount)]
+    stake: U256,
+}
+
+impl RateArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let (hub, score, stake) = (self.hub, self.score, self.stake);
+        let (approval, tx) = spin("rating", miner(g).await?.rate(hub, score, stake)).await?;
+        Ok(tx_out(
+            format!(
+                "{}; rated hub {hub} {score} with {} SNM staked",
+                approval.describe(),
+                snm(stake)
+            ),
+            tx,
+            json!({"hub": hub, "score": score, "stake": stake.to_string(), "approval": approval}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnrateArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+}
+
+impl UnrateArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let hub = self.hub;
+        let tx = spin(
+            "withdrawing the rating",
+            miner(g).await?.withdraw_rating(hub),
+        )
+        .await?;
+        Ok(tx_out(
+            format!("rating of hub {hub} withdrawn"),
+            tx,
+            json!({"hub": hub}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+}
+
+impl ShowArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let client = connect(g).await?;
+        let info = spin("reading the hub", Hubs::new(&client)?.show(self.hub)).await?;
+        Ok(Output::new(show_text(&info), serde_json::to_value(&info)?))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only registered hubs.
+    #[arg(long)]
+    active: bool,
+    /// Skip this many.
+    #[arg(long, default_value_t = 0)]
+    offset: u64,
+    /// At most this many.
+    #[arg(long, default_value_t = 50)]
+    limit: u64,
+}
+
+impl ListArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let (active, offset) = (self.active, self.offset);
+        let client = connect(g).await?;
+        let (total, page) = spin(
+            "listing hubs",
+            Hubs::new(&client)?.list(offset, self.limit, active),
+        )
+        .await?;
+        let mut text = format!("{total} {}hubs", if active { "registered " } else { "" });
+        for r in &page {
+            text.push_str(&format!(
+                "\n{}  {:<10} {}{}  {}  rating {}.{:02}",
+                r.hub,
+                r.state,
+                r.name,
+                if r.trusted { " (trusted)" } else { "" },
+                r.endpoint,
+                r.rating / U256::from(100),
+                r.rating % U256::from(100)
+            ));
         }
-        HubCmd::Deposit { hub, amount } => {
-            let tx = spin("depositing", HubOwner::new(&client)?.deposit(hub, amount)).await?;
-            Ok(tx_out(
-                format!("deposited {} SNM into hub {hub}", snm(amount)),
-                tx,
-                json!({"hub": hub, "amount": amount.to_string()}),
-            ))
-        }
-        HubCmd::Register { hub } => {
-            let tx = spin("registering", HubOwner::new(&client)?.register(hub)).await?;
-            Ok(tx_out(
-                format!("hub {hub} registered"),
-                tx,
-                json!({"hub": hub}),
-            ))
-        }
-        HubCmd::Pay { hub, miner, amount } => {
-            let p = spin("paying", HubOwner::new(&client)?.pay(hub, miner, amount)).await?;
-            Ok(tx_out(
-                format!(
-                    "credited {miner} with {} SNM, locked {} SNM",
-                    snm(p.amount),
-                    snm(p.lock)
-                ),
-                p.tx,
-                json!({"hub": hub, "miner": miner, "amount": p.amount.to_string(), "lock": p.lock.to_string()}),
-            ))
-        }
-        HubCmd::Claim { hub } => {
-            let (amount, tx) = spin("claiming", Miner::new(&client)?.claim(hub)).await?;
-            Ok(tx_out(
-                format!("claimed {} SNM from hub {hub}", snm(amount)),
-                tx,
-                json!({"hub": hub, "amount": amount.to_string()}),
-            ))
-        }
-        HubCmd::Payday { hub } => {
-            let tx = spin("holding PayDay", HubOwner::new(&client)?.pay_day(hub)).await?;
-            Ok(tx_out(
-                format!("PayDay held for hub {hub}; it is Idle"),
-                tx,
-                json!({"hub": hub}),
-            ))
-        }
-        HubCmd::Withdraw { hub, amount } => {
-            let tx = spin("withdrawing", HubOwner::new(&client)?.withdraw(hub, amount)).await?;
-            Ok(tx_out(
-                format!("withdrew {} SNM from hub {hub}", snm(amount)),
-                tx,
-                json!({"hub": hub, "amount": amount.to_string()}),
-            ))
-        }
-        HubCmd::Rate { hub, score, stake } => {
-            let (approval, tx) =
-                spin("rating", Miner::new(&client)?.rate(hub, score, stake)).await?;
-            Ok(tx_out(
-                format!(
-                    "{}; rated hub {hub} {score} with {} SNM staked",
-                    approval.describe(),
-                    snm(stake)
-                ),
-                tx,
-                json!({"hub": hub, "score": score, "stake": stake.to_string(), "approval": approval}),
-            ))
-        }
-        HubCmd::Unrate { hub } => {
-            let tx = spin(
-                "withdrawing the rating",
-                Miner::new(&client)?.withdraw_rating(hub),
-            )
-            .await?;
-            Ok(tx_out(
-                format!("rating of hub {hub} withdrawn"),
-                tx,
-                json!({"hub": hub}),
-            ))
-        }
-        HubCmd::Show { hub } => {
-            let info = spin("reading the hub", Hubs::new(&client)?.show(hub)).await?;
-            Ok(Output::new(show_text(&info), serde_json::to_value(&info)?))
-        }
-        HubCmd::List {
-            active,
-            offset,
-            limit,
-        } => {
-            let (total, page) = spin(
-                "listing hubs",
-                Hubs::new(&client)?.list(offset, limit, active),
-            )
-            .await?;
-            let mut text = format!("{total} {}hubs", if active { "registered " } else { "" });
-            for r in &page {
-                text.push_str(&format!(
-                    "\n{}  {:<10} {}{}  {}  rating {}.{:02}",
-                    r.hub,
-                    r.state.to_string(),
-                    r.name,
-                    if r.trusted { " (trusted)" } else { "" },
-                    r.endpoint,
-                    r.rating / U256::from(100),
-                    r.rating % U256::from(100)
-                ));
-            }
-            Ok(Output::new(
-                text,
-                json!({"total": total, "offset": offset, "hubs": page}),
-            ))
-        }
+        Ok(Output::new(
+            text,
+            json!({"total": total, "offset": offset, "hubs": page}),
+        ))
     }
 }
 
@@ -274,8 +376,8 @@ fn show_text(i: &HubInfo) -> String {
     let r = &i.record;
     let t = &i.terms;
     format!(
-        "hub        {}\nname       {}{}\nendpoint   {}\nowner      {}\nstate      {}\nbalance    {} SNM (free {}, locked {}, frozen {}, owed to miners {})\n\
-         payday at  {}\nrating     {} from {} raters ({} SNM staked)\nterms      freeze {} SNM, lock {}%, DAO fee {}%, payout period {} s, suspicion period {} s",
+        "hub        {}\nname       {}{}\nendpoint   {}\nowner      {}\nstate      {}\nbalance    {} SNM (free {}, locked {}, frozen {}, cooling {}, owed to miners {})\n\
+         payday at  {}\ncooling    {}\nrating     {} from {} raters ({} SNM staked)\nterms      freeze {} SNM, lock {}%, DAO fee {}%, payout period {} s, suspicion period {} s, PayDay cool-down {} s",
         r.hub,
         r.name,
         if r.trusted { " (trusted)" } else { "" },
@@ -286,11 +388,21 @@ fn show_text(i: &HubInfo) -> String {
         snm(i.free_balance),
         snm(i.locked),
         snm(i.frozen),
+        snm(i.cooling),
         snm(i.total_owed),
         if i.pay_day_at == 0 {
             "-".to_owned()
         } else {
             i.pay_day_at.to_string()
+        },
+        if i.cooling.is_zero() {
+            "-".to_owned()
+        } else {
+            format!(
+                "{} SNM until {} (cannot leave the wallet; the DAO may still suspect the hub)",
+                snm(i.cooling),
+                i.cooling_until
+            )
         },
         r.rating,
         r.raters,
@@ -300,5 +412,6 @@ fn show_text(i: &HubInfo) -> String {
         f64::from(t.dao_fee_bps) / 100.0,
         t.payout_period,
         t.suspicion_period,
+        t.pay_day_cool_down,
     )
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::B256;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use eyre::{Result, eyre};
 use serde_json::{Value, json};
 use sonm_merkle::json::{from_json_seq, parse_types, to_json};
@@ -18,151 +18,165 @@ use crate::ui::Output;
 #[derive(Debug, Subcommand)]
 pub(crate) enum MerkleCmd {
     /// Build a tree and write its dump (the npm package's format).
-    Build {
-        /// Values file (see `sonm merkle --help`), or a dump to rebuild.
-        file: PathBuf,
-        /// Leaf encoding for a plain array of leaves, comma-separated Solidity types.
-        #[arg(long, value_delimiter = ',', default_value = "uint256,bytes")]
-        encoding: Vec<String>,
-        /// Keep the leaves in input order (the npm package's `sortLeaves: false`).
-        #[arg(long)]
-        unsorted: bool,
-        /// Where to write the dump (default: stdout).
-        #[arg(long, short)]
-        out: Option<PathBuf>,
-    },
+    Build(BuildArgs),
     /// Print a tree's root.
-    Root {
-        /// Values file or dump.
-        file: PathBuf,
-        /// Leaf encoding for a plain array of leaves.
-        #[arg(long, value_delimiter = ',', default_value = "uint256,bytes")]
-        encoding: Vec<String>,
-    },
+    Root(RootArgs),
     /// Print the proof of the value at an index.
-    Proof {
-        /// Values file or dump.
-        file: PathBuf,
-        /// The value's index (in the input order).
-        #[arg(long)]
-        index: usize,
-        /// Leaf encoding for a plain array of leaves.
-        #[arg(long, value_delimiter = ',', default_value = "uint256,bytes")]
-        encoding: Vec<String>,
-    },
+    Proof(ProofArgs),
     /// Verify a proof against a root, or check a whole dump (every node, and its root if given).
-    Verify {
-        /// A dump to check instead of a single proof.
-        #[arg(long, conflicts_with_all = ["leaf", "proof"])]
-        dump: Option<PathBuf>,
-        /// The expected root.
-        #[arg(long)]
-        root: Option<B256>,
-        /// The leaf hash.
-        #[arg(long, requires = "root")]
-        leaf: Option<B256>,
-        /// The proof's hashes, in order (comma-separated or repeated).
-        #[arg(long, value_delimiter = ',')]
-        proof: Vec<B256>,
-    },
+    Verify(VerifyArgs),
 }
 
-pub(crate) fn run(cmd: MerkleCmd) -> Result<Output> {
-    match cmd {
-        MerkleCmd::Build {
-            file,
-            encoding,
-            unsorted,
-            out,
-        } => {
-            let options = BuildOptions::default().sort_leaves(!unsorted);
-            let tree = load(&file, &encoding, options)?;
-            let dump = tree.to_json();
-            let root = tree.root();
-            match out {
-                Some(path) => {
-                    std::fs::write(&path, &dump)
-                        .map_err(|e| eyre!("cannot write {}: {e}", path.display()))?;
-                    Ok(Output::new(
-                        format!(
-                            "root {root}\n{} leaves, dump written to {}",
-                            tree.len(),
-                            path.display()
-                        ),
-                        json!({"root": root, "leaves": tree.len(), "dump": path}),
-                    ))
-                }
-                None => {
-                    let value: Value = serde_json::from_str(&dump)?;
-                    Ok(Output::new(dump, value))
-                }
+impl MerkleCmd {
+    /// Needs no node.
+    pub(crate) fn run(self) -> Result<Output> {
+        match self {
+            Self::Build(a) => a.run(),
+            Self::Root(a) => a.run(),
+            Self::Proof(a) => a.run(),
+            Self::Verify(a) => a.run(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// Values file (see `sonm merkle --help`), or a dump to rebuild.
+    file: PathBuf,
+    /// Leaf encoding for a plain array of leaves, comma-separated Solidity types.
+    #[arg(long, value_delimiter = ',', default_value = "uint256,bytes")]
+    encoding: Vec<String>,
+    /// Keep the leaves in input order (the npm package's `sortLeaves: false`).
+    #[arg(long)]
+    unsorted: bool,
+    /// Where to write the dump (default: stdout).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+}
+
+impl BuildArgs {
+    fn run(self) -> Result<Output> {
+        let options = BuildOptions::default().sort_leaves(!self.unsorted);
+        let tree = load(&self.file, &self.encoding, options)?;
+        let dump = tree.to_json();
+        let root = tree.root();
+        match self.out {
+            Some(path) => {
+                std::fs::write(&path, &dump)
+                    .map_err(|e| eyre!("cannot write {}: {e}", path.display()))?;
+                Ok(Output::new(
+                    format!(
+                        "root {root}\n{} leaves, dump written to {}",
+                        tree.len(),
+                        path.display()
+                    ),
+                    json!({"root": root, "leaves": tree.len(), "dump": path}),
+                ))
+            }
+            None => {
+                let value: Value = serde_json::from_str(&dump)?;
+                Ok(Output::new(dump, value))
             }
         }
-        MerkleCmd::Root { file, encoding } => {
-            let tree = load(&file, &encoding, BuildOptions::default())?;
-            Ok(Output::new(
-                tree.root().to_string(),
-                json!({"root": tree.root(), "leaves": tree.len()}),
-            ))
-        }
-        MerkleCmd::Proof {
-            file,
-            index,
-            encoding,
-        } => {
-            let tree = load(&file, &encoding, BuildOptions::default())?;
-            let proof = tree.proof(index)?;
-            let leaf = tree.leaf(index)?;
-            let value = tree.value(index).map(to_json).unwrap_or(Value::Null);
-            let text = format!(
-                "root  {}\nleaf  {leaf}\nvalue {value}\nproof {}",
-                tree.root(),
-                proof
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
-            Ok(Output::new(
-                text,
-                json!({"root": tree.root(), "index": index, "leaf": leaf, "value": value, "proof": proof}),
-            ))
-        }
-        MerkleCmd::Verify {
-            dump: Some(path),
-            root,
-            ..
-        } => {
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RootArgs {
+    /// Values file or dump.
+    file: PathBuf,
+    /// Leaf encoding for a plain array of leaves.
+    #[arg(long, value_delimiter = ',', default_value = "uint256,bytes")]
+    encoding: Vec<String>,
+}
+
+impl RootArgs {
+    fn run(self) -> Result<Output> {
+        let tree = load(&self.file, &self.encoding, BuildOptions::default())?;
+        Ok(Output::new(
+            tree.root().to_string(),
+            json!({"root": tree.root(), "leaves": tree.len()}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProofArgs {
+    /// Values file or dump.
+    file: PathBuf,
+    /// The value's index (in the input order).
+    #[arg(long)]
+    index: usize,
+    /// Leaf encoding for a plain array of leaves.
+    #[arg(long, value_delimiter = ',', default_value = "uint256,bytes")]
+    encoding: Vec<String>,
+}
+
+impl ProofArgs {
+    fn run(self) -> Result<Output> {
+        let index = self.index;
+        let tree = load(&self.file, &self.encoding, BuildOptions::default())?;
+        let proof = tree.proof(index)?;
+        let leaf = tree.leaf(index)?;
+        let value = tree.value(index).map(to_json).unwrap_or(Value::Null);
+        let text = format!(
+            "root  {}\nleaf  {leaf}\nvalue {value}\nproof {}",
+            tree.root(),
+            proof
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        Ok(Output::new(
+            text,
+            json!({"root": tree.root(), "index": index, "leaf": leaf, "value": value, "proof": proof}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// A dump to check instead of a single proof.
+    #[arg(long, conflicts_with_all = ["leaf", "proof"])]
+    dump: Option<PathBuf>,
+    /// The expected root.
+    #[arg(long)]
+    root: Option<B256>,
+    /// The leaf hash.
+    #[arg(long, requires = "root")]
+    leaf: Option<B256>,
+    /// The proof's hashes, in order (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    proof: Vec<B256>,
+}
+
+impl VerifyArgs {
+    fn run(self) -> Result<Output> {
+        if let Some(path) = self.dump {
             let text = read(&path)?;
             let tree = DynTree::from_json(&text)
                 .map_err(|e| eyre!("malformed dump {}: {e}", path.display()))?;
-            if let Some(root) = root {
+            if let Some(root) = self.root {
                 tree.check_root(root)?;
             }
-            Ok(Output::new(
+            return Ok(Output::new(
                 format!("valid dump: {} leaves, root {}", tree.len(), tree.root()),
                 json!({"valid": true, "root": tree.root(), "leaves": tree.len()}),
-            ))
+            ));
         }
-        MerkleCmd::Verify {
-            dump: None,
-            root,
-            leaf,
-            proof,
-        } => {
-            let (Some(root), Some(leaf)) = (root, leaf) else {
-                return Err(eyre!("give --root, --leaf and --proof, or --dump FILE"));
-            };
-            if !verify_proof(root, leaf, &proof) {
-                return Err(eyre!(
-                    "the proof does not verify: leaf {leaf} is not under root {root} with this proof"
-                ));
-            }
-            Ok(Output::new(
-                "valid proof",
-                json!({"valid": true, "root": root, "leaf": leaf}),
-            ))
+        let (Some(root), Some(leaf)) = (self.root, self.leaf) else {
+            return Err(eyre!("give --root, --leaf and --proof, or --dump FILE"));
+        };
+        if !verify_proof(root, leaf, &self.proof) {
+            return Err(eyre!(
+                "the proof does not verify: leaf {leaf} is not under root {root} with this proof"
+            ));
         }
+        Ok(Output::new(
+            "valid proof",
+            json!({"valid": true, "root": root, "leaf": leaf}),
+        ))
     }
 }
 
@@ -171,7 +185,7 @@ fn read(path: &Path) -> Result<String> {
 }
 
 /// Loads any of the accepted input files as a tree.
-pub(crate) fn load(path: &Path, encoding: &[String], options: BuildOptions) -> Result<DynTree> {
+fn load(path: &Path, encoding: &[String], options: BuildOptions) -> Result<DynTree> {
     let text = read(path)?;
     let malformed = |reason: String| eyre!("malformed {}: {reason}", path.display());
     let json: Value =

@@ -1,4 +1,5 @@
-//! The commands, one module per group, and what they share: keys, connection, argument parsers.
+//! The commands, one module per group, and what they share: keys, connection, argument parsers. Each command is an
+//! `…Args` struct (its flags) with its own `run`; a group's enum only dispatches to them.
 
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
@@ -11,12 +12,13 @@ use sonm_agents::{AgentError, Client};
 use crate::{Global, ui};
 
 pub(crate) mod chain;
+pub(crate) mod computation;
 pub(crate) mod dao;
 pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod hub;
+pub(crate) mod map;
 pub(crate) mod merkle;
-pub(crate) mod task;
 pub(crate) mod token;
 pub(crate) mod watch;
 

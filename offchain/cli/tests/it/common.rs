@@ -1,78 +1,28 @@
-//! The test fixture: a deployed template chain, fresh anvils loaded from it, and helpers to run `sonm`.
+//! The test fixture: `sonm-testkit`'s fresh anvil per test, loaded from one deployment per run made through
+//! `sonm deploy` (so the deploy command is exercised too), and helpers to run `sonm`.
 
-use std::path::{Path, PathBuf};
+use std::ops::Deref;
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use alloy::node_bindings::{Anvil, AnvilInstance};
-use alloy::primitives::{Address, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::primitives::U256;
 use serde_json::Value;
-
-/// The repository root.
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
+pub use sonm_testkit::{Template, chain_id, repo, tempdir};
 
 /// PATH with the pinned toolchain (forge, anvil) first.
 pub fn tool_path() -> String {
-    let bin = repo().join("node_modules/.bin");
-    format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
+    sonm_testkit::devnet::tool_path(&repo())
 }
 
-fn anvil_bin() -> PathBuf {
-    let local = repo().join("node_modules/.bin/anvil");
-    if local.exists() {
-        local
-    } else {
-        PathBuf::from("anvil")
-    }
-}
-
-/// A chain id of this test run: not 31337, so the deploy never touches a developer's local deployment file.
-pub fn chain_id() -> u64 {
-    900_000 + u64::from(std::process::id() % 90_000)
-}
-
-/// What the template deployment left: the chain state and the deployments file.
-pub struct Template {
-    pub state: String,
-    pub deployment: String,
-    pub deploy_stdout: String,
-}
-
-static TEMPLATE: OnceLock<Template> = OnceLock::new();
-
-/// Deploys once per test run with `sonm deploy`, and dumps the chain.
+/// The deployment of this run, made once with `sonm deploy` on a template anvil.
 pub fn template() -> &'static Template {
-    // On a thread of its own: the caller may be inside a tokio runtime.
-    TEMPLATE.get_or_init(|| {
-        std::thread::spawn(make_template)
-            .join()
-            .expect("template deployment")
-    })
-}
-
-fn make_template() -> Template {
-    {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            let anvil = spawn_anvil();
-            let dir = tempdir("template");
-            let cid = chain_id();
+    static TEMPLATE: OnceLock<Template> = OnceLock::new();
+    sonm_testkit::once(&TEMPLATE, || {
+        Template::deploy_with(async |anvil| {
             let out = Command::new(env!("CARGO_BIN_EXE_sonm"))
                 .args(["deploy", "--rpc-url", &anvil.endpoint(), "--deployments"])
-                .arg(&dir)
+                .arg(tempdir("template"))
                 .arg("--root")
                 .arg(repo())
                 .env("PATH", tool_path())
@@ -81,87 +31,31 @@ fn make_template() -> Template {
                 .env_remove("SONM_KEYSTORE")
                 .output()
                 .expect("run sonm deploy");
-            // forge writes these into the repository; they are this run's own.
-            let root = repo();
-            let _ = std::fs::remove_file(root.join(format!("deployments/{cid}.json")));
-            let _ = std::fs::remove_dir_all(root.join(format!("broadcast/Deploy.s.sol/{cid}")));
-            let _ = std::fs::remove_dir_all(root.join(format!("cache/Deploy.s.sol/{cid}")));
             assert!(
                 out.status.success(),
                 "sonm deploy failed: {}\n{}",
                 String::from_utf8_lossy(&out.stderr),
                 String::from_utf8_lossy(&out.stdout)
             );
-            let deployment =
-                std::fs::read_to_string(dir.join(format!("{cid}.json"))).expect("deployments file");
-            let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
-            let state: String = provider
-                .raw_request("anvil_dumpState".into(), ())
-                .await
-                .expect("dump state");
-            Template {
-                state,
-                deployment,
-                deploy_stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            }
+            String::from_utf8_lossy(&out.stdout).into_owned()
         })
-    }
-}
-
-fn spawn_anvil() -> AnvilInstance {
-    Anvil::at(anvil_bin())
-        .chain_id(chain_id())
-        .try_spawn()
-        .expect("spawn anvil")
-}
-
-/// A fresh temporary directory.
-pub fn tempdir(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "sonm-cli-it-{}-{name}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    })
 }
 
 /// A fresh anvil holding the template deployment, with its own deployments directory.
-pub struct Chain {
-    pub anvil: AnvilInstance,
-    pub deployments: PathBuf,
+pub struct Chain(sonm_testkit::Chain);
+
+impl Deref for Chain {
+    type Target = sonm_testkit::Chain;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Chain {
     pub async fn new() -> Self {
-        let t = template();
-        let anvil = spawn_anvil();
-        let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
-        let loaded: bool = provider
-            .raw_request("anvil_loadState".into(), (t.state.clone(),))
-            .await
-            .expect("load state");
-        assert!(loaded);
-        let deployments = tempdir("deployments");
-        std::fs::write(
-            deployments.join(format!("{}.json", chain_id())),
-            &t.deployment,
-        )
-        .expect("write deployment");
-        Self { anvil, deployments }
-    }
-
-    /// The hex private key of anvil's account `i`.
-    pub fn key(&self, i: usize) -> String {
-        alloy::hex::encode_prefixed(self.anvil.keys()[i].to_bytes())
-    }
-
-    /// Anvil's account `i`.
-    pub fn address(&self, i: usize) -> Address {
-        self.anvil.addresses()[i]
+        Self(sonm_testkit::Chain::load(template(), sonm_testkit::spawn_anvil(None)).await)
     }
 
     /// `sonm ARGS` as account `who` (None: no key).
@@ -215,13 +109,13 @@ impl Chain {
         }
     }
 
-    /// `sonm task inputs mandelbrot`: a `width` x `height` view of the whole set, written to `path`.
+    /// `sonm map inputs mandelbrot`: a `width` x `height` view of the whole set, written to `path`.
     pub fn mandelbrot_inputs(&self, path: &Path, width: u32, height: u32) {
         let (width, height) = (width.to_string(), height.to_string());
         self.ok(
             None,
             &[
-                "task",
+                "map",
                 "inputs",
                 "mandelbrot",
                 "--width",
@@ -234,7 +128,7 @@ impl Chain {
         );
     }
 
-    /// `sonm task post` of the Mandelbrot `inputs` for `reward` SNM as `who`, with `extra` arguments; its JSON.
+    /// `sonm map post` of the Mandelbrot `inputs` for `reward` SNM as `who`, with `extra` arguments; its JSON.
     pub fn post_mandelbrot(
         &self,
         who: Option<usize>,
@@ -243,7 +137,7 @@ impl Chain {
         extra: &[&str],
     ) -> Value {
         let mut args = vec![
-            "task",
+            "map",
             "post",
             "--inputs",
             inputs.to_str().expect("utf-8 path"),
@@ -277,19 +171,6 @@ impl Chain {
         ];
         args.extend_from_slice(extra);
         self.ok(who, &args)
-    }
-
-    /// Moves the chain's clock forward and mines a block.
-    pub async fn travel(&self, seconds: u64) {
-        let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
-        let _: Value = provider
-            .raw_request("evm_increaseTime".into(), (seconds,))
-            .await
-            .expect("increase time");
-        let _: Value = provider
-            .raw_request("evm_mine".into(), ())
-            .await
-            .expect("mine");
     }
 }
 

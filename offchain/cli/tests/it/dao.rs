@@ -1,5 +1,8 @@
 //! The DAO through the CLI: delegate, propose to suspect a hub, vote, queue, execute; the hub's funds are blocked.
 
+use alloy::sol_types::SolCall as _;
+use sonm_bindings::{ChainGame, HubFactory, MapGame};
+
 use crate::common::{Chain, s};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -87,7 +90,7 @@ async fn dao_suspects_a_hub_through_a_full_proposal() {
     // Parameter proposals target the right contract, with the current values as the base.
     let proposed = chain.ok(
         holder,
-        &["dao", "propose", "chain-params", "--min-clock", "7200"],
+        &["dao", "propose", "chain-parameters", "--min-clock", "7200"],
     );
     let shown = chain.ok(None, &["dao", "show", s(&proposed, "proposal")]);
     let deployment: serde_json::Value =
@@ -100,6 +103,74 @@ async fn dao_suspects_a_hub_through_a_full_proposal() {
             .to_lowercase()
     );
     assert!(s(&shown, "description").starts_with("set the chain game's parameters"));
+    let calldata = |shown: &serde_json::Value| {
+        alloy::hex::decode(shown["calldatas"][0].as_str().unwrap()).unwrap()
+    };
+    let p = ChainGame::setParametersCall::abi_decode(&calldata(&shown))
+        .unwrap()
+        .parameters_;
+    assert_eq!(p.minClock, 7200);
+
+    // The soundness bounds (docs/protocol.md, "Soundness"): every new field can be proposed.
+    let proposed = chain.ok(
+        holder,
+        &[
+            "dao",
+            "propose",
+            "chain-parameters",
+            "--max-clock",
+            "86400",
+            "--max-claim-window",
+            "3600",
+            "--max-challenge-window",
+            "172800",
+            "--max-state-bytes",
+            "1024",
+        ],
+    );
+    let shown = chain.ok(None, &["dao", "show", s(&proposed, "proposal")]);
+    let p = ChainGame::setParametersCall::abi_decode(&calldata(&shown))
+        .unwrap()
+        .parameters_;
+    assert_eq!(
+        (
+            p.maxClock,
+            p.maxClaimWindow,
+            p.maxChallengeWindow,
+            p.maxStateBytes
+        ),
+        (86_400, 3_600, 172_800, 1_024)
+    );
+    let proposed = chain.ok(
+        holder,
+        &[
+            "dao",
+            "propose",
+            "map-parameters",
+            "--max-leaf-bytes",
+            "2048",
+        ],
+    );
+    let shown = chain.ok(None, &["dao", "show", s(&proposed, "proposal")]);
+    let p = MapGame::setParametersCall::abi_decode(&calldata(&shown))
+        .unwrap()
+        .parameters_;
+    assert_eq!(p.maxLeafBytes, 2_048);
+    let proposed = chain.ok(
+        holder,
+        &[
+            "dao",
+            "propose",
+            "hub-parameters",
+            "--pay-day-cool-down",
+            "1296000",
+        ],
+    );
+    let shown = chain.ok(None, &["dao", "show", s(&proposed, "proposal")]);
+    let p = HubFactory::setParametersCall::abi_decode(&calldata(&shown))
+        .unwrap()
+        .parameters_;
+    assert_eq!(p.payDayCoolDown, 1_296_000);
     let line = chain.fails(Some(2), &["dao", "show", "12345"]);
     assert!(line.contains("proposal 12345 does not exist"), "{line}");
 }

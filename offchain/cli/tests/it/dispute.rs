@@ -1,6 +1,6 @@
 //! A chain task with a wrong final hash: the challenger opens a dispute and both sides play the bisection through
-//! the CLI until the judged step decides it for the challenger; and a second dispute on a commitment slashed by the
-//! first is dismissed.
+//! the CLI until the judged step decides it for the challenger; and the bond of a second dispute, on a commitment
+//! slashed by the first, is reclaimed.
 
 use crate::common::{Chain, s, snm};
 
@@ -59,7 +59,7 @@ async fn a_wrong_chain_result_loses_its_dispute() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_dispute_on_a_slashed_commitment_is_dismissed() {
+async fn the_bond_of_a_dispute_on_a_slashed_commitment_is_reclaimed() {
     let chain = Chain::new().await;
     let (buyer, solver, first, second, anyone) = (Some(0), Some(1), Some(2), Some(3), Some(4));
     chain.fund(buyer, &[1, 2, 3], "10");
@@ -75,7 +75,7 @@ async fn a_dispute_on_a_slashed_commitment_is_dismissed() {
         .as_u64()
         .unwrap()
         .to_string();
-    let line = chain.fails(anyone, &["dispute", "dismiss", &d2]);
+    let line = chain.fails(anyone, &["dispute", "reclaim-dispute-bond", &d2]);
     assert!(
         line.contains(&format!(
             "dispute {d2} is about chain task {task}'s live commitment"
@@ -90,28 +90,28 @@ async fn a_dispute_on_a_slashed_commitment_is_dismissed() {
         s(&chain.ok(None, &["dispute", "show", &d1]), "phase"),
         "ChallengerWon"
     );
-    let line = chain.fails(anyone, &["dispute", "dismiss", &d1]);
+    let line = chain.fails(anyone, &["dispute", "reclaim-dispute-bond", &d1]);
     assert!(
         line.contains(&format!(
-            "dispute {d1} is ChallengerWon: dismissing needs a running dispute"
+            "dispute {d1} is ChallengerWon: reclaiming its bond needs a running dispute"
         )),
         "{line}"
     );
 
     assert_eq!(chain.balance(3), snm(9));
-    let dismissed = chain.ok(anyone, &["dispute", "dismiss", &d2]);
-    assert!(dismissed["tx"].is_string(), "{dismissed}");
+    let reclaimed = chain.ok(anyone, &["dispute", "reclaim-dispute-bond", &d2]);
+    assert!(reclaimed["tx"].is_string(), "{reclaimed}");
     assert_eq!(
         s(&chain.ok(None, &["dispute", "show", &d2]), "phase"),
-        "Dismissed"
+        "Reclaimed"
     );
     assert_eq!(
         chain.balance(3),
         snm(10),
         "the 1 SNM challenger bond goes back, whoever sends the call"
     );
-    let line = chain.fails(second, &["dispute", "dismiss", &d2]);
-    assert!(line.contains("is Dismissed"), "{line}");
-    let line = chain.fails(second, &["dispute", "dismiss", "999"]);
+    let line = chain.fails(second, &["dispute", "reclaim-dispute-bond", &d2]);
+    assert!(line.contains("is Reclaimed"), "{line}");
+    let line = chain.fails(second, &["dispute", "reclaim-dispute-bond", "999"]);
     assert!(line.contains("dispute 999 does not exist"), "{line}");
 }

@@ -24,9 +24,7 @@ fn deploy_prints_every_address_from_the_deployments_file() {
             "{name} not deployed"
         );
         assert!(
-            t.deploy_stdout
-                .to_lowercase()
-                .contains(&address.to_lowercase()),
+            t.log.to_lowercase().contains(&address.to_lowercase()),
             "{name} not printed"
         );
     }
@@ -232,4 +230,89 @@ async fn keys_come_from_a_keystore_with_its_password_from_the_environment() {
     assert_eq!(s(&v, "account").to_lowercase(), address);
     let line = one_line_failure(&run("wrong"), &["wrong password"]);
     assert!(line.contains("cannot decrypt keystore"), "{line}");
+}
+
+/// After anvil restarts, the deployments file names contracts the new chain does not have: every command that
+/// reads the deployment says so in one line, with how to deploy, instead of "returned no data ... buffer overrun".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_whose_contracts_are_not_on_the_chain_says_to_deploy() {
+    let chain = Chain::new().await;
+    // A fresh anvil of the same chain id, as a restart gives, with the old deployments file.
+    let restarted = sonm_testkit::spawn_anvil(None);
+    let token = chain.deployment.contracts.sonm_token;
+    let path = chain.deployments.join(format!("{}.json", chain_id()));
+    for args in [
+        &[
+            "token",
+            "balance",
+            "0x0000000000000000000000000000000000000001",
+        ][..],
+        &["hub", "list"],
+        &["map", "list"],
+        &[
+            "computation",
+            "show",
+            "0x0000000000000000000000000000000000000001",
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sonm"))
+            .args(args)
+            .env("ETH_RPC_URL", restarted.endpoint())
+            .env("SONM_DEPLOYMENTS", &chain.deployments)
+            .env_remove("SONM_PRIVATE_KEY")
+            .env_remove("SONM_KEYSTORE")
+            .output()
+            .unwrap();
+        let line = one_line_failure(&out, args);
+        assert_eq!(
+            line,
+            format!(
+                "error: the contracts of {} are not on chain {} (no code at its SonmToken, {token}): the chain was \
+                 restarted or reset since that deploy; deploy again with `sonm deploy` (or `make demo`)",
+                path.display(),
+                chain_id()
+            ),
+            "{args:?}"
+        );
+    }
+}
+
+/// A bot that cannot journal what it signs must not start.
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_with_a_state_file_it_cannot_write_refuses_to_start() {
+    let chain = Chain::new().await;
+    // A directory where the file should be: no one can write it as a file, root included.
+    let state = tempdir("state-is-a-directory");
+    let line = chain.fails(
+        Some(3),
+        &[
+            "watch",
+            "--once",
+            "--confirmations",
+            "0",
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        line.starts_with(&format!("error: state file {}: cannot ", state.display())),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("so it does not start without a --state it can read and write"),
+        "{line}"
+    );
+    assert_eq!(chain.nonce(3).await, 0);
+    // Without --once too (the long-running bot).
+    let line = chain.fails(
+        Some(3),
+        &[
+            "watch",
+            "--confirmations",
+            "0",
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert!(line.contains("it can read and write"), "{line}");
 }

@@ -71,14 +71,41 @@ async fn hub_lifecycle_from_create_to_withdraw() {
     let info = chain.ok(None, &["hub", "show", &hub]);
     assert_eq!(s(&info, "state"), "Idle");
     assert_eq!(s(&info, "locked"), "0");
-    // 0.5% of the 3 SNM locked went to the DAO: 90 − 0.015 SNM are free.
-    assert_eq!(s(&info, "free_balance"), "89985000000000000000");
+    // 0.5% of the 3 SNM locked went to the DAO; the other 2.985 SNM PayDay unlocked cool in the wallet for the
+    // cool-down: of the 89.985 SNM left, 87 are free.
+    assert_eq!(s(&info, "free_balance"), "87000000000000000000");
+    assert_eq!(s(&info, "cooling"), "2985000000000000000");
+    let until = info["cooling_until"].as_u64().unwrap();
+    assert_eq!(
+        until,
+        chain.now().await + info["terms"]["pay_day_cool_down"].as_u64().unwrap(),
+        "cooling from PayDay (the last block) for the wallet's cool-down"
+    );
+    let text = chain.sonm(None, &["hub", "show", &hub]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("cooling    2.985 SNM until {until}")),
+        "{text}"
+    );
 
-    chain.ok(owner, &["hub", "withdraw", &hub, "89.985"]);
+    chain.ok(owner, &["hub", "withdraw", &hub, "87"]);
     let info = chain.ok(None, &["hub", "show", &hub]);
     assert_eq!(s(&info, "free_balance"), "0");
     let line = chain.fails(owner, &["hub", "withdraw", &hub, "1"]);
     assert!(line.starts_with("error: insufficient funds: hub"), "{line}");
+    assert!(
+        line.contains(&format!(
+            "has 0 SNM free (2.985 SNM more is cooling after PayDay until {until}"
+        )),
+        "{line}"
+    );
+    // Once the cool-down is over the lock is free.
+    chain
+        .travel(info["terms"]["pay_day_cool_down"].as_u64().unwrap())
+        .await;
+    let info = chain.ok(None, &["hub", "show", &hub]);
+    assert_eq!(s(&info, "cooling"), "0");
+    assert_eq!(s(&info, "free_balance"), "2985000000000000000");
 
     // Registering again works from Idle, once funded.
     chain.ok(owner, &["hub", "deposit", &hub, "5"]);

@@ -8,10 +8,12 @@
 
 mod chain;
 mod common;
+mod computation;
 mod dao;
 mod dispute;
 mod errors;
 mod hub;
+mod map;
 mod merkle;
-mod task;
+mod proof;
 mod watch;

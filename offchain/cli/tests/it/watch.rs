@@ -29,15 +29,12 @@ async fn watch_once_proves_a_cheat_exactly_once() {
     // A cheating solver falsifies row 2 and commits.
     let posted = chain.post_mandelbrot(buyer, &inputs, "5", &[]);
     let task = posted["task"].as_u64().unwrap().to_string();
-    chain.ok(cheater, &["task", "claim", &task]);
+    chain.ok(cheater, &["map", "claim", &task]);
     chain.ok(
         cheater,
-        &["task", "solve", &task, "-o", results_arg, "--cheat", "2"],
+        &["map", "solve", &task, "-o", results_arg, "--cheat", "2"],
     );
-    chain.ok(
-        cheater,
-        &["task", "commit", &task, "--results", results_arg],
-    );
+    chain.ok(cheater, &["map", "commit", &task, "--results", results_arg]);
 
     // One pass of the bot recomputes the rows, commits its proof, reveals it a block later: the solver is slashed.
     let pass = chain.ok(bot, &watch);
@@ -48,7 +45,7 @@ async fn watch_once_proves_a_cheat_exactly_once() {
         .filter_map(|v| v.as_str())
         .collect();
     assert!(sent.iter().any(|k| k.contains("proveCheat")), "{pass}");
-    let shown = chain.ok(None, &["task", "show", &task]);
+    let shown = chain.ok(None, &["map", "show", &task]);
     assert_eq!(s(&shown, "status"), "Open", "the slash reopens the task");
     // The bot: 20 + half of the 10 SNM solver bond.
     assert_eq!(

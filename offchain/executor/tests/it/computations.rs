@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use sonm_bindings::{Contracts, Deployment, JudgeHarness, MandelbrotRow, MonteCarloPi};
 use sonm_executor::{Executor, ExecutorError};
 
-use crate::common::spawn;
+use crate::common::{MAX_BYTES, spawn};
 use crate::native::{self, View};
 
 const GAS: u64 = 20_000_000;
@@ -16,7 +16,7 @@ fn mandelbrot_rows_match_the_fixed_point_specification() {
     let exec = Executor::new(MandelbrotRow::DEPLOYED_BYTECODE.clone()).expect("artifact");
     let view = View::whole(96, 64, 200);
     for row in 0..view.height {
-        let out = exec.leaf(&view.input(row), GAS).expect("leaf");
+        let out = exec.leaf(&view.input(row), GAS, MAX_BYTES).expect("leaf");
         assert_eq!(out, native::View::row(&view, row), "row {row}");
     }
     // A zoomed view near the boundary, where many points iterate long.
@@ -30,7 +30,7 @@ fn mandelbrot_rows_match_the_fixed_point_specification() {
     };
     for row in 0..zoom.height {
         assert_eq!(
-            exec.leaf(&zoom.input(row), GAS).expect("leaf"),
+            exec.leaf(&zoom.input(row), GAS, MAX_BYTES).expect("leaf"),
             zoom.row(row),
             "zoom row {row}"
         );
@@ -41,14 +41,18 @@ fn mandelbrot_rows_match_the_fixed_point_specification() {
 fn a_row_outside_the_view_or_malformed_input_outputs_nothing() {
     let exec = Executor::new(MandelbrotRow::DEPLOYED_BYTECODE.clone()).expect("artifact");
     let view = View::whole(16, 16, 10);
-    assert_eq!(exec.leaf(&view.input(16), GAS).expect("leaf"), Bytes::new());
     assert_eq!(
-        exec.leaf(b"not an abi encoding", GAS).expect("leaf"),
+        exec.leaf(&view.input(16), GAS, MAX_BYTES).expect("leaf"),
+        Bytes::new()
+    );
+    assert_eq!(
+        exec.leaf(b"not an abi encoding", GAS, MAX_BYTES)
+            .expect("leaf"),
         Bytes::new()
     );
     // Too little gas for a whole row.
     assert_eq!(
-        exec.leaf(&view.input(8), 5_000).expect("leaf"),
+        exec.leaf(&view.input(8), 5_000, MAX_BYTES).expect("leaf"),
         Bytes::new()
     );
 }
@@ -62,7 +66,7 @@ fn monte_carlo_batches_match_the_specification() {
         let seed = B256::from(rng.random::<[u8; 32]>());
         let n = rng.random_range(0..2_000);
         let out = exec
-            .leaf(&native::monte_carlo_input(seed, n), GAS)
+            .leaf(&native::monte_carlo_input(seed, n), GAS, MAX_BYTES)
             .expect("leaf");
         assert_eq!(
             out,
@@ -112,12 +116,17 @@ async fn the_examples_agree_with_eth_call_on_anvil() {
         // Rows too expensive for a tight gas limit are empty on both sides.
         for gas in [50_000, 400_000, GAS] {
             let called = judge
-                .leaf(mandelbrot, input.clone(), U256::from(gas))
+                .leaf(
+                    mandelbrot,
+                    input.clone(),
+                    U256::from(gas),
+                    U256::from(MAX_BYTES),
+                )
                 .call()
                 .await
                 .expect("eth_call");
             assert_eq!(
-                exec.leaf(&input, gas).expect("leaf"),
+                exec.leaf(&input, gas, MAX_BYTES).expect("leaf"),
                 called,
                 "row {row}, gas {gas}"
             );
@@ -130,12 +139,17 @@ async fn the_examples_agree_with_eth_call_on_anvil() {
     for samples in [0, 1, 100, 1_000] {
         let input = Bytes::from(native::monte_carlo_input(B256::repeat_byte(0x5a), samples));
         let called = judge
-            .leaf(monte_carlo, input.clone(), U256::from(GAS))
+            .leaf(
+                monte_carlo,
+                input.clone(),
+                U256::from(GAS),
+                U256::from(MAX_BYTES),
+            )
             .call()
             .await
             .expect("eth_call");
         assert_eq!(
-            exec.leaf(&input, GAS).expect("leaf"),
+            exec.leaf(&input, GAS, MAX_BYTES).expect("leaf"),
             called,
             "{samples} samples"
         );

@@ -12,16 +12,18 @@ use alloy::primitives::{B256, Bytes, U256};
 use alloy::providers::Provider;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use sonm_bindings::enums::IChainGame::DisputePhase;
+use sonm_bindings::enums::IMapGame::TaskStatus;
 use sonm_bindings::{
-    ChainGame, IChainGame, IMapGame, JudgeHarness, KeccakChain, MandelbrotRow, MapGame, SonmToken,
-    decode_revert, enum_variants, revert_data,
+    ChainGame, ComputationRegistry, IChainGame, IMapGame, JudgeHarness, KeccakChain, MandelbrotRow,
+    MapGame, SonmToken, decode_revert, revert_data,
 };
 use sonm_executor::{ChainSpec, Executor};
 use sonm_merkle::{BuildOptions, IndexedTree};
 
-use crate::common::mocks::{MockChainHaltsLater, MockHashRepeat};
-use crate::common::{provider_for, spawn};
+use crate::common::{MAX_BYTES, provider_for, spawn};
 use crate::native::View;
+use sonm_testkit::mocks::{MockChainHaltsLater, MockHashRepeat, register};
 
 /// Sends a transaction and waits for it to succeed; a revert fails the test with the decoded custom error.
 async fn send<P: Provider, D: CallDecoder>(call: CallBuilder<P, D>) {
@@ -36,10 +38,7 @@ async fn send<P: Provider, D: CallDecoder>(call: CallBuilder<P, D>) {
 }
 
 fn phase_name(phase: u8) -> &'static str {
-    enum_variants("IChainGame.DisputePhase")
-        .and_then(|names| names.get(usize::from(phase)))
-        .copied()
-        .unwrap_or("?")
+    DisputePhase::try_from(phase).map_or("?", DisputePhase::name)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -56,12 +55,20 @@ async fn the_chain_games_judge_decides_every_step_as_the_executor_does() {
         minSolverBond: U96::from(1),
         minChallengerBond: U96::from(1),
         minClock: 3_600,
+        maxClock: 7 * 86_400,
         minClaimWindow: 300,
+        maxClaimWindow: 7 * 86_400,
         minChallengeWindow: 600,
-        maxGasPerStep: 30_000_000,
+        maxChallengeWindow: 30 * 86_400,
+        maxGasPerStep: 12_000_000,
+        maxStateBytes: MAX_BYTES,
         challengerShareBps: 5_000,
     };
-    let game = ChainGame::deploy(solver.clone(), *token.address(), me, parameters)
+    let registry = *ComputationRegistry::deploy(solver.clone())
+        .await
+        .expect("deploy ComputationRegistry")
+        .address();
+    let game = ChainGame::deploy(solver.clone(), *token.address(), me, registry, parameters)
         .await
         .expect("deploy ChainGame");
     let harness = JudgeHarness::deploy(solver.clone()).await.expect("deploy");
@@ -73,6 +80,10 @@ async fn the_chain_games_judge_decides_every_step_as_the_executor_does() {
         .await
         .expect("deploy")
         .address();
+    // The game judges only registered computations.
+    for computation in [keccak, halts] {
+        register(&solver, registry, computation).await;
+    }
 
     send(token.transfer(them, supply / U256::from(2))).await;
     send(token.approve(*game.address(), U256::MAX)).await;
@@ -87,7 +98,12 @@ async fn the_chain_games_judge_decides_every_step_as_the_executor_does() {
     let (mut lo, mut hi) = (0u64, 100_000u64);
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if exec.step(&[7u8; 32], mid).expect("step").as_ref() == [7u8; 32] {
+        if exec
+            .step(&[7u8; 32], mid, MAX_BYTES)
+            .expect("step")
+            .as_ref()
+            == [7u8; 32]
+        {
             lo = mid
         } else {
             hi = mid
@@ -107,7 +123,7 @@ async fn the_chain_games_judge_decides_every_step_as_the_executor_does() {
                 .await
                 .expect("code");
             let seed = Bytes::from(rng.random::<[u8; 32]>().to_vec());
-            let spec = ChainSpec::new(steps, u64::from(gas)).with_checkpoint_interval(3);
+            let spec = ChainSpec::new(steps, u64::from(gas), MAX_BYTES).with_checkpoint_interval(3);
             let run = exec.run_chain(&seed, spec).expect("run");
 
             let now = solver
@@ -175,9 +191,11 @@ async fn the_chain_games_judge_decides_every_step_as_the_executor_does() {
     let seed = Bytes::from(vec![0x42; 32]);
     let task_gas = hi - 1;
     let truth = honest
-        .run_chain(&seed, ChainSpec::new(9, task_gas))
+        .run_chain(&seed, ChainSpec::new(9, task_gas, MAX_BYTES))
         .expect("run");
-    let cheat = honest.run_chain(&seed, ChainSpec::new(9, hi)).expect("run");
+    let cheat = honest
+        .run_chain(&seed, ChainSpec::new(9, hi, MAX_BYTES))
+        .expect("run");
     assert_ne!(truth.final_hash(), cheat.final_hash());
     let now = solver
         .get_block_by_number(Default::default())
@@ -241,16 +259,21 @@ async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
     let token = SonmToken::deploy(solver.clone(), me, supply)
         .await
         .expect("deploy SonmToken");
-    let params = IMapGame::Params {
+    let params = IMapGame::Parameters {
         minSolverBond: U96::from(1),
         minChallengerBond: U96::from(1),
         claimWindow: 600,
         challengeWindow: 3_600,
         responseWindow: 600,
         challengerShareBps: 5_000,
-        maxGasPerLeaf: 15_000_000,
+        maxGasPerLeaf: 12_000_000,
+        maxLeafBytes: MAX_BYTES,
     };
-    let game = MapGame::deploy(solver.clone(), *token.address(), me, params)
+    let registry = *ComputationRegistry::deploy(solver.clone())
+        .await
+        .expect("deploy ComputationRegistry")
+        .address();
+    let game = MapGame::deploy(solver.clone(), *token.address(), me, registry, params)
         .await
         .expect("deploy MapGame");
     let harness = JudgeHarness::deploy(solver.clone()).await.expect("deploy");
@@ -268,6 +291,9 @@ async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
         .await
         .expect("deploy")
         .address();
+    for computation in [mandelbrot, repeat] {
+        register(&solver, registry, computation).await;
+    }
     let view = View::whole(48, 12, 60);
     let mut rng = StdRng::seed_from_u64(5);
     let random: Vec<Vec<u8>> = (0..12)
@@ -291,7 +317,9 @@ async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
         let exec = Executor::from_chain(&solver, *harness.address(), computation)
             .await
             .expect("code");
-        let mut outputs = exec.leaves(&inputs, u64::from(gas)).expect("leaves");
+        let mut outputs = exec
+            .leaves(&inputs, u64::from(gas), MAX_BYTES)
+            .expect("leaves");
         if let Some(i) = forged {
             outputs[i] = Bytes::from_static(b"forged");
         }
@@ -365,10 +393,8 @@ async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
         }
         if forged.is_some() {
             // Proven: the solver was slashed and the task reopened.
-            let status = game.getTask(task).call().await.expect("task").status;
-            let status =
-                enum_variants("IMapGame.TaskStatus").expect("declared")[usize::from(status)];
-            assert_eq!(status, "Open");
+            let status = game.task(task).call().await.expect("task").status;
+            assert_eq!(status, TaskStatus::Open);
         }
         match forged {
             Some(i) => {

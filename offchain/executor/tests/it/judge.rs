@@ -8,11 +8,11 @@ use rand::{Rng, SeedableRng};
 use sonm_bindings::{JudgeHarness, KeccakChain};
 use sonm_executor::{ChainSpec, Executor, ExecutorError};
 
-use crate::common::mocks::{
-    MockChainHaltsLater, MockHashRepeat, MockJudgeRecorder, MockMapGasBurner, MockMapMalformed,
-    MockMapReverter,
+use crate::common::{MAX_BYTES, spawn};
+use sonm_testkit::mocks::{
+    GasBurner, GrowingChain, LongOutput, Malformed, MockChainHaltsLater, MockHashRepeat,
+    MockJudgeRecorder, Reverter,
 };
-use crate::common::spawn;
 
 struct Judges {
     provider: DynProvider,
@@ -43,16 +43,21 @@ impl Judges {
 
     /// What `eth_call` of the harness and the judge in a mined transaction say about one leaf; they must agree.
     async fn leaf(&self, computation: Address, input: &Bytes, gas: u64) -> Bytes {
-        let gas_limit = U256::from(gas);
+        self.bounded_leaf(computation, input, gas, MAX_BYTES).await
+    }
+
+    /// [`Judges::leaf`] with an output bound of `max` bytes.
+    async fn bounded_leaf(&self, computation: Address, input: &Bytes, gas: u64, max: u32) -> Bytes {
+        let (gas_limit, max) = (U256::from(gas), U256::from(max));
         let called = self
             .harness
-            .leaf(computation, input.clone(), gas_limit)
+            .leaf(computation, input.clone(), gas_limit, max)
             .call()
             .await
             .expect("eth_call");
         let receipt = self
             .recorder
-            .judgeLeaf(computation, input.clone(), gas_limit)
+            .judgeLeaf(computation, input.clone(), gas_limit, max)
             .send()
             .await
             .expect("send")
@@ -71,16 +76,21 @@ impl Judges {
     }
 
     async fn step(&self, computation: Address, state: &Bytes, gas: u64) -> Bytes {
-        let gas_limit = U256::from(gas);
+        self.bounded_step(computation, state, gas, MAX_BYTES).await
+    }
+
+    /// [`Judges::step`] with a state bound of `max` bytes.
+    async fn bounded_step(&self, computation: Address, state: &Bytes, gas: u64, max: u32) -> Bytes {
+        let (gas_limit, max) = (U256::from(gas), U256::from(max));
         let called = self
             .harness
-            .step(computation, state.clone(), gas_limit)
+            .step(computation, state.clone(), gas_limit, max)
             .call()
             .await
             .expect("eth_call");
         let receipt = self
             .recorder
-            .judgeStep(computation, state.clone(), gas_limit)
+            .judgeStep(computation, state.clone(), gas_limit, max)
             .send()
             .await
             .expect("send")
@@ -153,12 +163,12 @@ async fn map_leaves_agree_for_random_inputs_on_both_sides_of_the_gas_limit() {
         let gas = rng.random_range(5_000..150_000);
         let expected = judges.leaf(computation, &input, gas).await;
         assert_eq!(
-            exec.leaf(&input, gas).expect("leaf"),
+            exec.leaf(&input, gas, MAX_BYTES).expect("leaf"),
             expected,
             "input {input}, gas {gas}"
         );
         assert_eq!(
-            standalone.leaf(&input, gas).expect("leaf"),
+            standalone.leaf(&input, gas, MAX_BYTES).expect("leaf"),
             expected,
             "input {input}, gas {gas}"
         );
@@ -187,10 +197,10 @@ async fn the_gas_boundary_is_the_same_to_the_unit() {
 
     // The least gas with which the leaf finishes, found by the executor alone...
     let (mut lo, mut hi) = (0u64, 1_000_000u64);
-    assert!(!exec.leaf(&input, hi).expect("leaf").is_empty());
+    assert!(!exec.leaf(&input, hi, MAX_BYTES).expect("leaf").is_empty());
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if exec.leaf(&input, mid).expect("leaf").is_empty() {
+        if exec.leaf(&input, mid, MAX_BYTES).expect("leaf").is_empty() {
             lo = mid
         } else {
             hi = mid
@@ -204,7 +214,7 @@ async fn the_gas_boundary_is_the_same_to_the_unit() {
     );
     assert_eq!(
         judges.leaf(computation, &input, hi).await,
-        exec.leaf(&input, hi).expect("leaf")
+        exec.leaf(&input, hi, MAX_BYTES).expect("leaf")
     );
 }
 
@@ -212,15 +222,15 @@ async fn the_gas_boundary_is_the_same_to_the_unit() {
 async fn burning_reverting_and_malformed_leaves_output_nothing_everywhere() {
     let (_anvil, provider) = spawn();
     let judges = Judges::deploy(provider.clone()).await;
-    let burner = *MockMapGasBurner::deploy(provider.clone())
+    let burner = *GasBurner::deploy(provider.clone())
         .await
         .expect("deploy")
         .address();
-    let reverter = *MockMapReverter::deploy(provider.clone())
+    let reverter = *Reverter::deploy(provider.clone())
         .await
         .expect("deploy")
         .address();
-    let malformed = *MockMapMalformed::deploy(provider.clone())
+    let malformed = *Malformed::deploy(provider.clone())
         .await
         .expect("deploy")
         .address();
@@ -232,12 +242,66 @@ async fn burning_reverting_and_malformed_leaves_output_nothing_everywhere() {
             let gas = rng.random_range(1_000..2_000_000);
             assert_eq!(judges.leaf(computation, &input, gas).await, Bytes::new());
             assert_eq!(
-                exec.leaf(&input, gas).expect("leaf"),
+                exec.leaf(&input, gas, MAX_BYTES).expect("leaf"),
                 Bytes::new(),
                 "{computation}, gas {gas}"
             );
         }
     }
+}
+
+/// The byte bound (docs/protocol.md, "Soundness", rule 1): an output or a state one byte over the task's bound is
+/// malformed (the leaf outputs "", the step halts) in the executor, by `eth_call` and in a mined transaction alike;
+/// one at the bound is kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_or_a_state_over_the_byte_bound_is_malformed_everywhere() {
+    let (_anvil, provider) = spawn();
+    let judges = Judges::deploy(provider.clone()).await;
+    let long = *LongOutput::deploy(provider.clone())
+        .await
+        .expect("deploy LongOutput")
+        .address();
+    let exec = judges.executor(long).await;
+    for (length, max) in [(0u32, 1u32), (100, 100), (101, 100), (MAX_BYTES, MAX_BYTES)] {
+        let input = Bytes::from(U256::from(length).to_be_bytes::<32>().to_vec());
+        let on_chain = judges.bounded_leaf(long, &input, 1_000_000, max).await;
+        assert_eq!(
+            exec.leaf(&input, 1_000_000, max).expect("leaf"),
+            on_chain,
+            "{length} bytes, bound {max}"
+        );
+        let expected = if length <= max {
+            Bytes::from(vec![0u8; length as usize])
+        } else {
+            Bytes::new()
+        };
+        assert_eq!(on_chain, expected, "{length} bytes, bound {max}");
+    }
+    // One byte over the largest bound: still malformed.
+    let over = Bytes::from(U256::from(MAX_BYTES + 1).to_be_bytes::<32>().to_vec());
+    assert_eq!(
+        exec.leaf(&over, 1_000_000, MAX_BYTES).expect("leaf"),
+        Bytes::new()
+    );
+
+    let growing = *GrowingChain::deploy(provider.clone())
+        .await
+        .expect("deploy GrowingChain")
+        .address();
+    let exec = judges.executor(growing).await;
+    let state = Bytes::from(vec![0x01; 40]);
+    // The step returns 41 bytes: kept under a bound of 41, a halt under 40.
+    for (max, expected) in [(41u32, Bytes::from(vec![0x01; 41])), (40, state.clone())] {
+        let on_chain = judges.bounded_step(growing, &state, 100_000, max).await;
+        assert_eq!(on_chain, expected, "bound {max}");
+        assert_eq!(exec.step(&state, 100_000, max).expect("step"), on_chain);
+    }
+    // A chain grows to its bound and stays there: a fixed point at step `max - len`.
+    let run = exec
+        .run_chain(&state, ChainSpec::new(100, 100_000, 64))
+        .expect("run");
+    assert_eq!(run.final_state(), &Bytes::from(vec![0x01; 64]));
+    assert_eq!(run.fixed_from(), Some(24));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -259,7 +323,7 @@ async fn chain_steps_agree_and_a_halting_step_keeps_its_state() {
             };
             let on_chain = judges.step(computation, &state, gas).await;
             assert_eq!(
-                exec.step(&state, gas).expect("step"),
+                exec.step(&state, gas, MAX_BYTES).expect("step"),
                 on_chain,
                 "{computation}, state {state}, gas {gas}"
             );
@@ -271,7 +335,7 @@ async fn chain_steps_agree_and_a_halting_step_keeps_its_state() {
     let run = exec
         .run_chain(
             b"sonm",
-            ChainSpec::new(64, 1_000_000).with_checkpoint_interval(8),
+            ChainSpec::new(64, 1_000_000, MAX_BYTES).with_checkpoint_interval(8),
         )
         .expect("run");
     let mut state = Bytes::from_static(b"sonm");
@@ -304,12 +368,12 @@ async fn batched_steps_are_single_steps_and_stop_at_the_same_fixed_point() {
                 rng.random_range(300..100_000)
             };
             let count = rng.random_range(0..100u64);
-            let (next, done) = exec.steps(&state, gas, count).expect("steps");
+            let (next, done) = exec.steps(&state, gas, MAX_BYTES, count).expect("steps");
 
             let mut one_by_one = state.clone();
             let mut until = count;
             for i in 0..count {
-                let stepped = exec.step(&one_by_one, gas).expect("step");
+                let stepped = exec.step(&one_by_one, gas, MAX_BYTES).expect("step");
                 if stepped == one_by_one {
                     until = i;
                     break;
@@ -326,6 +390,7 @@ async fn batched_steps_are_single_steps_and_stop_at_the_same_fixed_point() {
                     computation,
                     state.clone(),
                     U256::from(gas),
+                    U256::from(MAX_BYTES),
                     U256::from(count),
                 )
                 .call()
@@ -352,7 +417,7 @@ async fn a_gas_limit_the_judge_cannot_forward_is_an_error_not_an_output() {
     let exec = judges.executor(keccak).await;
     // anvil's eth_call cannot give the judge 2^63 gas either: both refuse rather than judge with less.
     let err = exec
-        .step(b"x", 1 << 63)
+        .step(b"x", 1 << 63, MAX_BYTES)
         .expect_err("cannot forward 2^63 gas");
     assert!(
         matches!(&err, ExecutorError::JudgeReverted(line) if line.starts_with("JudgeInsufficientGas(")),
@@ -360,7 +425,12 @@ async fn a_gas_limit_the_judge_cannot_forward_is_an_error_not_an_output() {
     );
     let eth_call = judges
         .harness
-        .step(keccak, Bytes::from_static(b"x"), U256::from(1u64 << 63))
+        .step(
+            keccak,
+            Bytes::from_static(b"x"),
+            U256::from(1u64 << 63),
+            U256::from(MAX_BYTES),
+        )
         .call()
         .await;
     let eth_call = eth_call.expect_err("reverts");
@@ -383,7 +453,12 @@ async fn a_gas_limit_the_judge_cannot_forward_is_an_error_not_an_output() {
     // ...and for a transaction, whose gas estimate reverts.
     let sent = judges
         .recorder
-        .judgeStep(keccak, Bytes::from_static(b"x"), U256::from(1u64 << 63))
+        .judgeStep(
+            keccak,
+            Bytes::from_static(b"x"),
+            U256::from(1u64 << 63),
+            U256::from(MAX_BYTES),
+        )
         .send()
         .await
         .expect_err("the estimate reverts");
@@ -423,5 +498,5 @@ async fn the_executor_runs_anvils_hardfork() {
         Bytes::from_static(&[0xab]),
         "anvil's default hardfork has CLZ"
     );
-    assert_eq!(exec.leaf(b"", 10_000).expect("leaf"), on_chain);
+    assert_eq!(exec.leaf(b"", 10_000, MAX_BYTES).expect("leaf"), on_chain);
 }

@@ -1,5 +1,6 @@
 //! Integration tests against a real anvil, one binary (as foundry does).
 
+mod bounds;
 mod common;
 mod computations;
 mod game;

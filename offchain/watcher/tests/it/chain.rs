@@ -31,7 +31,7 @@ async fn a_wrong_chain_result_loses_the_bisection_to_the_bot() {
     // The bot notices the decision on its next pass.
     bot.pass().await.unwrap();
     let d = chain.dispute(1).await;
-    assert_eq!(d.phase, 5, "ChallengerWon after {moves:?}");
+    assert_eq!(d.phase, DisputePhase::ChallengerWon, "after {moves:?}");
     assert!(
         moves.contains(&format!("chain:challenge:{task}:0")),
         "{moves:?}"
@@ -108,8 +108,8 @@ async fn a_stalling_solver_loses_by_its_clock() {
     let sent = drive(&mut bot, 5).await;
     assert_eq!(sent, vec!["chain:timeout:1".to_owned()]);
     let d = chain.dispute(1).await;
-    assert_eq!(d.phase, 5, "ChallengerWon");
-    assert_eq!(chain.chain_task(task).await.status, 1);
+    assert_eq!(d.phase, DisputePhase::ChallengerWon);
+    assert_eq!(chain.chain_task(task).await.status, ChainTaskStatus::Open);
     bot.pass().await.unwrap();
     assert_eq!(m.disputes_live.load(Ordering::Relaxed), 0);
     assert_eq!(m.least_clock_remaining.load(Ordering::Relaxed), -1);

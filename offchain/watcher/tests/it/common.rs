@@ -1,177 +1,37 @@
-//! The fixture: one deployment per test run (through `script/Deploy.s.sol`, as `tools/local-deploy.sh` does) on a
-//! template anvil whose state is dumped once and loaded into a fresh anvil per test; and the other roles (buyer,
-//! solver) played with the bindings.
+//! The fixture: a fresh anvil per test loaded from one deployment per run (`sonm-testkit`, through
+//! `script/Deploy.s.sol`), and the other roles (buyer, solver) played with the bindings.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::ops::Deref;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use alloy::network::EthereumWallet;
-use alloy::node_bindings::{Anvil, AnvilInstance};
+use alloy::node_bindings::AnvilInstance;
 use alloy::primitives::aliases::{U40, U96};
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::signers::local::PrivateKeySigner;
+use alloy::providers::{DynProvider, Provider};
 use alloy::sol_types::SolValue as _;
-use serde_json::Value;
-use sonm_bindings::{ChainGame, Deployment, IChainGame, IMapGame, MapGame, SonmToken};
+pub use sonm_bindings::enums::IChainGame::DisputePhase;
+pub use sonm_bindings::enums::IChainGame::TaskStatus as ChainTaskStatus;
+pub use sonm_bindings::enums::IMapGame::{QueryStatus, TaskStatus};
+use sonm_bindings::{ChainGame, IChainGame, IMapGame, MapGame, SonmToken};
 use sonm_executor::Executor;
 use sonm_merkle::{BuildOptions, IndexedTree};
+pub use sonm_testkit::spawn_anvil;
 use sonm_watcher::{Watcher, WatcherConfig};
 
 pub const BUYER: usize = 0;
 pub const SOLVER: usize = 1;
 pub const BOT: usize = 2;
 
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
+/// A fresh anvil holding the template deployment, the solver and the bot funded.
+pub struct Chain(pub sonm_testkit::Chain);
 
-fn tool(name: &str) -> PathBuf {
-    let local = repo().join("node_modules/.bin").join(name);
-    if local.exists() {
-        local
-    } else {
-        PathBuf::from(name)
+impl Deref for Chain {
+    type Target = sonm_testkit::Chain;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
-}
-
-/// This run's chain id: not 31337 (a developer's deployment) and not the CLI tests' range.
-pub fn chain_id() -> u64 {
-    800_000 + u64::from(std::process::id() % 90_000)
-}
-
-struct Template {
-    state: String,
-    deployment: String,
-}
-
-static TEMPLATE: OnceLock<Template> = OnceLock::new();
-
-fn template() -> &'static Template {
-    TEMPLATE.get_or_init(|| {
-        std::thread::spawn(make_template)
-            .join()
-            .expect("template deployment")
-    })
-}
-
-fn make_template() -> Template {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let anvil = spawn_anvil(None);
-        let cid = chain_id();
-        let deployer = anvil.addresses()[0].to_string();
-        let root = repo();
-        let path = format!(
-            "{}:{}",
-            root.join("node_modules/.bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        // forge writes these into the repository; they are this run's own, removed whatever happens.
-        let _cleanup = Cleanup(vec![
-            root.join(format!("deployments/{cid}.json")),
-            root.join(format!("broadcast/Deploy.s.sol/{cid}")),
-            root.join(format!("cache/Deploy.s.sol/{cid}")),
-        ]);
-        let logs = tempdir("forge");
-        let (log, errors) = (logs.join("stdout"), logs.join("stderr"));
-        let mut child = Command::new(tool("forge"))
-            .current_dir(&root)
-            .args([
-                "script",
-                "script/Deploy.s.sol",
-                "--broadcast",
-                "--unlocked",
-                "--sender",
-                &deployer,
-                "--quiet",
-                "--rpc-url",
-            ])
-            .arg(anvil.endpoint())
-            .env("PATH", path)
-            .env("SONM_PROFILE", "local")
-            // Files, not pipes: a full pipe would block forge while this thread only polls it.
-            .stdout(std::fs::File::create(&log).expect("log"))
-            .stderr(std::fs::File::create(&errors).expect("log"))
-            .spawn()
-            .expect("run forge script");
-        // A hung forge fails the run in bounded time instead of stalling it. The bound is generous: forge compiles
-        // first when a contract changed since the last `forge build` (which `make test` runs before cargo).
-        let started = std::time::Instant::now();
-        while child.try_wait().expect("forge").is_none() {
-            if started.elapsed() > Duration::from_secs(900) {
-                let _ = child.kill();
-                panic!("forge script did not finish within 900 s");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let status = child.wait().expect("forge status");
-        let deployment = std::fs::read_to_string(root.join(format!("deployments/{cid}.json")));
-        assert!(
-            status.success(),
-            "forge script failed: {}\n{}",
-            std::fs::read_to_string(&errors).unwrap_or_default(),
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
-        let state: String = provider
-            .raw_request("anvil_dumpState".into(), ())
-            .await
-            .expect("dump state");
-        Template {
-            state,
-            deployment: deployment.expect("deployments file"),
-        }
-    })
-}
-
-/// Removes paths when dropped (also when the test panics).
-struct Cleanup(Vec<PathBuf>);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for p in &self.0 {
-            let _ = std::fs::remove_file(p);
-            let _ = std::fs::remove_dir_all(p);
-        }
-    }
-}
-
-pub fn spawn_anvil(port: Option<u16>) -> AnvilInstance {
-    let mut anvil = Anvil::at(tool("anvil")).chain_id(chain_id());
-    if let Some(port) = port {
-        anvil = anvil.port(port);
-    }
-    anvil.try_spawn().expect("spawn anvil")
-}
-
-pub fn tempdir(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "sonm-watcher-it-{}-{name}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-/// A fresh anvil holding the template deployment.
-pub struct Chain {
-    pub anvil: AnvilInstance,
-    pub deployments: PathBuf,
-    pub deployment: Deployment,
-    pub dir: PathBuf,
 }
 
 impl Chain {
@@ -180,57 +40,13 @@ impl Chain {
     }
 
     pub async fn with_anvil(anvil: AnvilInstance) -> Self {
-        let t = template();
-        let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
-        let loaded: bool = provider
-            .raw_request("anvil_loadState".into(), (t.state.clone(),))
-            .await
-            .expect("load state");
-        assert!(loaded);
-        let dir = tempdir("chain");
-        let deployments = dir.join("deployments");
-        std::fs::create_dir_all(&deployments).expect("dir");
-        std::fs::write(
-            deployments.join(format!("{}.json", chain_id())),
-            &t.deployment,
-        )
-        .expect("write deployment");
-        let deployment =
-            Deployment::from_json(&t.deployment, Path::new("template")).expect("deployment");
-        let chain = Self {
-            anvil,
-            deployments,
-            deployment,
-            dir,
-        };
+        let chain = Self(sonm_testkit::Chain::load(sonm_testkit::template(), anvil).await);
         // The solver and the bot need SNM for their bonds.
         let token = SonmToken::new(chain.deployment.contracts.sonm_token, chain.wallet(BUYER));
         for who in [SOLVER, BOT] {
             send(token.transfer(chain.address(who), U256::from(1_000u64) * ether())).await;
         }
         chain
-    }
-
-    pub fn signer(&self, i: usize) -> PrivateKeySigner {
-        PrivateKeySigner::from(self.anvil.keys()[i].clone())
-    }
-
-    pub fn address(&self, i: usize) -> Address {
-        self.anvil.addresses()[i]
-    }
-
-    pub fn provider(&self) -> DynProvider {
-        ProviderBuilder::new()
-            .connect_http(self.anvil.endpoint_url())
-            .erased()
-    }
-
-    /// A provider that signs as anvil's account `i`.
-    pub fn wallet(&self, i: usize) -> DynProvider {
-        ProviderBuilder::new()
-            .wallet(EthereumWallet::from(self.signer(i)))
-            .connect_http(self.anvil.endpoint_url())
-            .erased()
     }
 
     pub fn map(&self, who: usize) -> MapGame::MapGameInstance<DynProvider> {
@@ -267,41 +83,6 @@ impl Chain {
 
     pub async fn watcher(&self) -> Watcher {
         Watcher::connect(self.config(BOT)).await.expect("connect")
-    }
-
-    pub async fn rpc(&self, method: &str, params: Value) -> Value {
-        self.provider()
-            .raw_request(method.to_owned().into(), params)
-            .await
-            .unwrap_or_else(|e| panic!("{method}: {e}"))
-    }
-
-    /// Moves the chain's clock forward and mines a block.
-    pub async fn travel(&self, seconds: u64) {
-        self.rpc("evm_increaseTime", serde_json::json!([seconds]))
-            .await;
-        self.rpc("evm_mine", serde_json::json!([])).await;
-    }
-
-    pub async fn mine(&self, blocks: u64) {
-        self.rpc("anvil_mine", serde_json::json!([blocks])).await;
-    }
-
-    pub async fn nonce(&self, who: usize) -> u64 {
-        self.provider()
-            .get_transaction_count(self.address(who))
-            .await
-            .expect("nonce")
-    }
-
-    pub async fn now(&self) -> u64 {
-        self.provider()
-            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-            .await
-            .expect("block")
-            .expect("latest")
-            .header
-            .timestamp
     }
 
     // ---- map tasks ----
@@ -369,7 +150,8 @@ impl Chain {
         )
         .await
         .expect("executor");
-        let mut outputs = exec.leaves(inputs, 1_000_000).expect("leaves");
+        let max_bytes = self.map_task(task).await.maxLeafBytes.to::<u32>();
+        let mut outputs = exec.leaves(inputs, 1_000_000, max_bytes).expect("leaves");
         for &i in cheat {
             let mut b = outputs[i as usize].to_vec();
             match b.first_mut() {
@@ -393,9 +175,19 @@ impl Chain {
         uri
     }
 
+    /// The map game's byte bound in force: what the tests' tasks are posted with (`Task.maxLeafBytes`).
+    pub async fn max_leaf_bytes(&self) -> u32 {
+        self.map(BUYER)
+            .parameters()
+            .call()
+            .await
+            .expect("parameters")
+            .maxLeafBytes
+    }
+
     pub async fn map_task(&self, task: u64) -> IMapGame::Task {
         self.map(BUYER)
-            .getTask(U256::from(task))
+            .task(U256::from(task))
             .call()
             .await
             .expect("task")
@@ -477,10 +269,13 @@ impl Chain {
 
     /// Whether dispute 1 is decided (a dispute never opened reads as phase None).
     pub async fn disputes_decided(&self) -> bool {
-        self.dispute(1).await.phase >= 4
+        matches!(
+            DisputePhase::try_from(self.dispute(1).await.phase),
+            Ok(DisputePhase::SolverWon | DisputePhase::ChallengerWon | DisputePhase::Reclaimed)
+        )
     }
 
-    pub async fn dispute(&self, id: u64) -> IChainGame::DisputeInfo {
+    pub async fn dispute(&self, id: u64) -> IChainGame::Dispute {
         self.chain_game(BUYER)
             .dispute(U256::from(id))
             .call()

@@ -127,5 +127,5 @@ async fn a_node_that_refuses_wide_log_ranges_gets_split_ranges() {
         "{sent:?}"
     );
     assert_eq!(bot.metrics().tasks_seen.load(Ordering::Relaxed), 1);
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
 }

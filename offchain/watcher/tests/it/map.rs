@@ -109,7 +109,7 @@ async fn a_sample_of_leaves_still_catches_a_solver_that_cheats_everywhere() {
             .any(|k| k.starts_with(&format!("map:proveCheat:{task}:1:"))),
         "{sent:?}"
     );
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -134,7 +134,11 @@ async fn withheld_data_is_queried_and_the_silent_solver_slashed() {
     chain.travel(601).await;
     let sent = drive(&mut bot, 5).await;
     assert_eq!(sent, vec!["map:timeoutQuery:1".to_owned()]);
-    assert_eq!(chain.map_task(task).await.status, 1, "slashed and reopened");
+    assert_eq!(
+        chain.map_task(task).await.status,
+        TaskStatus::Open,
+        "slashed and reopened"
+    );
     // The bond back plus half the solver's.
     assert_eq!(
         chain.balance(BOT).await - before,
@@ -165,18 +169,22 @@ async fn the_bot_answers_queries_against_its_own_solver() {
     assert_eq!(sent, vec!["map:answerQuery:1".to_owned()]);
     let q = chain
         .map(BUYER)
-        .getQuery(U256::from(1u64))
+        .query(U256::from(1u64))
         .call()
         .await
         .unwrap();
-    assert_eq!(q.status, 2, "answered");
+    assert_eq!(q.status, QueryStatus::Answered, "answered");
     // The challenger's bot sees an honest, answered commitment: nothing to do.
     assert!(drive(&mut challenger, 3).await.is_empty());
     // After the window the defender finalizes its solver's task.
     chain.travel(601).await;
     let sent = drive(&mut defender, 5).await;
     assert_eq!(sent, vec![format!("map:finalize:{task}:1")]);
-    assert_eq!(chain.map_task(task).await.status, 4, "finalized");
+    assert_eq!(
+        chain.map_task(task).await.status,
+        TaskStatus::Finalized,
+        "finalized"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -197,7 +205,7 @@ async fn a_wrong_answer_to_the_bots_query_is_proven() {
     // The solver answers from its (wrong) tree, which it had kept aside.
     let q = chain
         .map(BUYER)
-        .getQuery(U256::from(1u64))
+        .query(U256::from(1u64))
         .call()
         .await
         .unwrap();
@@ -225,7 +233,11 @@ async fn a_wrong_answer_to_the_bots_query_is_proven() {
         sent.contains(&format!("map:proveCheat:{task}:1:{index}")),
         "{sent:?}"
     );
-    assert_eq!(chain.map_task(task).await.status, 1, "slashed");
+    assert_eq!(
+        chain.map_task(task).await.status,
+        TaskStatus::Open,
+        "slashed"
+    );
 }
 
 /// The solver's result tree, as `solve_map` built it.
@@ -241,7 +253,9 @@ async fn solver_tree(
     )
     .await
     .unwrap();
-    let mut outputs = exec.leaves(inputs, 1_000_000).unwrap();
+    let mut outputs = exec
+        .leaves(inputs, 1_000_000, chain.max_leaf_bytes().await)
+        .unwrap();
     for &i in cheat {
         let mut b = outputs[i as usize].to_vec();
         match b.first_mut() {
@@ -266,7 +280,7 @@ async fn once_is_a_single_pass_that_sees_its_proof_through() {
     assert_eq!(report.sent.len(), 2, "{:?}", report.sent);
     assert_eq!(report.sent[1], format!("map:proveCheat:{task}:1:7"));
     assert_eq!(report.pending, 0);
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
 }
 
 /// Serves `body` at every path over HTTP until dropped; the URL.
@@ -318,7 +332,7 @@ async fn result_data_behind_an_http_url_is_fetched_and_checked() {
         sent.contains(&format!("map:proveCheat:{task}:1:3")),
         "{sent:?}"
     );
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -340,7 +354,7 @@ async fn a_solver_that_answers_one_query_but_withholds_the_rest_is_still_slashed
     let tree = solver_tree(&chain, &inputs, &[]).await;
     let q = chain
         .map(BUYER)
-        .getQuery(U256::from(1u64))
+        .query(U256::from(1u64))
         .call()
         .await
         .unwrap();
@@ -361,7 +375,7 @@ async fn a_solver_that_answers_one_query_but_withholds_the_rest_is_still_slashed
     chain.travel(601).await;
     let sent = drive(&mut bot, 5).await;
     assert_eq!(sent, vec!["map:timeoutQuery:2".to_owned()]);
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
     assert!(
         drive(&mut bot, 3).await.is_empty(),
         "no third query: the commitment is gone"

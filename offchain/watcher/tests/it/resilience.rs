@@ -32,7 +32,11 @@ async fn killed_between_commit_and_reveal_the_bot_reveals_once_after_restart() {
         .unwrap();
     let sent = drive(&mut second, 5).await;
     assert_eq!(sent, vec![format!("map:proveCheat:{task}:1:3")]);
-    assert_eq!(chain.map_task(task).await.status, 1, "slashed");
+    assert_eq!(
+        chain.map_task(task).await.status,
+        TaskStatus::Open,
+        "slashed"
+    );
     drop(second);
 
     // A third life finds nothing to do and sends nothing.
@@ -93,7 +97,7 @@ async fn a_commit_signed_but_never_broadcast_is_rebroadcast_not_resigned() {
         vec![format!("map:proveCheat:{task}:1:5")],
         "nothing signed twice"
     );
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
     assert_eq!(chain.nonce(BOT).await, 2);
 }
 
@@ -128,21 +132,21 @@ async fn the_bot_rides_out_an_rpc_outage() {
         .to_owned();
     let dump = chain.dir.join("anvil-state.hex");
     std::fs::write(&dump, &state).unwrap();
-    let Chain {
+    let Chain(sonm_testkit::Chain {
         anvil,
         dir,
         deployment,
         ..
-    } = chain;
+    }) = chain;
     drop(anvil);
     tokio::time::sleep(Duration::from_secs(20)).await;
     let anvil = spawn_anvil(Some(port));
-    let back = Chain {
+    let back = Chain(sonm_testkit::Chain {
         anvil,
         deployments,
         deployment,
         dir,
-    };
+    });
     let loaded: serde_json::Value = back
         .rpc("anvil_loadState", serde_json::json!([state]))
         .await;
@@ -154,7 +158,7 @@ async fn the_bot_rides_out_an_rpc_outage() {
     back.solve_map(task, &inputs, &[2], false).await;
     let mut slashed = false;
     for _ in 0..160 {
-        if back.map_task(task).await.status == 1 {
+        if back.map_task(task).await.status == TaskStatus::Open {
             slashed = true;
             break;
         }
@@ -222,7 +226,7 @@ async fn a_reorg_under_the_confirmation_depth_makes_no_wrong_move() {
     assert_eq!(m.cheats_found.load(Ordering::Relaxed), 0);
     assert_eq!(m.commitments_checked.load(Ordering::Relaxed), 1);
     assert_eq!(chain.nonce(BOT).await, 0);
-    assert_eq!(chain.map_task(task).await.status, 3);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Committed);
 }
 
 /// The watcher as a process of its own, for the SIGKILL test: this test binary, run with `SONM_WATCHER_CHILD`
@@ -337,7 +341,7 @@ async fn killed_with_sigkill_at_any_point_the_bot_finishes_exactly_once() {
     let child = Child::start(&chain, &state);
     wait_for("the slash", async || {
         chain.mine(1).await;
-        chain.map_task(task).await.status == 1
+        chain.map_task(task).await.status == TaskStatus::Open
     })
     .await;
     // Let it settle, then check nothing more was sent.
@@ -375,10 +379,62 @@ async fn with_a_confirmation_depth_the_bot_acts_once_the_commitment_is_deep_enou
     }
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[1], format!("map:proveCheat:{task}:1:2"));
-    assert_eq!(chain.map_task(task).await.status, 1);
+    assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
     assert_eq!(
         chain.nonce(BOT).await,
         2,
         "nothing sent twice while its effects were not yet confirmed"
     );
+}
+
+/// A bot that cannot journal what it signs must not start: an unwritable `--state` is refused at connect, in one
+/// line, before anything is read or sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwritable_state_file_refuses_to_start() {
+    let chain = Chain::new().await;
+    // A directory where the file should be: not writable as a file by anyone, root included.
+    let state = chain.dir.join("state-is-a-directory");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut config = chain.config(BOT);
+    config.state_path = Some(state.clone());
+    let err = sonm_watcher::Watcher::connect(config)
+        .await
+        .expect_err("refused");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "{line}");
+    assert!(
+        line.starts_with(&format!("state file {}: cannot read it (", state.display())),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("so it does not start without a --state it can read and write"),
+        "{line}"
+    );
+    assert_eq!(chain.nonce(BOT).await, 0, "nothing was sent");
+}
+
+/// After anvil restarts, the deployments file names contracts the new chain does not have: the bot says so at
+/// connect, in one line that says how to deploy, instead of failing its first call with "returned no data".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_whose_contracts_are_not_on_the_chain_is_refused_at_connect() {
+    let chain = Chain::new().await;
+    // A fresh anvil of the same chain id (what a restart gives), with the same deployments directory.
+    let restarted = spawn_anvil(None);
+    let mut config = chain.config(BOT);
+    config.rpc_url = restarted.endpoint();
+    let err = sonm_watcher::Watcher::connect(config)
+        .await
+        .expect_err("refused");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "{line}");
+    assert!(line.starts_with("the contracts of "), "{line}");
+    assert!(
+        line.contains(&format!(
+            "are not on chain {} (no code at its SonmToken, {})",
+            sonm_testkit::chain_id(),
+            chain.deployment.contracts.sonm_token
+        )),
+        "{line}"
+    );
+    assert!(line.contains("deploy again with `sonm deploy`"), "{line}");
 }

@@ -77,7 +77,11 @@ async fn a_stuck_transaction_is_bumped_and_the_cap_holds_the_rest_back() {
         "{sent:?}"
     );
     for task in tasks {
-        assert_eq!(chain.map_task(task).await.status, 1, "task {task} slashed");
+        assert_eq!(
+            chain.map_task(task).await.status,
+            TaskStatus::Open,
+            "task {task} slashed"
+        );
     }
 }
 

@@ -16,7 +16,7 @@ contract ChainGameFuzzTest is ChainGameBase {
         lieAt = uint64(bound(lieAt, 0, steps - 1));
         (uint256 id, uint256 rounds) = _play(steps, solverHonest ? NEVER : lieAt, solverHonest ? lieAt : NEVER);
 
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         assertEq(info.hi - info.lo, 1);
         // Both sides agree up to the first lie, so the bisection ends exactly there.
         assertEq(info.lo, lieAt);
@@ -41,8 +41,8 @@ contract ChainGameFuzzTest is ChainGameBase {
     }
 
     function testFuzz_Clock_ChargesOnlyTheSideToMove(uint32 solverThinks, uint32 challengerThinks) public {
-        solverThinks = uint32(bound(solverThinks, 0, params.minClock));
-        challengerThinks = uint32(bound(challengerThinks, 0, params.minClock));
+        solverThinks = uint32(bound(solverThinks, 0, parameters.minClock));
+        challengerThinks = uint32(bound(challengerThinks, 0, parameters.minClock));
         uint256 taskId = _postCounter(1 << 40);
         _claimAndCommit(taskId, _trueHash(1 << 40));
         uint256 id = _challenge(taskId, alice);
@@ -54,9 +54,9 @@ contract ChainGameFuzzTest is ChainGameBase {
         vm.prank(alice);
         game.answer(id, true);
 
-        IChainGame.DisputeInfo memory info = game.dispute(id);
-        assertEq(info.solverClock, params.minClock - solverThinks);
-        assertEq(info.challengerClock, params.minClock - challengerThinks);
+        IChainGame.Dispute memory info = game.dispute(id);
+        assertEq(info.solverClock, parameters.minClock - solverThinks);
+        assertEq(info.challengerClock, parameters.minClock - challengerThinks);
         assertEq(info.lastMoveAt, block.timestamp);
         // The solver's clock runs again, from where it stopped.
         vm.warp(block.timestamp + info.solverClock + 1);
@@ -65,9 +65,9 @@ contract ChainGameFuzzTest is ChainGameBase {
     }
 
     function testFuzz_Slash_MovesExactlyTheSolversBond(uint96 bond, uint16 shareBps) public {
-        bond = uint96(bound(bond, params.minSolverBond, 1000 ether));
-        shareBps = uint16(bound(shareBps, game.CHALLENGER_SHARE_FLOOR_BPS(), game.BPS()));
-        IChainGame.Parameters memory p = params;
+        bond = uint96(bound(bond, parameters.minSolverBond, 1000 ether));
+        shareBps = uint16(bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), game.MAX_CHALLENGER_SHARE_BPS()));
+        IChainGame.Parameters memory p = parameters;
         p.challengerShareBps = shareBps;
         vm.prank(d.timelock);
         game.setParameters(p);
@@ -90,35 +90,68 @@ contract ChainGameFuzzTest is ChainGameBase {
 
     function testFuzz_Post_RefusesTermsBelowTheDaosMinimums(uint96 solverBond, uint32 clock) public {
         IChainGame.TaskSpec memory spec = _spec(10);
-        spec.solverBond = uint96(bound(solverBond, 0, params.minSolverBond - 1));
+        spec.solverBond = uint96(bound(solverBond, 0, parameters.minSolverBond - 1));
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameBondTooLow.selector, spec.solverBond, params.minSolverBond)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameSolverBondTooLow.selector, spec.solverBond, parameters.minSolverBond
+            )
         );
         _post(spec, _state(0));
 
         spec = _spec(10);
-        spec.clock = uint32(bound(clock, 0, params.minClock - 1));
+        spec.clock = uint32(bound(clock, 0, parameters.minClock - 1));
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameDurationTooShort.selector, spec.clock, params.minClock)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
         );
         _post(spec, _state(0));
     }
 
+    function testFuzz_Post_RefusesTermsAboveTheDaosMaximums(uint32 clock, uint32 challengeWindow, uint16 extraBytes)
+        public
+    {
+        IChainGame.TaskSpec memory spec = _spec(10);
+        spec.clock = uint32(bound(clock, parameters.maxClock + 1, type(uint32).max));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
+        );
+        _post(spec, _state(0));
+
+        spec = _spec(10);
+        spec.challengeWindow = uint32(bound(challengeWindow, parameters.maxChallengeWindow + 1, type(uint32).max));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameChallengeWindowOutOfRange.selector,
+                spec.challengeWindow,
+                parameters.minChallengeWindow,
+                parameters.maxChallengeWindow
+            )
+        );
+        _post(spec, _state(0));
+
+        uint256 length = parameters.maxStateBytes + bound(extraBytes, 1, 4096);
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, length, parameters.maxStateBytes)
+        );
+        _post(_spec(10), new bytes(length));
+    }
+
     function testFuzz_Challenge_OnlyInsideTheWindow(uint32 wait) public {
-        wait = uint32(bound(wait, 0, 3 * params.minChallengeWindow));
+        wait = uint32(bound(wait, 0, 3 * parameters.minChallengeWindow));
         uint256 taskId = _postCounter(10);
         _claimAndCommit(taskId, _trueHash(10));
-        uint256 closesAt = block.timestamp + params.minChallengeWindow;
+        uint256 closesAt = block.timestamp + parameters.minChallengeWindow;
         skip(wait);
         if (block.timestamp >= closesAt) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IChainGame.ChainGameChallengeWindowClosed.selector, taskId, closesAt)
-            );
+            vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, closesAt));
             _challenge(taskId, alice);
             game.finalize(taskId);
         } else {
             _challenge(taskId, alice);
-            vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameChallengeWindowOpen.selector, taskId, closesAt));
+            vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotReached.selector, closesAt));
             game.finalize(taskId);
         }
     }

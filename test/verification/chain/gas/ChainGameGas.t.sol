@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
+import {LargestStep} from "../utils/ChainComputations.sol";
 import {ChainGameBase} from "../utils/ChainGameBase.sol";
 
 /// @notice Named gas figures (snapshots/ChainGame.json), each the gas of a whole transaction: 21,000 intrinsic gas
@@ -45,7 +46,7 @@ contract ChainGameGasTest is ChainGameBase {
         vm.prank(solver);
         game.commit(taskId, keccak256("final"));
         total += _record("commit");
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         vm.prank(anyone);
         game.finalize(taskId);
         total += _record("finalize");
@@ -67,7 +68,7 @@ contract ChainGameGasTest is ChainGameBase {
 
         uint256 biggestMove;
         uint256 intrinsic;
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         while (info.phase == IChainGame.DisputePhase.Reveal) {
             bytes32 midHash = _solverHash(info.mid, solverLies);
             skip(12);
@@ -141,7 +142,7 @@ contract ChainGameGasTest is ChainGameBase {
         game.reveal(id, _trueHash(steps / 8));
         vm.prank(alice);
         game.answer(id, false);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         vm.prank(solver);
         game.reveal(id, _trueHash(info.mid));
         vm.prank(alice);
@@ -164,18 +165,59 @@ contract ChainGameGasTest is ChainGameBase {
         assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.SolverWon));
     }
 
-    function test_Gas_Timeout_And_Dismiss() public {
+    /// @notice docs/protocol.md, "Soundness", rule 1: the judgement of the largest unit a task may hold (a step given
+    /// `MAX_GAS_PER_STEP`, which spends it, from a state of `MAX_STATE_BYTES` nonzero bytes, returning one as long) is
+    /// one transaction that fits 90% of 2^24 gas, EIP-7825's cap. Isolation makes the call a transaction whose gas
+    /// limit is the call's gas plus 21,000, charged its intrinsic and calldata cost, so it succeeds only if everything
+    /// fits: the 64/63 the judge must be able to forward, the calldata, the copies of the state and the bookkeeping.
+    function test_Gas_JudgeStep_LargestUnitFitsATransactionOf2Pow24WithTenPercentToSpare() public {
+        IChainGame.Parameters memory p = parameters;
+        p.maxGasPerStep = game.MAX_GAS_PER_STEP();
+        p.maxStateBytes = game.MAX_STATE_BYTES();
+        vm.prank(d.timelock);
+        game.setParameters(p);
+        LargestStep largest = LargestStep(_registered(address(new LargestStep())));
+
+        bytes memory s0 = new bytes(game.MAX_STATE_BYTES());
+        for (uint256 i; i < s0.length; i += 32) {
+            bytes32 word = keccak256(abi.encode(i))
+                | bytes32(uint256(0x0101010101010101010101010101010101010101010101010101010101010101));
+            assembly ("memory-safe") {
+                mstore(add(add(s0, 32), i), word)
+            }
+        }
+        bytes memory s1 = bytes.concat(s0);
+        unchecked {
+            s1[0] = bytes1(uint8(s1[0]) + 1);
+        }
+        IChainGame.TaskSpec memory spec = _spec(1);
+        spec.computation = largest;
+        spec.gasPerStep = game.MAX_GAS_PER_STEP();
+        uint256 taskId = _post(spec, s0);
+        _claimAndCommit(taskId, keccak256(s1));
+        uint256 id = _challenge(taskId, alice);
+
+        uint256 txGasLimit = (uint256(1) << 24) * 9 / 10;
+        vm.prank(solver);
+        game.judgeStep{gas: txGasLimit - 21_000}(id, s0);
+        uint256 used = _record("judgeStep_largestUnit");
+        assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.SolverWon), "judged, and the step moved");
+        assertGt(used, game.MAX_GAS_PER_STEP() - 300_000, "the step spent nearly all of its gas");
+        assertLe(used, txGasLimit);
+    }
+
+    function test_Gas_Timeout_And_ReclaimDisputeBond() public {
         uint256 taskId = _postCounter(1000);
         _claimAndCommit(taskId, _solverHash(1000, 10));
         uint256 first = _challenge(taskId, alice);
         uint256 second = _challenge(taskId, bob);
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.prank(anyone);
         game.timeout(first);
         _record("timeout_solverSlashed");
         vm.prank(anyone);
-        game.dismiss(second);
-        _record("dismiss");
+        game.reclaimDisputeBond(second);
+        _record("reclaimDisputeBond");
     }
 
     function test_Gas_Timeout_ChallengerLoses() public {
@@ -184,7 +226,7 @@ contract ChainGameGasTest is ChainGameBase {
         uint256 id = _challenge(taskId, alice);
         vm.prank(solver);
         game.reveal(id, _trueHash(500));
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.prank(anyone);
         game.timeout(id);
         _record("timeout_challengerLoses");

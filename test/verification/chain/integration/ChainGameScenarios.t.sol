@@ -4,14 +4,14 @@ pragma solidity ^0.8.24;
 import {IChainComputation} from "../../../../contracts/verification/computations/IChainComputation.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
 import {Judge} from "../../../../contracts/verification/libraries/Judge.sol";
+import {GasBurner, Malformed, Reverter} from "../../../mocks/TestComputations.sol";
 import {ChainGameBase} from "../utils/ChainGameBase.sol";
-import {GasBurner, Malformed, Reverter} from "../utils/TestComputations.sol";
 
 /// @notice Whole games: several challengers, stalling sides, the longest claim, halting steps, the real keccak chain.
 contract ChainGameScenariosTest is ChainGameBase {
     /// @dev One move of whoever is to move, both sides following their chains (see {_bisect}). False once at the step.
     function _move(uint256 disputeId, uint64 solverLies, uint64 challengerLies) internal returns (bool moved) {
-        IChainGame.DisputeInfo memory info = game.dispute(disputeId);
+        IChainGame.Dispute memory info = game.dispute(disputeId);
         if (info.phase == IChainGame.DisputePhase.Reveal) {
             vm.prank(solver);
             game.reveal(disputeId, _solverHash(info.mid, solverLies));
@@ -54,7 +54,7 @@ contract ChainGameScenariosTest is ChainGameBase {
             assertEq(game.dispute(ids[i]).lo, lies[i]);
         }
 
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         _judge(ids[0]);
         _judge(ids[1]);
         // The solver must win every dispute before it is paid.
@@ -91,10 +91,10 @@ contract ChainGameScenariosTest is ChainGameBase {
         _judge(honest);
         assertEq(uint8(_phase(honest)), uint8(IChainGame.DisputePhase.ChallengerWon));
 
-        // The slash ends the commitment: the pending dispute can only be dismissed, returning bob's bond.
+        // The slash ends the commitment: the pending dispute can only end by reclaiming bob's bond.
         IChainGame.Task memory t = game.task(taskId);
         assertEq(uint8(t.status), uint8(IChainGame.TaskStatus.Open));
-        game.dismiss(pending);
+        game.reclaimDisputeBond(pending);
         assertEq(token.balanceOf(bob), FUNDS);
         assertEq(token.balanceOf(carol), FUNDS + t.solverBond / 2);
         assertEq(token.balanceOf(alice), FUNDS - t.challengerBond);
@@ -110,7 +110,7 @@ contract ChainGameScenariosTest is ChainGameBase {
         game.claim(taskId);
         game.commit(taskId, _trueHash(steps));
         vm.stopPrank();
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         game.finalize(taskId);
         assertEq(token.balanceOf(eve), 100 ether + t.reward);
         assertEq(token.balanceOf(address(game)), 0);
@@ -126,9 +126,7 @@ contract ChainGameScenariosTest is ChainGameBase {
         _bisect(id, 50, NEVER, 0);
         _judge(id);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IChainGame.ChainGameCommitDeadlinePassed.selector, taskId, game.task(taskId).commitDeadline
-            )
+            abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, game.task(taskId).commitDeadline)
         );
         vm.prank(bob);
         game.claim(taskId);
@@ -151,9 +149,9 @@ contract ChainGameScenariosTest is ChainGameBase {
             _move(id, NEVER, 10);
         }
         // The solver has used 30 minutes; the challenger 3 seconds. The solver goes silent.
-        IChainGame.DisputeInfo memory info = game.dispute(id);
-        assertEq(info.solverClock, params.minClock - 30 minutes);
-        assertEq(info.challengerClock, params.minClock - 3);
+        IChainGame.Dispute memory info = game.dispute(id);
+        assertEq(info.solverClock, parameters.minClock - 30 minutes);
+        assertEq(info.challengerClock, parameters.minClock - 3);
         uint256 runsOutAt = block.timestamp + info.solverClock;
         vm.warp(runsOutAt);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockRunning.selector, id, runsOutAt));
@@ -176,7 +174,7 @@ contract ChainGameScenariosTest is ChainGameBase {
         skip(20 minutes);
         _move(id, NEVER, 10);
         _move(id, NEVER, 10);
-        skip(params.minClock - 20 minutes);
+        skip(parameters.minClock - 20 minutes);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockRunning.selector, id, block.timestamp));
         game.timeout(id);
         skip(1);
@@ -186,7 +184,7 @@ contract ChainGameScenariosTest is ChainGameBase {
         game.timeout(id);
 
         assertEq(uint8(_phase(id)), uint8(IChainGame.DisputePhase.SolverWon));
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         game.finalize(taskId);
         IChainGame.Task memory t = game.task(taskId);
         assertEq(token.balanceOf(solver), FUNDS + t.reward + t.challengerBond);
@@ -197,7 +195,7 @@ contract ChainGameScenariosTest is ChainGameBase {
         _claimAndCommit(taskId, _solverHash(8, 3));
         uint256 id = _challenge(taskId, alice);
         _bisect(id, 3, NEVER, 1);
-        skip(params.minClock);
+        skip(parameters.minClock);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockExpired.selector, id));
         game.judgeStep(id, _state(3));
         game.timeout(id);
@@ -258,7 +256,7 @@ contract ChainGameScenariosTest is ChainGameBase {
         uint256 taskId = _post(spec, seed);
         _claimAndCommit(taskId, keccak256(seed));
         id = _challenge(taskId, alice);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         while (info.phase == IChainGame.DisputePhase.Reveal) {
             vm.prank(solver);
             game.reveal(id, keccak256(seed));
@@ -271,7 +269,7 @@ contract ChainGameScenariosTest is ChainGameBase {
     }
 
     function test_GasBurner_HaltsWhateverGasTheCallerSends() public {
-        (uint256 id, bytes memory seed) = _haltingDispute(new GasBurner());
+        (uint256 id, bytes memory seed) = _haltingDispute(IChainComputation(_registered(address(new GasBurner()))));
 
         // Not enough gas to give the step all of its 1,000,000: the judge refuses instead of judging a short step.
         vm.expectPartialRevert(Judge.JudgeInsufficientGas.selector);
@@ -290,7 +288,7 @@ contract ChainGameScenariosTest is ChainGameBase {
     }
 
     function test_GasBurner_SolverClaimingProgressLoses() public {
-        GasBurner burner = new GasBurner();
+        GasBurner burner = GasBurner(_registered(address(new GasBurner())));
         IChainGame.TaskSpec memory spec = _spec(1);
         spec.computation = burner;
         spec.gasPerStep = 1_000_000;
@@ -302,13 +300,13 @@ contract ChainGameScenariosTest is ChainGameBase {
     }
 
     function test_Reverter_Halts() public {
-        (uint256 id, bytes memory seed) = _haltingDispute(new Reverter());
+        (uint256 id, bytes memory seed) = _haltingDispute(IChainComputation(_registered(address(new Reverter()))));
         game.judgeStep(id, seed);
         assertEq(uint8(_phase(id)), uint8(IChainGame.DisputePhase.SolverWon));
     }
 
     function test_MalformedReturn_Halts() public {
-        (uint256 id, bytes memory seed) = _haltingDispute(new Malformed());
+        (uint256 id, bytes memory seed) = _haltingDispute(IChainComputation(_registered(address(new Malformed()))));
         game.judgeStep(id, seed);
         assertEq(uint8(_phase(id)), uint8(IChainGame.DisputePhase.SolverWon));
     }
@@ -336,7 +334,7 @@ contract ChainGameScenariosTest is ChainGameBase {
         bytes32 solverFinal = solverLies >= steps ? keccak256(s[steps]) : keccak256(abi.encode("lie", steps));
         _claimAndCommit(taskId, solverFinal);
         id = _challenge(taskId, alice);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         while (info.phase == IChainGame.DisputePhase.Reveal) {
             bytes32 h = info.mid <= solverLies ? keccak256(s[info.mid]) : keccak256(abi.encode("lie", info.mid));
             vm.prank(solver);
@@ -360,7 +358,7 @@ contract ChainGameScenariosTest is ChainGameBase {
     function test_KeccakChain_HonestSolverWinsAndIsPaid() public {
         (uint256 taskId, uint256 id) = _keccakDispute(NEVER, 0);
         assertEq(uint8(_phase(id)), uint8(IChainGame.DisputePhase.SolverWon));
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         game.finalize(taskId);
         assertEq(uint8(game.task(taskId).status), uint8(IChainGame.TaskStatus.Finalized));
     }

@@ -17,6 +17,7 @@ contract ChainGameInvariantTest is ChainGameBase {
     ChainGameStore internal store;
     address[] internal actors;
     uint256 internal totalValue;
+    uint256 internal daoBefore;
 
     function setUp() public override {
         super.setUp();
@@ -26,10 +27,11 @@ contract ChainGameInvariantTest is ChainGameBase {
             _fund(actor);
             actors.push(actor);
         }
-        handler = new ChainGameHandler(game, counter, store, actors);
+        handler = new ChainGameHandler(game, counter, store, d.timelock, actors);
         totalValue = _heldByPlayers() + token.balanceOf(address(game));
+        daoBefore = token.balanceOf(d.timelock);
 
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = ChainGameHandler.post.selector;
         selectors[1] = ChainGameHandler.claim.selector;
         selectors[2] = ChainGameHandler.commit.selector;
@@ -39,13 +41,14 @@ contract ChainGameInvariantTest is ChainGameBase {
         selectors[6] = ChainGameHandler.challenge.selector;
         selectors[7] = ChainGameHandler.move.selector;
         selectors[8] = ChainGameHandler.timeout.selector;
-        selectors[9] = ChainGameHandler.dismiss.selector;
+        selectors[9] = ChainGameHandler.reclaimDisputeBond.selector;
         selectors[10] = ChainGameHandler.warp.selector;
         // Moves come four times as often: a dispute needs many.
         selectors[11] = ChainGameHandler.move.selector;
         selectors[12] = ChainGameHandler.move.selector;
         selectors[13] = ChainGameHandler.move.selector;
         selectors[14] = ChainGameHandler.challenge.selector;
+        selectors[15] = ChainGameHandler.setParameters.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -71,10 +74,10 @@ contract ChainGameInvariantTest is ChainGameBase {
     function invariant_OpenDisputesCountsTheLiveCommitmentsDisputes() public view {
         uint256[] memory running = new uint256[](game.taskCount() + 1);
         for (uint256 id = 1; id <= game.disputeCount(); ++id) {
-            IChainGame.DisputeInfo memory info = game.dispute(id);
+            IChainGame.Dispute memory info = game.dispute(id);
             bool live = info.phase == IChainGame.DisputePhase.Reveal || info.phase == IChainGame.DisputePhase.Answer
                 || info.phase == IChainGame.DisputePhase.Step;
-            if (live && info.epoch == game.task(info.taskId).epoch) ++running[info.taskId];
+            if (live && info.round == game.task(info.taskId).round) ++running[info.taskId];
         }
         for (uint256 id = 1; id <= game.taskCount(); ++id) {
             IChainGame.Task memory t = game.task(id);
@@ -83,10 +86,32 @@ contract ChainGameInvariantTest is ChainGameBase {
         }
     }
 
+    /// @notice Every task keeps terms the chain can judge and the DAO's bounds allowed: a step's gas and a state's bytes
+    /// within the judge's bounds on a unit, clocks and windows within the hard ceilings, the split at most half.
+    function invariant_TasksKeepTermsWithinTheHardBounds() public view {
+        for (uint256 id = 1; id <= game.taskCount(); ++id) {
+            IChainGame.Task memory t = game.task(id);
+            assertLe(t.gasPerStep, game.MAX_GAS_PER_STEP());
+            assertGe(t.maxStateBytes, 1);
+            assertLe(t.maxStateBytes, game.MAX_STATE_BYTES());
+            assertLe(t.clock, game.MAX_CLOCK());
+            assertLe(t.claimWindow, game.MAX_WINDOW());
+            assertLe(t.challengeWindow, game.MAX_WINDOW());
+            assertGe(t.challengerShareBps, game.MIN_CHALLENGER_SHARE_BPS());
+            assertLe(t.challengerShareBps, game.MAX_CHALLENGER_SHARE_BPS());
+        }
+    }
+
+    /// @notice The DAO, the only other party to a slash, got at least half of every slashed bond: a solver that won the
+    /// dispute against itself through another address still lost that half.
+    function invariant_ASlashCostsTheSolverAtLeastHalfItsBond() public view {
+        assertGe(2 * (token.balanceOf(d.timelock) - daoBefore), store.slashedBonds());
+    }
+
     /// @notice A running dispute's interval is non-empty and inside the task; no clock exceeds the task's.
     function invariant_DisputesStayInBounds() public view {
         for (uint256 id = 1; id <= game.disputeCount(); ++id) {
-            IChainGame.DisputeInfo memory info = game.dispute(id);
+            IChainGame.Dispute memory info = game.dispute(id);
             IChainGame.Task memory t = game.task(info.taskId);
             assertLt(info.lo, info.hi);
             assertLe(info.hi, t.steps);
@@ -99,7 +124,7 @@ contract ChainGameInvariantTest is ChainGameBase {
     /// @dev Logs how often each action ran (with -vv), as the hub economy's invariant does, to see that the runs
     /// reach every phase.
     function afterInvariant() external {
-        string[13] memory names = [
+        string[14] memory names = [
             "post",
             "claim",
             "commit",
@@ -111,7 +136,8 @@ contract ChainGameInvariantTest is ChainGameBase {
             "answer",
             "judgeStep",
             "timeout",
-            "dismiss",
+            "reclaimDisputeBond",
+            "setParameters",
             "warp"
         ];
         for (uint256 i; i < names.length; ++i) {

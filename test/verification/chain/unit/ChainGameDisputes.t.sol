@@ -5,7 +5,7 @@ import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGa
 import {Judge} from "../../../../contracts/verification/libraries/Judge.sol";
 import {ChainGameBase} from "../utils/ChainGameBase.sol";
 
-/// @notice Every transition and every revert of a dispute: challenge, reveal, answer, judgeStep, timeout, dismiss.
+/// @notice Every transition and every revert of a dispute: challenge, reveal, answer, judgeStep, timeout, reclaimDisputeBond.
 contract ChainGameDisputesTest is ChainGameBase {
     uint64 internal constant STEPS = 1000;
     uint256 internal taskId;
@@ -41,10 +41,10 @@ contract ChainGameDisputesTest is ChainGameBase {
 
         assertEq(id, 1);
         assertEq(game.disputeCount(), 1);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         assertEq(info.challenger, alice);
         assertEq(info.taskId, taskId);
-        assertEq(info.epoch, 0);
+        assertEq(info.round, 0);
         assertEq(uint8(info.phase), uint8(IChainGame.DisputePhase.Reveal));
         assertEq(info.lo, 0);
         assertEq(info.hi, STEPS);
@@ -64,7 +64,7 @@ contract ChainGameDisputesTest is ChainGameBase {
         uint256 id1 = _postCounter(1);
         _claimAndCommit(id1, _trueHash(1));
         uint256 disputeId = _challenge(id1, alice);
-        IChainGame.DisputeInfo memory info = game.dispute(disputeId);
+        IChainGame.Dispute memory info = game.dispute(disputeId);
         assertEq(uint8(info.phase), uint8(IChainGame.DisputePhase.Step));
         assertEq(info.lo, 0);
         assertEq(info.hi, 1);
@@ -80,15 +80,20 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_RevertWhen_ChallengeNotCommitted() public {
         uint256 open = _postCounter(STEPS);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, open, IChainGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                open,
+                IChainGame.TaskStatus.Open,
+                _bit(IChainGame.TaskStatus.Committed)
+            )
         );
         _challenge(open, alice);
     }
 
     function test_RevertWhen_ChallengeAfterWindow() public {
-        uint256 closesAt = block.timestamp + params.minChallengeWindow;
+        uint256 closesAt = block.timestamp + parameters.minChallengeWindow;
         vm.warp(closesAt);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameChallengeWindowClosed.selector, taskId, closesAt));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, closesAt));
         _challenge(taskId, alice);
     }
 
@@ -111,17 +116,17 @@ contract ChainGameDisputesTest is ChainGameBase {
         vm.prank(solver);
         game.reveal(id, _trueHash(STEPS / 2));
 
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         assertEq(uint8(info.phase), uint8(IChainGame.DisputePhase.Answer));
         assertEq(info.midHash, _trueHash(STEPS / 2));
-        assertEq(info.solverClock, params.minClock - 100);
-        assertEq(info.challengerClock, params.minClock);
+        assertEq(info.solverClock, parameters.minClock - 100);
+        assertEq(info.challengerClock, parameters.minClock);
         assertEq(info.lastMoveAt, block.timestamp);
     }
 
     function test_Reveal_WithTheLastSecondOfTheClock() public {
         uint256 id = _open();
-        skip(params.minClock);
+        skip(parameters.minClock);
         _revealHonestly(id);
         assertEq(game.dispute(id).solverClock, 0);
     }
@@ -137,7 +142,12 @@ contract ChainGameDisputesTest is ChainGameBase {
         uint256 id = _open();
         _revealHonestly(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, id, IChainGame.DisputePhase.Answer)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                id,
+                IChainGame.DisputePhase.Answer,
+                _bit(IChainGame.DisputePhase.Reveal)
+            )
         );
         vm.prank(solver);
         game.reveal(id, bytes32(0));
@@ -147,7 +157,12 @@ contract ChainGameDisputesTest is ChainGameBase {
         uint256 id = _open();
         _bisect(id, 600, NEVER, 0);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, id, IChainGame.DisputePhase.Step)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                id,
+                IChainGame.DisputePhase.Step,
+                _bit(IChainGame.DisputePhase.Reveal)
+            )
         );
         vm.prank(solver);
         game.reveal(id, bytes32(0));
@@ -155,7 +170,12 @@ contract ChainGameDisputesTest is ChainGameBase {
 
     function test_RevertWhen_RevealUnknownDispute() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, 9, IChainGame.DisputePhase.None)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                9,
+                IChainGame.DisputePhase.None,
+                _bit(IChainGame.DisputePhase.Reveal)
+            )
         );
         vm.prank(solver);
         game.reveal(9, bytes32(0));
@@ -163,7 +183,7 @@ contract ChainGameDisputesTest is ChainGameBase {
 
     function test_RevertWhen_RevealClockExpired() public {
         uint256 id = _open();
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockExpired.selector, id));
         vm.prank(solver);
         game.reveal(id, _trueHash(STEPS / 2));
@@ -192,15 +212,15 @@ contract ChainGameDisputesTest is ChainGameBase {
         vm.prank(alice);
         game.answer(id, true);
 
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         assertEq(uint8(info.phase), uint8(IChainGame.DisputePhase.Reveal));
         assertEq(info.lo, STEPS / 2);
         assertEq(info.hi, STEPS);
         assertEq(info.loHash, _trueHash(STEPS / 2));
         assertEq(info.hiHash, game.task(taskId).finalHash);
         assertEq(info.midHash, bytes32(0));
-        assertEq(info.challengerClock, params.minClock - 30);
-        assertEq(info.solverClock, params.minClock);
+        assertEq(info.challengerClock, parameters.minClock - 30);
+        assertEq(info.solverClock, parameters.minClock);
     }
 
     function test_Answer_DisagreeMovesHiDown() public {
@@ -209,7 +229,7 @@ contract ChainGameDisputesTest is ChainGameBase {
         vm.prank(alice);
         game.answer(id, false);
 
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         assertEq(info.lo, 0);
         assertEq(info.hi, STEPS / 2);
         assertEq(info.loHash, _trueHash(0));
@@ -220,14 +240,14 @@ contract ChainGameDisputesTest is ChainGameBase {
         uint256 id = _open();
         bool[10] memory choices = [true, false, false, true, true, false, true, false, true, true];
         for (uint256 i; i < choices.length; ++i) {
-            IChainGame.DisputeInfo memory info = game.dispute(id);
+            IChainGame.Dispute memory info = game.dispute(id);
             if (info.phase != IChainGame.DisputePhase.Reveal) break;
             bytes32 h = keccak256(abi.encode("mid", info.mid));
             vm.prank(solver);
             game.reveal(id, h);
             vm.prank(alice);
             game.answer(id, choices[i]);
-            IChainGame.DisputeInfo memory next = game.dispute(id);
+            IChainGame.Dispute memory next = game.dispute(id);
             if (choices[i]) {
                 assertEq(next.lo, info.mid);
                 assertEq(next.loHash, h);
@@ -249,7 +269,7 @@ contract ChainGameDisputesTest is ChainGameBase {
         _revealHonestly(id);
         vm.prank(alice);
         game.answer(id, true);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         assertEq(uint8(info.phase), uint8(IChainGame.DisputePhase.Step));
         assertEq(info.lo, 1);
         assertEq(info.hi, 2);
@@ -266,7 +286,12 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_RevertWhen_AnswerBeforeReveal() public {
         uint256 id = _open();
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, id, IChainGame.DisputePhase.Reveal)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                id,
+                IChainGame.DisputePhase.Reveal,
+                _bit(IChainGame.DisputePhase.Answer)
+            )
         );
         vm.prank(alice);
         game.answer(id, true);
@@ -275,7 +300,7 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_RevertWhen_AnswerClockExpired() public {
         uint256 id = _open();
         _revealHonestly(id);
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockExpired.selector, id));
         vm.prank(alice);
         game.answer(id, true);
@@ -299,7 +324,7 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_JudgeStep_SolverWrong_SlashesSplitsAndReopens() public {
         uint256 id = _open();
         _bisect(id, 600, NEVER, 0);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         assertEq(info.lo, 600);
         assertEq(info.hi, 601);
         IChainGame.Task memory t = game.task(taskId);
@@ -318,7 +343,7 @@ contract ChainGameDisputesTest is ChainGameBase {
         t = game.task(taskId);
         assertEq(uint8(t.status), uint8(IChainGame.TaskStatus.Open));
         assertEq(t.solver, address(0));
-        assertEq(t.epoch, 1);
+        assertEq(t.round, 1);
         assertEq(t.openDisputes, 0);
         assertEq(t.finalHash, bytes32(0));
         assertEq(t.committedAt, 0);
@@ -332,7 +357,7 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_JudgeStep_SolverRight_PaysChallengerBondToSolver() public {
         // Bob claims the honest chain is wrong from step 300 on; the solver's (dishonest from 600) wins this one.
         uint256 id = _challenge(taskId, bob);
-        IChainGame.DisputeInfo memory info = game.dispute(id);
+        IChainGame.Dispute memory info = game.dispute(id);
         while (info.phase == IChainGame.DisputePhase.Reveal) {
             bytes32 h = _solverHash(info.mid, 600);
             vm.prank(solver);
@@ -366,7 +391,12 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_RevertWhen_JudgeStepBeforeTheLastStep() public {
         uint256 id = _open();
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, id, IChainGame.DisputePhase.Reveal)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                id,
+                IChainGame.DisputePhase.Reveal,
+                _bit(IChainGame.DisputePhase.Step)
+            )
         );
         game.judgeStep(id, _state(0));
     }
@@ -380,10 +410,32 @@ contract ChainGameDisputesTest is ChainGameBase {
         game.judgeStep(id, _state(601));
     }
 
+    function test_RevertWhen_JudgeStepPreimageOverTheTasksBound() public {
+        uint256 id = _open();
+        _bisect(id, 600, NEVER, 0);
+        uint256 max = game.task(taskId).maxStateBytes;
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, max + 1, max));
+        game.judgeStep(id, new bytes(max + 1));
+    }
+
+    function test_RevertWhen_JudgeStepComputationChanged() public {
+        uint256 id = _open();
+        _bisect(id, 600, NEVER, 0);
+        // The registry refuses code that could change itself; a chain that changed it anyway (here, a cheat code) leaves
+        // a step nobody can judge: the step is the solver's move, so the solver loses by its clock.
+        vm.etch(address(counter), address(keccakChain).code);
+        assertFalse(registry.isIntact(address(counter)));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameComputationChanged.selector, address(counter)));
+        game.judgeStep(id, _state(600));
+        skip(parameters.minClock + 1);
+        game.timeout(id);
+        assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.ChallengerWon));
+    }
+
     function test_RevertWhen_JudgeStepAfterSolverClockRanOut() public {
         uint256 id = _open();
         _bisect(id, 600, NEVER, 0);
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockExpired.selector, id));
         game.judgeStep(id, _state(600));
     }
@@ -402,7 +454,12 @@ contract ChainGameDisputesTest is ChainGameBase {
         _bisect(id, 600, NEVER, 0);
         _judge(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, id, IChainGame.DisputePhase.ChallengerWon)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                id,
+                IChainGame.DisputePhase.ChallengerWon,
+                _bit(IChainGame.DisputePhase.Step)
+            )
         );
         game.judgeStep(id, _state(600));
     }
@@ -423,7 +480,7 @@ contract ChainGameDisputesTest is ChainGameBase {
 
     function test_Timeout_SolverSilentOnReveal_Loses() public {
         uint256 id = _open();
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.expectEmit(address(game));
         emit IChainGame.DisputeDecided(id, taskId, false, true);
         vm.prank(anyone);
@@ -435,7 +492,7 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_Timeout_ChallengerSilentOnAnswer_Loses() public {
         uint256 id = _open();
         _revealHonestly(id);
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.expectEmit(address(game));
         emit IChainGame.DisputeDecided(id, taskId, true, true);
         vm.prank(anyone);
@@ -447,14 +504,14 @@ contract ChainGameDisputesTest is ChainGameBase {
     function test_Timeout_SolverSilentAtTheStep_Loses() public {
         uint256 id = _open();
         _bisect(id, 600, NEVER, 0);
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         game.timeout(id);
         assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.ChallengerWon));
     }
 
     function test_RevertWhen_TimeoutWhileClockRuns() public {
         uint256 id = _open();
-        uint256 runsOutAt = block.timestamp + params.minClock;
+        uint256 runsOutAt = block.timestamp + parameters.minClock;
         vm.warp(runsOutAt);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockRunning.selector, id, runsOutAt));
         game.timeout(id);
@@ -464,9 +521,9 @@ contract ChainGameDisputesTest is ChainGameBase {
 
     function test_RevertWhen_TimeoutCountsOnlyTheMoversOwnClock() public {
         uint256 id = _open();
-        skip(params.minClock - 10); // the solver spends nearly all of its clock
+        skip(parameters.minClock - 10); // the solver spends nearly all of its clock
         _revealHonestly(id);
-        skip(params.minClock); // the challenger spends all of its clock, but not more
+        skip(parameters.minClock); // the challenger spends all of its clock, but not more
         uint256 runsOutAt = block.timestamp;
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClockRunning.selector, id, runsOutAt));
         game.timeout(id);
@@ -483,10 +540,15 @@ contract ChainGameDisputesTest is ChainGameBase {
 
     function test_RevertWhen_TimeoutDecided() public {
         uint256 id = _open();
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         game.timeout(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, id, IChainGame.DisputePhase.ChallengerWon)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                id,
+                IChainGame.DisputePhase.ChallengerWon,
+                _running()
+            )
         );
         game.timeout(id);
     }
@@ -496,16 +558,16 @@ contract ChainGameDisputesTest is ChainGameBase {
         uint256 first = _challenge(taskId, bob);
         _bisect(first, 600, NEVER, 0);
         _judge(first);
-        skip(params.minClock + 1);
+        skip(parameters.minClock + 1);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDisputeStale.selector, id));
         game.timeout(id);
     }
 
     /*//////////////////////////////////////////////////////////////
-                                DISMISS
+                          RECLAIM DISPUTE BOND
     //////////////////////////////////////////////////////////////*/
 
-    function test_Dismiss_ReturnsBondOfADisputeOnASlashedCommitment() public {
+    function test_ReclaimDisputeBond_ReturnsBondOfADisputeOnASlashedCommitment() public {
         uint256 id = _open();
         _revealHonestly(id);
         uint256 first = _challenge(taskId, bob);
@@ -513,15 +575,15 @@ contract ChainGameDisputesTest is ChainGameBase {
         _judge(first);
 
         vm.expectEmit(address(game));
-        emit IChainGame.DisputeDismissed(id, taskId, alice);
+        emit IChainGame.DisputeBondReclaimed(id, taskId, alice);
         vm.prank(anyone);
-        game.dismiss(id);
-        assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.Dismissed));
+        game.reclaimDisputeBond(id);
+        assertEq(uint8(game.dispute(id).phase), uint8(IChainGame.DisputePhase.Reclaimed));
         assertEq(token.balanceOf(alice), FUNDS);
         assertEq(token.balanceOf(address(game)), game.task(taskId).reward);
     }
 
-    function test_Dismiss_StaleEvenAfterANewCommitment() public {
+    function test_ReclaimDisputeBond_StaleEvenAfterANewCommitment() public {
         uint256 id = _open();
         uint256 first = _challenge(taskId, bob);
         _bisect(first, 600, NEVER, 0);
@@ -531,38 +593,45 @@ contract ChainGameDisputesTest is ChainGameBase {
         game.claim(taskId);
         game.commit(taskId, _trueHash(STEPS));
         vm.stopPrank();
-        game.dismiss(id);
+        game.reclaimDisputeBond(id);
         assertEq(game.task(taskId).openDisputes, 0);
     }
 
-    function test_RevertWhen_DismissLive() public {
+    function test_RevertWhen_ReclaimDisputeBondLive() public {
         uint256 id = _open();
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDisputeLive.selector, id));
-        game.dismiss(id);
+        game.reclaimDisputeBond(id);
     }
 
-    function test_RevertWhen_DismissDecidedOrTwice() public {
+    function test_RevertWhen_ReclaimDisputeBondDecidedOrTwice() public {
         uint256 id = _open();
         uint256 first = _challenge(taskId, bob);
         _bisect(first, 600, NEVER, 0);
         _judge(first);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameWrongPhase.selector, first, IChainGame.DisputePhase.ChallengerWon
+                IChainGame.ChainGameUnexpectedDisputePhase.selector,
+                first,
+                IChainGame.DisputePhase.ChallengerWon,
+                _running()
             )
         );
-        game.dismiss(first);
-        game.dismiss(id);
+        game.reclaimDisputeBond(first);
+        game.reclaimDisputeBond(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, id, IChainGame.DisputePhase.Dismissed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector, id, IChainGame.DisputePhase.Reclaimed, _running()
+            )
         );
-        game.dismiss(id);
+        game.reclaimDisputeBond(id);
     }
 
-    function test_RevertWhen_DismissUnknown() public {
+    function test_RevertWhen_ReclaimDisputeBondUnknown() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongPhase.selector, 5, IChainGame.DisputePhase.None)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedDisputePhase.selector, 5, IChainGame.DisputePhase.None, _running()
+            )
         );
-        game.dismiss(5);
+        game.reclaimDisputeBond(5);
     }
 }

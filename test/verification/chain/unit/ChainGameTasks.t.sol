@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IChainComputation} from "../../../../contracts/verification/computations/IChainComputation.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
+import {CounterChain} from "../../../mocks/TestComputations.sol";
 import {ChainGameBase} from "../utils/ChainGameBase.sol";
 
 /// @notice A task's life without disputes: post, claim, commit, forfeit, finalize, refund; every revert.
@@ -28,7 +29,7 @@ contract ChainGameTasksTest is ChainGameBase {
         assertEq(t.buyer, buyer);
         assertEq(t.steps, STEPS);
         assertEq(uint8(t.status), uint8(IChainGame.TaskStatus.Open));
-        assertEq(t.challengerShareBps, params.challengerShareBps);
+        assertEq(t.challengerShareBps, parameters.challengerShareBps);
         assertEq(address(t.computation), address(counter));
         assertEq(t.gasPerStep, spec.gasPerStep);
         assertEq(t.clock, spec.clock);
@@ -38,6 +39,7 @@ contract ChainGameTasksTest is ChainGameBase {
         assertEq(t.solverBond, spec.solverBond);
         assertEq(t.challengerBond, spec.challengerBond);
         assertEq(t.commitDeadline, spec.commitDeadline);
+        assertEq(t.maxStateBytes, parameters.maxStateBytes);
         assertEq(t.initialHash, _trueHash(0));
         assertEq(t.solver, address(0));
         assertEq(t.finalHash, bytes32(0));
@@ -57,8 +59,48 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_PostComputationHasNoCode() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.computation = IChainComputation(makeAddr("eoa"));
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameNotAComputation.selector, address(spec.computation)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainGame.ChainGameComputationNotRegistered.selector, address(spec.computation))
+        );
         _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostComputationNotRegistered() public {
+        // The same code as the registered counter, at another address: only a registered address may be named.
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.computation = new CounterChain();
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainGame.ChainGameComputationNotRegistered.selector, address(spec.computation))
+        );
+        _post(spec, _state(0));
+        _registered(address(spec.computation));
+        _post(spec, _state(0));
+    }
+
+    function test_Post_StateOfExactlyTheBound() public {
+        uint256 id = _post(_spec(STEPS), new bytes(parameters.maxStateBytes));
+        assertEq(game.task(id).initialHash, keccak256(new bytes(parameters.maxStateBytes)));
+    }
+
+    function test_RevertWhen_PostStateOneByteOverTheBound() public {
+        uint256 max = parameters.maxStateBytes;
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, max + 1, max));
+        _post(_spec(STEPS), new bytes(max + 1));
+    }
+
+    function test_Post_SnapshotsTheStateBound() public {
+        IChainGame.Parameters memory p = parameters;
+        p.maxStateBytes = 64;
+        vm.prank(d.timelock);
+        game.setParameters(p);
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameStateTooLarge.selector, 65, 64));
+        _post(_spec(STEPS), new bytes(65));
+        uint256 id = _post(_spec(STEPS), new bytes(64));
+        // A later bound binds new tasks only.
+        p.maxStateBytes = 1;
+        vm.prank(d.timelock);
+        game.setParameters(p);
+        assertEq(game.task(id).maxStateBytes, 64);
     }
 
     function test_RevertWhen_PostZeroSteps() public {
@@ -71,17 +113,17 @@ contract ChainGameTasksTest is ChainGameBase {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.gasPerStep = 0;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameGasPerStepOutOfRange.selector, 0, params.maxGasPerStep)
+            abi.encodeWithSelector(IChainGame.ChainGameGasPerStepOutOfRange.selector, 0, parameters.maxGasPerStep)
         );
         _post(spec, _state(0));
     }
 
     function test_RevertWhen_PostGasPerStepAboveMaximum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.gasPerStep = params.maxGasPerStep + 1;
+        spec.gasPerStep = parameters.maxGasPerStep + 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameGasPerStepOutOfRange.selector, spec.gasPerStep, params.maxGasPerStep
+                IChainGame.ChainGameGasPerStepOutOfRange.selector, spec.gasPerStep, parameters.maxGasPerStep
             )
         );
         _post(spec, _state(0));
@@ -89,19 +131,21 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_PostSolverBondBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.solverBond = params.minSolverBond - 1;
+        spec.solverBond = parameters.minSolverBond - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameBondTooLow.selector, spec.solverBond, params.minSolverBond)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameSolverBondTooLow.selector, spec.solverBond, parameters.minSolverBond
+            )
         );
         _post(spec, _state(0));
     }
 
     function test_RevertWhen_PostChallengerBondBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.challengerBond = params.minChallengerBond - 1;
+        spec.challengerBond = parameters.minChallengerBond - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameBondTooLow.selector, spec.challengerBond, params.minChallengerBond
+                IChainGame.ChainGameChallengerBondTooLow.selector, spec.challengerBond, parameters.minChallengerBond
             )
         );
         _post(spec, _state(0));
@@ -109,39 +153,92 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_PostClockBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.clock = params.minClock - 1;
+        spec.clock = parameters.minClock - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameDurationTooShort.selector, spec.clock, params.minClock)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
         );
+        _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostClockAboveMaximum() public {
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.clock = parameters.maxClock + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameClockOutOfRange.selector, spec.clock, parameters.minClock, parameters.maxClock
+            )
+        );
+        _post(spec, _state(0));
+        spec.clock = parameters.maxClock;
         _post(spec, _state(0));
     }
 
     function test_RevertWhen_PostClaimWindowBelowMinimum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.claimWindow = params.minClaimWindow - 1;
+        spec.claimWindow = parameters.minClaimWindow - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameDurationTooShort.selector, spec.claimWindow, params.minClaimWindow
+                IChainGame.ChainGameClaimWindowOutOfRange.selector,
+                spec.claimWindow,
+                parameters.minClaimWindow,
+                parameters.maxClaimWindow
             )
         );
         _post(spec, _state(0));
     }
 
-    function test_RevertWhen_PostChallengeWindowBelowMinimum() public {
+    function test_RevertWhen_PostClaimWindowAboveMaximum() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
-        spec.challengeWindow = params.minChallengeWindow - 1;
+        spec.claimWindow = parameters.maxClaimWindow + 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainGame.ChainGameDurationTooShort.selector, spec.challengeWindow, params.minChallengeWindow
+                IChainGame.ChainGameClaimWindowOutOfRange.selector,
+                spec.claimWindow,
+                parameters.minClaimWindow,
+                parameters.maxClaimWindow
             )
         );
+        _post(spec, _state(0));
+        spec.claimWindow = parameters.maxClaimWindow;
+        _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostChallengeWindowBelowMinimum() public {
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.challengeWindow = parameters.minChallengeWindow - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameChallengeWindowOutOfRange.selector,
+                spec.challengeWindow,
+                parameters.minChallengeWindow,
+                parameters.maxChallengeWindow
+            )
+        );
+        _post(spec, _state(0));
+    }
+
+    function test_RevertWhen_PostChallengeWindowAboveMaximum() public {
+        IChainGame.TaskSpec memory spec = _spec(STEPS);
+        spec.challengeWindow = parameters.maxChallengeWindow + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainGame.ChainGameChallengeWindowOutOfRange.selector,
+                spec.challengeWindow,
+                parameters.minChallengeWindow,
+                parameters.maxChallengeWindow
+            )
+        );
+        _post(spec, _state(0));
+        spec.challengeWindow = parameters.maxChallengeWindow;
         _post(spec, _state(0));
     }
 
     function test_RevertWhen_PostDeadlineNotInFuture() public {
         IChainGame.TaskSpec memory spec = _spec(STEPS);
         spec.commitDeadline = uint40(block.timestamp);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineInPast.selector, block.timestamp));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameCommitDeadlineInPast.selector, block.timestamp));
         _post(spec, _state(0));
     }
 
@@ -184,7 +281,12 @@ contract ChainGameTasksTest is ChainGameBase {
 
     function test_RevertWhen_ClaimUnknownTask() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, 7, IChainGame.TaskStatus.None)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                7,
+                IChainGame.TaskStatus.None,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         vm.prank(solver);
         game.claim(7);
@@ -195,7 +297,12 @@ contract ChainGameTasksTest is ChainGameBase {
         vm.prank(solver);
         game.claim(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Claimed,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         vm.prank(alice);
         game.claim(id);
@@ -205,7 +312,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         uint256 deadline = game.task(id).commitDeadline;
         vm.warp(deadline);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameCommitDeadlinePassed.selector, id, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, deadline));
         vm.prank(solver);
         game.claim(id);
     }
@@ -220,7 +327,7 @@ contract ChainGameTasksTest is ChainGameBase {
         game.claim(id);
         skip(10);
         vm.expectEmit(address(game));
-        emit IChainGame.ResultCommitted(id, solver, _trueHash(STEPS), block.timestamp + params.minChallengeWindow);
+        emit IChainGame.ResultCommitted(id, solver, _trueHash(STEPS), block.timestamp + parameters.minChallengeWindow);
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
 
@@ -234,7 +341,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        skip(params.minClaimWindow - 1);
+        skip(parameters.minClaimWindow - 1);
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
     }
@@ -251,7 +358,12 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_CommitNotClaimed() public {
         uint256 id = _postCounter(STEPS);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Open,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
@@ -261,7 +373,12 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Committed,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS + 1));
@@ -271,9 +388,9 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        uint256 commitBy = block.timestamp + params.minClaimWindow;
+        uint256 commitBy = block.timestamp + parameters.minClaimWindow;
         vm.warp(commitBy);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClaimExpired.selector, id, commitBy));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, commitBy));
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
     }
@@ -285,7 +402,7 @@ contract ChainGameTasksTest is ChainGameBase {
         vm.prank(solver);
         game.claim(id);
         vm.warp(spec.commitDeadline);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClaimExpired.selector, id, spec.commitDeadline));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlinePassed.selector, spec.commitDeadline));
         vm.prank(solver);
         game.commit(id, _trueHash(STEPS));
     }
@@ -298,12 +415,12 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        skip(params.minClaimWindow);
+        skip(parameters.minClaimWindow);
         uint256 bond = game.task(id).solverBond;
         uint256 buyerBefore = token.balanceOf(buyer);
 
         vm.expectEmit(address(game));
-        emit IChainGame.ClaimForfeited(id, solver, bond);
+        emit IChainGame.ClaimForfeited(id, solver, 0, bond);
         vm.prank(anyone);
         game.forfeitClaim(id);
 
@@ -324,22 +441,32 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         vm.prank(solver);
         game.claim(id);
-        uint256 commitBy = block.timestamp + params.minClaimWindow;
-        skip(params.minClaimWindow - 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameClaimNotExpired.selector, id, commitBy));
+        uint256 commitBy = block.timestamp + parameters.minClaimWindow;
+        skip(parameters.minClaimWindow - 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotReached.selector, commitBy));
         game.forfeitClaim(id);
     }
 
     function test_RevertWhen_ForfeitClaimNotClaimed() public {
         uint256 id = _postCounter(STEPS);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Open,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         game.forfeitClaim(id);
         _claimAndCommit(id, _trueHash(STEPS));
-        skip(params.minClaimWindow);
+        skip(parameters.minClaimWindow);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Committed,
+                _bit(IChainGame.TaskStatus.Claimed)
+            )
         );
         game.forfeitClaim(id);
     }
@@ -351,7 +478,7 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_Finalize_PaysRewardAndBondToSolver() public {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         IChainGame.Task memory t = game.task(id);
 
         vm.expectEmit(address(game));
@@ -367,9 +494,9 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_FinalizeDuringChallengeWindow() public {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
-        uint256 closesAt = block.timestamp + params.minChallengeWindow;
-        skip(params.minChallengeWindow - 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameChallengeWindowOpen.selector, id, closesAt));
+        uint256 closesAt = block.timestamp + parameters.minChallengeWindow;
+        skip(parameters.minChallengeWindow - 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotReached.selector, closesAt));
         game.finalize(id);
     }
 
@@ -377,7 +504,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
         _challenge(id, alice);
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDisputesOpen.selector, id, 1));
         game.finalize(id);
     }
@@ -385,7 +512,12 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_FinalizeNotCommitted() public {
         uint256 id = _postCounter(STEPS);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Open,
+                _bit(IChainGame.TaskStatus.Committed)
+            )
         );
         game.finalize(id);
     }
@@ -393,10 +525,15 @@ contract ChainGameTasksTest is ChainGameBase {
     function test_RevertWhen_FinalizeTwice() public {
         uint256 id = _postCounter(STEPS);
         _claimAndCommit(id, _trueHash(STEPS));
-        skip(params.minChallengeWindow);
+        skip(parameters.minChallengeWindow);
         game.finalize(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Finalized)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Finalized,
+                _bit(IChainGame.TaskStatus.Committed)
+            )
         );
         game.finalize(id);
     }
@@ -436,7 +573,7 @@ contract ChainGameTasksTest is ChainGameBase {
         uint256 id = _postCounter(STEPS);
         uint256 deadline = game.task(id).commitDeadline;
         vm.warp(deadline - 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotPassed.selector, id, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IChainGame.ChainGameDeadlineNotReached.selector, deadline));
         game.refund(id);
     }
 
@@ -446,7 +583,12 @@ contract ChainGameTasksTest is ChainGameBase {
         game.claim(id);
         vm.warp(game.task(id).commitDeadline);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Claimed,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id);
 
@@ -454,13 +596,23 @@ contract ChainGameTasksTest is ChainGameBase {
         _claimAndCommit(id2, _trueHash(STEPS));
         vm.warp(game.task(id2).commitDeadline);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id2, IChainGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id2,
+                IChainGame.TaskStatus.Committed,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id2);
 
         game.finalize(id2);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id2, IChainGame.TaskStatus.Finalized)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id2,
+                IChainGame.TaskStatus.Finalized,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id2);
     }
@@ -470,7 +622,12 @@ contract ChainGameTasksTest is ChainGameBase {
         vm.warp(game.task(id).commitDeadline);
         game.refund(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IChainGame.ChainGameWrongTaskStatus.selector, id, IChainGame.TaskStatus.Refunded)
+            abi.encodeWithSelector(
+                IChainGame.ChainGameUnexpectedTaskStatus.selector,
+                id,
+                IChainGame.TaskStatus.Refunded,
+                _bit(IChainGame.TaskStatus.Open)
+            )
         );
         game.refund(id);
     }

@@ -4,20 +4,22 @@ pragma solidity ^0.8.24;
 import {ChainGame} from "../../../../contracts/verification/ChainGame.sol";
 import {KeccakChain} from "../../../../contracts/verification/computations/KeccakChain.sol";
 import {IChainGame} from "../../../../contracts/verification/interfaces/IChainGame.sol";
+import {IComputationRegistry} from "../../../../contracts/verification/interfaces/IComputationRegistry.sol";
+import {CounterChain} from "../../../mocks/TestComputations.sol";
 import {BaseTest} from "../../../utils/BaseTest.sol";
-import {CounterChain} from "./TestComputations.sol";
 
 /// @notice The market deployed through the deploy script (BaseTest), the chain game and funded, labelled actors, and
 /// helpers that play chain tasks and bisection disputes over a {CounterChain}, whose honest state at any step is
-/// known in closed form.
+/// known in closed form. Every computation a test names is registered first ({_registered}), as a task requires.
 abstract contract ChainGameBase is BaseTest {
     uint64 internal constant NEVER = type(uint64).max;
     uint256 internal constant FUNDS = 1_000_000 ether;
 
     ChainGame internal game;
+    IComputationRegistry internal registry;
     KeccakChain internal keccakChain;
     CounterChain internal counter;
-    IChainGame.Parameters internal params;
+    IChainGame.Parameters internal parameters;
 
     address internal buyer = makeAddr("buyer");
     address internal solver = makeAddr("solver");
@@ -26,9 +28,10 @@ abstract contract ChainGameBase is BaseTest {
     function setUp() public virtual override {
         super.setUp();
         game = ChainGame(d.chainGame);
+        registry = IComputationRegistry(d.computationRegistry);
         keccakChain = KeccakChain(d.keccakChain);
-        counter = new CounterChain();
-        params = game.parameters();
+        counter = CounterChain(_registered(address(new CounterChain())));
+        parameters = game.parameters();
         vm.label(d.chainGame, "ChainGame");
         vm.label(d.keccakChain, "KeccakChain");
         vm.label(address(counter), "CounterChain");
@@ -42,6 +45,12 @@ abstract contract ChainGameBase is BaseTest {
     /*//////////////////////////////////////////////////////////////
                                  TASKS
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Registers `computation` in the deployment's registry (checks its code pure) and returns it.
+    function _registered(address computation) internal returns (address) {
+        registry.register(computation);
+        return computation;
+    }
 
     function _fund(address who) internal {
         fund(who, FUNDS);
@@ -58,9 +67,9 @@ abstract contract ChainGameBase is BaseTest {
             reward: 100 ether,
             solverBond: 10 ether,
             challengerBond: 4 ether,
-            clock: params.minClock,
-            claimWindow: params.minClaimWindow,
-            challengeWindow: params.minChallengeWindow,
+            clock: parameters.minClock,
+            claimWindow: parameters.minClaimWindow,
+            challengeWindow: parameters.minChallengeWindow,
             commitDeadline: uint40(block.timestamp + 1 days)
         });
     }
@@ -122,7 +131,7 @@ abstract contract ChainGameBase is BaseTest {
         internal
         returns (uint256 rounds)
     {
-        IChainGame.DisputeInfo memory info = game.dispute(disputeId);
+        IChainGame.Dispute memory info = game.dispute(disputeId);
         while (info.phase == IChainGame.DisputePhase.Reveal) {
             skip(delay);
             vm.prank(solver);
@@ -137,7 +146,7 @@ abstract contract ChainGameBase is BaseTest {
 
     /// @dev Has the last step judged from the honest state at lo.
     function _judge(uint256 disputeId) internal {
-        IChainGame.DisputeInfo memory info = game.dispute(disputeId);
+        IChainGame.Dispute memory info = game.dispute(disputeId);
         vm.prank(anyone);
         game.judgeStep(disputeId, _state(info.lo));
     }
@@ -155,11 +164,32 @@ abstract contract ChainGameBase is BaseTest {
             }
         }
         for (uint256 id = 1; id <= game.disputeCount(); ++id) {
-            IChainGame.DisputeInfo memory info = game.dispute(id);
+            IChainGame.Dispute memory info = game.dispute(id);
             if (
                 info.phase == IChainGame.DisputePhase.Reveal || info.phase == IChainGame.DisputePhase.Answer
                     || info.phase == IChainGame.DisputePhase.Step
             ) total += game.task(info.taskId).challengerBond;
         }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            EXPECTED STATES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A status's bit in an `expectedStatuses` bitmap of {IChainGame.ChainGameUnexpectedTaskStatus}.
+    function _bit(IChainGame.TaskStatus s) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(s));
+    }
+
+    /// @dev A phase's bit in an `expectedPhases` bitmap of {IChainGame.ChainGameUnexpectedDisputePhase}.
+    function _bit(IChainGame.DisputePhase p) internal pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(p));
+    }
+
+    /// @dev The phases in which a dispute is running: what {IChainGame.timeout} and {IChainGame.reclaimDisputeBond}
+    /// expect.
+    function _running() internal pure returns (bytes32) {
+        return _bit(IChainGame.DisputePhase.Reveal) | _bit(IChainGame.DisputePhase.Answer)
+            | _bit(IChainGame.DisputePhase.Step);
     }
 }

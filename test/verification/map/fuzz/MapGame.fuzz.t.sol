@@ -19,17 +19,17 @@ contract MapGameFuzzTest is MapGameBase {
     ) public {
         IMapGame.TaskSpec memory s = spec(square, keccak256("inputs"), uint64(bound(leafCount, 1, type(uint64).max)));
         s.reward = uint96(bound(reward, 1, FUNDS / 2));
-        s.solverBond = uint96(bound(solverBond, params().minSolverBond, FUNDS / 2));
-        s.challengerBond = uint96(bound(challengerBond, params().minChallengerBond, s.solverBond));
+        s.solverBond = uint96(bound(solverBond, parameters().minSolverBond, FUNDS / 2));
+        s.challengerBond = uint96(bound(challengerBond, parameters().minChallengerBond, s.solverBond));
         vm.prank(buyer);
         uint256 taskId = game.post(s, "");
         skip(bound(claimAfter, 0, 7 days - 1));
         claimAs(solver, taskId);
         uint256 deadline = taskOf(taskId).deadline;
-        assertEq(deadline, _min(block.timestamp + params().claimWindow, s.commitDeadline));
+        assertEq(deadline, _min(block.timestamp + parameters().claimWindow, s.commitDeadline));
         skip(bound(commitAfter, 0, deadline - block.timestamp - 1));
         commitAs(solver, taskId, keccak256("results"));
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
         assertEq(token.balanceOf(solver), FUNDS + s.reward);
         assertEq(token.balanceOf(buyer), FUNDS - s.reward);
@@ -37,10 +37,10 @@ contract MapGameFuzzTest is MapGameBase {
     }
 
     function testFuzz_Slash_SplitsTheBondExactly(uint16 shareBps, uint96 solverBond) public {
-        IMapGame.Params memory p = params();
-        p.challengerShareBps = uint16(bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), 10_000));
+        IMapGame.Parameters memory p = parameters();
+        p.challengerShareBps = uint16(bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), game.MAX_CHALLENGER_SHARE_BPS()));
         asDao();
-        game.setParams(p);
+        game.setParameters(p);
         IMapGame.TaskSpec memory s = spec(square, keccak256("inputs"), 4);
         s.solverBond = uint96(bound(solverBond, p.minSolverBond, FUNDS / 2));
         vm.prank(buyer);
@@ -48,7 +48,7 @@ contract MapGameFuzzTest is MapGameBase {
         claimAs(solver, taskId);
         commitAs(solver, taskId, keccak256("withheld"));
         uint256 queryId = openQueryAs(challenger, taskId, 3);
-        vm.warp(game.getQuery(queryId).deadline);
+        vm.warp(game.query(queryId).deadline);
         game.timeoutQuery(queryId);
 
         uint256 toChallenger = uint256(s.solverBond) * p.challengerShareBps / 10_000;
@@ -121,7 +121,7 @@ contract MapGameFuzzTest is MapGameBase {
         uint256 taskId = committedWorld();
         uint256 queryId = openQueryAs(challenger, taskId, index);
         answer(queryId);
-        assertEq(uint8(game.getQuery(queryId).status), uint8(IMapGame.QueryStatus.Answered));
+        assertEq(uint8(game.query(queryId).status), uint8(IMapGame.QueryStatus.Answered));
     }
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {

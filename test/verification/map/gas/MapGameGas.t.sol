@@ -63,7 +63,7 @@ contract MapGameGasTest is MapGameBase {
         total += record(string.concat("commit", suffix), data);
         txTotal += intrinsic(data);
 
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
         data = abi.encodeCall(game.finalize, (taskId));
         total += record(string.concat("finalize", suffix), data);

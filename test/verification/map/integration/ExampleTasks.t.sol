@@ -21,7 +21,7 @@ contract ExampleTasksTest is MapGameBase {
         inputTree = MerkleTrees.build(inputs);
         delete outputs;
         for (uint256 i; i < inputs.length; ++i) {
-            outputs.push(JudgeHarness(d.judge).leaf(computation, inputs[i], gasPerLeaf));
+            outputs.push(JudgeHarness(d.judge).leaf(computation, inputs[i], gasPerLeaf, 32_768));
         }
         resultTree = MerkleTrees.build(outputs);
         IMapGame.TaskSpec memory s = spec(computation, inputTree.root(), uint64(inputs.length));
@@ -53,7 +53,9 @@ contract ExampleTasksTest is MapGameBase {
         // The watcher recomputes every row, finds row 7, commits and reveals.
         uint256 bad = type(uint256).max;
         for (uint256 i; i < inputs.length; ++i) {
-            if (keccak256(JudgeHarness(d.judge).leaf(mandelbrot, inputs[i], 1_000_000)) != keccak256(outputs[i])) {
+            if (
+                keccak256(JudgeHarness(d.judge).leaf(mandelbrot, inputs[i], 1_000_000, 32_768)) != keccak256(outputs[i])
+            ) {
                 bad = i;
             }
         }
@@ -69,7 +71,7 @@ contract ExampleTasksTest is MapGameBase {
         resultTree = MerkleTrees.build(outputs);
         claimAs(dave, taskId);
         commitAs(dave, taskId, resultTree.root());
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
         assertEq(token.balanceOf(dave), FUNDS + REWARD);
     }
@@ -90,7 +92,7 @@ contract ExampleTasksTest is MapGameBase {
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameNoCheat.selector, taskId, 5));
         vm.prank(challenger);
         game.proveCheat(taskId, p, "doubt");
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
 
         uint256 hits;

@@ -39,7 +39,7 @@ contract MapGameInvariantTest is MapGameBase {
     function owed() internal view returns (uint256 sum) {
         uint256[] memory tasks = store.allTasks();
         for (uint256 i; i < tasks.length; ++i) {
-            IMapGame.Task memory t = game.getTask(tasks[i]);
+            IMapGame.Task memory t = game.task(tasks[i]);
             if (
                 t.status == IMapGame.TaskStatus.Open || t.status == IMapGame.TaskStatus.Claimed
                     || t.status == IMapGame.TaskStatus.Committed
@@ -50,8 +50,8 @@ contract MapGameInvariantTest is MapGameBase {
         }
         uint256[] memory queries = store.allQueries();
         for (uint256 i; i < queries.length; ++i) {
-            IMapGame.Query memory q = game.getQuery(queries[i]);
-            if (q.status == IMapGame.QueryStatus.Open) sum += game.getTask(q.taskId).challengerBond;
+            IMapGame.Query memory q = game.query(queries[i]);
+            if (q.status == IMapGame.QueryStatus.Open) sum += game.task(q.taskId).challengerBond;
         }
     }
 
@@ -68,11 +68,11 @@ contract MapGameInvariantTest is MapGameBase {
         uint256[] memory tasks = store.allTasks();
         uint256[] memory queries = store.allQueries();
         for (uint256 i; i < tasks.length; ++i) {
-            IMapGame.Task memory t = game.getTask(tasks[i]);
+            IMapGame.Task memory t = game.task(tasks[i]);
             if (t.status != IMapGame.TaskStatus.Committed) continue;
             uint256 open;
             for (uint256 j; j < queries.length; ++j) {
-                IMapGame.Query memory q = game.getQuery(queries[j]);
+                IMapGame.Query memory q = game.query(queries[j]);
                 if (q.taskId == tasks[i] && q.round == t.round && q.status == IMapGame.QueryStatus.Open) ++open;
             }
             assertEq(t.openQueries, open);
@@ -92,7 +92,7 @@ contract MapGameInvariantTest is MapGameBase {
         bytes32[14] memory actions = [
             bytes32("post"),
             "claim",
-            "expireClaim",
+            "forfeitClaim",
             "commit",
             "proveCheat",
             "openQuery",
@@ -102,7 +102,7 @@ contract MapGameInvariantTest is MapGameBase {
             "reclaimQueryBond",
             "finalize",
             "refund",
-            "setParams",
+            "setParameters",
             "warp"
         ];
         for (uint256 i; i < actions.length; ++i) {

@@ -108,8 +108,10 @@ contract MapGameGasSemanticsTest is MapGameBase {
     /// @dev A leaf whose output is the gas it got: the same output for any caller's budget, exactly what the
     /// JudgeHarness (the executor's reference) says.
     function test_GasEcho_JudgedWithExactlyTheTasksGas() public {
-        bytes memory truth = JudgeHarness(d.judge).leaf(gasEcho, abi.encode(uint256(3)), GAS_PER_LEAF);
-        assertEq(JudgeHarness(d.judge).leaf{gas: 1_000_000}(gasEcho, abi.encode(uint256(3)), GAS_PER_LEAF), truth);
+        bytes memory truth = JudgeHarness(d.judge).leaf(gasEcho, abi.encode(uint256(3)), GAS_PER_LEAF, 32_768);
+        assertEq(
+            JudgeHarness(d.judge).leaf{gas: 1_000_000}(gasEcho, abi.encode(uint256(3)), GAS_PER_LEAF, 32_768), truth
+        );
         assertLt(abi.decode(truth, (uint256)), GAS_PER_LEAF, "the computation sees the task's gas, not the caller's");
         (uint256 taskId, IMapGame.CheatProof memory p) = disputed(gasEcho, truth);
         uint256 least = leastGas(taskId, p, false);
@@ -122,9 +124,9 @@ contract MapGameGasSemanticsTest is MapGameBase {
 
     function test_Reverter_And_Malformed_OutputEmpty() public view {
         JudgeHarness judge = JudgeHarness(d.judge);
-        assertEq(judge.leaf(reverter, "x", GAS_PER_LEAF), "");
-        assertEq(judge.leaf(malformed, "x", GAS_PER_LEAF), "");
-        assertEq(judge.leaf(burner, "x", GAS_PER_LEAF), "");
-        assertEq(judge.leaf(square, abi.encode(uint256(3)), GAS_PER_LEAF), abi.encode(uint256(9)));
+        assertEq(judge.leaf(reverter, "x", GAS_PER_LEAF, 32_768), "");
+        assertEq(judge.leaf(malformed, "x", GAS_PER_LEAF, 32_768), "");
+        assertEq(judge.leaf(burner, "x", GAS_PER_LEAF, 32_768), "");
+        assertEq(judge.leaf(square, abi.encode(uint256(3)), GAS_PER_LEAF, 32_768), abi.encode(uint256(9)));
     }
 }

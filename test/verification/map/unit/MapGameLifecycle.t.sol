@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IMapComputation} from "../../../../contracts/verification/computations/IMapComputation.sol";
 import {IMapGame} from "../../../../contracts/verification/interfaces/IMapGame.sol";
+import {Square} from "../../../mocks/TestComputations.sol";
 import {MerkleTrees} from "../../utils/MerkleTrees.sol";
 import {MapGameBase} from "../MapGameBase.sol";
 
@@ -56,10 +57,31 @@ contract MapGameLifecycleTest is MapGameBase {
         IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
         s.computation = IMapComputation(makeAddr("eoa"));
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameComputationNotAContract.selector, address(s.computation))
+            abi.encodeWithSelector(IMapGame.MapGameComputationNotRegistered.selector, address(s.computation))
         );
         vm.prank(buyer);
         game.post(s, "");
+    }
+
+    function test_RevertWhen_PostComputationNotRegistered() public {
+        IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
+        // The same code at a fresh address is a different computation until someone registers it.
+        s.computation = IMapComputation(address(new Square()));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMapGame.MapGameComputationNotRegistered.selector, address(s.computation))
+        );
+        vm.prank(buyer);
+        game.post(s, "");
+    }
+
+    function test_Post_SnapshotsTheLeafByteBound() public {
+        uint256 taskId = postWorld();
+        assertEq(game.task(taskId).maxLeafBytes, parameters().maxLeafBytes);
+        IMapGame.Parameters memory p = parameters();
+        p.maxLeafBytes = 64;
+        asDao();
+        game.setParameters(p);
+        assertEq(game.task(taskId).maxLeafBytes, 32_768, "a posted task keeps its bound");
     }
 
     function test_RevertWhen_PostZeroLeafCount() public {
@@ -72,7 +94,7 @@ contract MapGameLifecycleTest is MapGameBase {
         IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
         s.gasPerLeaf = 0;
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameGasPerLeafOutOfRange.selector, 0, params().maxGasPerLeaf)
+            abi.encodeWithSelector(IMapGame.MapGameGasPerLeafOutOfRange.selector, 0, parameters().maxGasPerLeaf)
         );
         vm.prank(buyer);
         game.post(s, "");
@@ -80,9 +102,11 @@ contract MapGameLifecycleTest is MapGameBase {
 
     function test_RevertWhen_PostGasPerLeafAboveMaximum() public {
         IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
-        s.gasPerLeaf = params().maxGasPerLeaf + 1;
+        s.gasPerLeaf = parameters().maxGasPerLeaf + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameGasPerLeafOutOfRange.selector, s.gasPerLeaf, params().maxGasPerLeaf)
+            abi.encodeWithSelector(
+                IMapGame.MapGameGasPerLeafOutOfRange.selector, s.gasPerLeaf, parameters().maxGasPerLeaf
+            )
         );
         vm.prank(buyer);
         game.post(s, "");
@@ -98,9 +122,9 @@ contract MapGameLifecycleTest is MapGameBase {
 
     function test_RevertWhen_PostSolverBondBelowMinimum() public {
         IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
-        s.solverBond = params().minSolverBond - 1;
+        s.solverBond = parameters().minSolverBond - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameSolverBondTooLow.selector, s.solverBond, params().minSolverBond)
+            abi.encodeWithSelector(IMapGame.MapGameSolverBondTooLow.selector, s.solverBond, parameters().minSolverBond)
         );
         vm.prank(buyer);
         game.post(s, "");
@@ -108,12 +132,12 @@ contract MapGameLifecycleTest is MapGameBase {
 
     function test_RevertWhen_PostChallengerBondBelowMinimum() public {
         IMapGame.TaskSpec memory s = spec(square, inputTree.root(), 7);
-        s.challengerBond = params().minChallengerBond - 1;
+        s.challengerBond = parameters().minChallengerBond - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
                 IMapGame.MapGameChallengerBondOutOfRange.selector,
                 s.challengerBond,
-                params().minChallengerBond,
+                parameters().minChallengerBond,
                 SOLVER_BOND
             )
         );
@@ -128,7 +152,7 @@ contract MapGameLifecycleTest is MapGameBase {
             abi.encodeWithSelector(
                 IMapGame.MapGameChallengerBondOutOfRange.selector,
                 s.challengerBond,
-                params().minChallengerBond,
+                parameters().minChallengerBond,
                 SOLVER_BOND
             )
         );
@@ -157,7 +181,7 @@ contract MapGameLifecycleTest is MapGameBase {
 
     function test_Claim_SetsSolverAndEscrowsBond() public {
         uint256 taskId = postWorld();
-        uint40 end = uint40(block.timestamp + params().claimWindow);
+        uint40 end = uint40(block.timestamp + parameters().claimWindow);
         vm.expectEmit(address(game));
         emit IMapGame.TaskClaimed(taskId, solver, 1, end);
         claimAs(solver, taskId);
@@ -182,11 +206,11 @@ contract MapGameLifecycleTest is MapGameBase {
     function test_Claim_ForfeitsAnExpiredClaimToTheBuyer() public {
         uint256 taskId = postWorld();
         claimAs(solver, taskId);
-        skip(params().claimWindow);
+        skip(parameters().claimWindow);
         uint256 buyerBefore = token.balanceOf(buyer);
 
         vm.expectEmit(address(game));
-        emit IMapGame.ClaimExpired(taskId, solver, 1, SOLVER_BOND);
+        emit IMapGame.ClaimForfeited(taskId, solver, 1, SOLVER_BOND);
         claimAs(dave, taskId);
 
         assertEq(taskOf(taskId).solver, dave);
@@ -197,16 +221,28 @@ contract MapGameLifecycleTest is MapGameBase {
     }
 
     function test_RevertWhen_ClaimTaskNotPosted() public {
-        vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, 9, IMapGame.TaskStatus.None));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                9,
+                IMapGame.TaskStatus.None,
+                _bit(IMapGame.TaskStatus.Open)
+            )
+        );
         claimAs(solver, 9);
     }
 
     function test_RevertWhen_ClaimTaskAlreadyClaimed() public {
         uint256 taskId = postWorld();
         claimAs(solver, taskId);
-        skip(params().claimWindow - 1);
+        skip(parameters().claimWindow - 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Claimed,
+                _bit(IMapGame.TaskStatus.Open)
+            )
         );
         claimAs(dave, taskId);
     }
@@ -214,7 +250,12 @@ contract MapGameLifecycleTest is MapGameBase {
     function test_RevertWhen_ClaimTaskCommitted() public {
         uint256 taskId = committedWorld();
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Committed,
+                _bit(IMapGame.TaskStatus.Open)
+            )
         );
         claimAs(dave, taskId);
     }
@@ -238,16 +279,16 @@ contract MapGameLifecycleTest is MapGameBase {
                               EXPIRE CLAIM
     //////////////////////////////////////////////////////////////*/
 
-    function test_ExpireClaim_PaysBondToBuyerAndReopens() public {
+    function test_ForfeitClaim_PaysBondToBuyerAndReopens() public {
         uint256 taskId = postWorld();
         claimAs(solver, taskId);
-        skip(params().claimWindow);
+        skip(parameters().claimWindow);
         uint256 buyerBefore = token.balanceOf(buyer);
 
         vm.expectEmit(address(game));
-        emit IMapGame.ClaimExpired(taskId, solver, 1, SOLVER_BOND);
+        emit IMapGame.ClaimForfeited(taskId, solver, 1, SOLVER_BOND);
         vm.prank(eve);
-        game.expireClaim(taskId);
+        game.forfeitClaim(taskId);
 
         IMapGame.Task memory t = taskOf(taskId);
         assertEq(uint8(t.status), uint8(IMapGame.TaskStatus.Open));
@@ -256,30 +297,40 @@ contract MapGameLifecycleTest is MapGameBase {
         assertEq(token.balanceOf(address(game)), REWARD);
     }
 
-    function test_RevertWhen_ExpireClaimBeforeDeadline() public {
+    function test_RevertWhen_ForfeitClaimBeforeDeadline() public {
         uint256 taskId = postWorld();
         claimAs(solver, taskId);
         uint40 deadline = taskOf(taskId).deadline;
         vm.warp(deadline - 1);
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameDeadlineNotReached.selector, deadline));
-        game.expireClaim(taskId);
+        game.forfeitClaim(taskId);
     }
 
-    function test_RevertWhen_ExpireClaimNotClaimed() public {
+    function test_RevertWhen_ForfeitClaimNotClaimed() public {
         uint256 taskId = postWorld();
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Open,
+                _bit(IMapGame.TaskStatus.Claimed)
+            )
         );
-        game.expireClaim(taskId);
+        game.forfeitClaim(taskId);
     }
 
-    function test_RevertWhen_ExpireClaimCommitted() public {
+    function test_RevertWhen_ForfeitClaimCommitted() public {
         uint256 taskId = committedWorld();
-        skip(params().claimWindow);
+        skip(parameters().claimWindow);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Committed,
+                _bit(IMapGame.TaskStatus.Claimed)
+            )
         );
-        game.expireClaim(taskId);
+        game.forfeitClaim(taskId);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -289,7 +340,7 @@ contract MapGameLifecycleTest is MapGameBase {
     function test_Commit_StoresRootAndOpensChallengeWindow() public {
         uint256 taskId = postWorld();
         claimAs(solver, taskId);
-        uint40 end = uint40(block.timestamp + params().challengeWindow);
+        uint40 end = uint40(block.timestamp + parameters().challengeWindow);
         vm.expectEmit(address(game));
         emit IMapGame.ResultCommitted(taskId, solver, 1, resultTree.root(), end, "ipfs://results");
         commitAs(solver, taskId, resultTree.root());
@@ -319,7 +370,12 @@ contract MapGameLifecycleTest is MapGameBase {
     function test_RevertWhen_CommitNotClaimed() public {
         uint256 taskId = postWorld();
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Open,
+                _bit(IMapGame.TaskStatus.Claimed)
+            )
         );
         commitAs(solver, taskId, resultTree.root());
     }
@@ -327,7 +383,12 @@ contract MapGameLifecycleTest is MapGameBase {
     function test_RevertWhen_CommitTwice() public {
         uint256 taskId = committedWorld();
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Committed,
+                _bit(IMapGame.TaskStatus.Claimed)
+            )
         );
         commitAs(solver, taskId, bytes32(uint256(1)));
     }
@@ -338,7 +399,7 @@ contract MapGameLifecycleTest is MapGameBase {
 
     function test_Finalize_PaysRewardAndBondToSolver() public {
         uint256 taskId = committedWorld();
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         vm.expectEmit(address(game));
         emit IMapGame.TaskFinalized(taskId, solver, uint256(REWARD) + SOLVER_BOND);
         vm.prank(eve);
@@ -361,17 +422,27 @@ contract MapGameLifecycleTest is MapGameBase {
         uint256 taskId = postWorld();
         claimAs(solver, taskId);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Claimed,
+                _bit(IMapGame.TaskStatus.Committed)
+            )
         );
         game.finalize(taskId);
     }
 
     function test_RevertWhen_FinalizeTwice() public {
         uint256 taskId = committedWorld();
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Finalized)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Finalized,
+                _bit(IMapGame.TaskStatus.Committed)
+            )
         );
         game.finalize(taskId);
     }
@@ -379,7 +450,7 @@ contract MapGameLifecycleTest is MapGameBase {
     function test_RevertWhen_FinalizeWithOpenQuery() public {
         uint256 taskId = committedWorld();
         openQueryAs(challenger, taskId, 3);
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameQueriesOpen.selector, taskId, 1));
         game.finalize(taskId);
     }
@@ -442,7 +513,12 @@ contract MapGameLifecycleTest is MapGameBase {
         uint256 taskId = postWorld();
         claimAs(solver, taskId);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Claimed,
+                _bit(IMapGame.TaskStatus.Open)
+            )
         );
         vm.prank(buyer);
         game.refund(taskId);
@@ -452,7 +528,12 @@ contract MapGameLifecycleTest is MapGameBase {
         uint256 taskId = committedWorld();
         vm.warp(taskOf(taskId).commitDeadline);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Committed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Committed,
+                _bit(IMapGame.TaskStatus.Open)
+            )
         );
         vm.prank(buyer);
         game.refund(taskId);
@@ -463,7 +544,12 @@ contract MapGameLifecycleTest is MapGameBase {
         vm.prank(buyer);
         game.refund(taskId);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Refunded)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Refunded,
+                _bit(IMapGame.TaskStatus.Open)
+            )
         );
         vm.prank(buyer);
         game.refund(taskId);

@@ -62,7 +62,7 @@ contract MapGameProveCheatTest is MapGameBase {
     function test_ProveCheat_SlashesSolverAndReopensTask() public {
         IMapGame.CheatProof memory p = cheatProof(BAD);
         bytes32 c = commitProofAs(challenger, taskId, p, SALT);
-        uint256 share = uint256(SOLVER_BOND) * params().challengerShareBps / 10_000;
+        uint256 share = uint256(SOLVER_BOND) * parameters().challengerShareBps / 10_000;
 
         vm.expectEmit(address(game));
         emit IMapGame.CheatProven(taskId, 1, BAD, challenger);
@@ -89,7 +89,7 @@ contract MapGameProveCheatTest is MapGameBase {
         claimAs(dave, taskId);
         assertEq(taskOf(taskId).round, 2);
         commitAs(dave, taskId, resultTree.root());
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
         assertEq(token.balanceOf(dave), FUNDS + REWARD);
     }
@@ -225,7 +225,12 @@ contract MapGameProveCheatTest is MapGameBase {
         bytes32 salt2 = "salt2";
         commitProofAs(dave, taskId, p, salt2);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Open)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Open,
+                _bit(IMapGame.TaskStatus.Committed)
+            )
         );
         vm.prank(dave);
         game.proveCheat(taskId, p, salt2);
@@ -289,10 +294,15 @@ contract MapGameProveCheatTest is MapGameBase {
     function test_RevertWhen_ProveCheatAfterFinalize() public {
         IMapGame.CheatProof memory p = cheatProof(BAD);
         commitProofAs(challenger, taskId, p, SALT);
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         game.finalize(taskId);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, taskId, IMapGame.TaskStatus.Finalized)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                taskId,
+                IMapGame.TaskStatus.Finalized,
+                _bit(IMapGame.TaskStatus.Committed)
+            )
         );
         prove(challenger, p);
     }
@@ -304,7 +314,12 @@ contract MapGameProveCheatTest is MapGameBase {
         IMapGame.CheatProof memory p = cheatProof(0);
         commitProofAs(challenger, id, p, SALT);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, id, IMapGame.TaskStatus.Claimed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                id,
+                IMapGame.TaskStatus.Claimed,
+                _bit(IMapGame.TaskStatus.Committed)
+            )
         );
         vm.prank(challenger);
         game.proveCheat(id, p, SALT);

@@ -22,13 +22,13 @@ contract MapGameQueriesTest is MapGameBase {
     //////////////////////////////////////////////////////////////*/
 
     function test_OpenQuery_EscrowsBondAndCounts() public {
-        uint40 deadline = uint40(block.timestamp + params().responseWindow);
+        uint40 deadline = uint40(block.timestamp + parameters().responseWindow);
         vm.expectEmit(address(game));
         emit IMapGame.QueryOpened(1, taskId, 1, challenger, 999, deadline);
         uint256 queryId = openQueryAs(challenger, taskId, 999);
 
         assertEq(queryId, 1);
-        IMapGame.Query memory q = game.getQuery(queryId);
+        IMapGame.Query memory q = game.query(queryId);
         assertEq(q.challenger, challenger);
         assertEq(q.deadline, deadline);
         assertEq(q.round, 1);
@@ -54,7 +54,14 @@ contract MapGameQueriesTest is MapGameBase {
 
     function test_RevertWhen_OpenQueryNotCommitted() public {
         uint256 id = postWorld();
-        vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameWrongTaskStatus.selector, id, IMapGame.TaskStatus.Open));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedTaskStatus.selector,
+                id,
+                IMapGame.TaskStatus.Open,
+                _bit(IMapGame.TaskStatus.Committed)
+            )
+        );
         openQueryAs(challenger, id, 1);
     }
 
@@ -63,8 +70,8 @@ contract MapGameQueriesTest is MapGameBase {
     function test_RevertWhen_OpenQueryTooMany() public {
         bytes32 slot = bytes32(uint256(keccak256(abi.encode(taskId, uint256(4)))) + 4);
         uint256 packed = uint256(vm.load(address(game), slot));
-        vm.store(address(game), slot, bytes32(packed | (uint256(type(uint24).max) << 232)));
-        assertEq(taskOf(taskId).openQueries, type(uint24).max);
+        vm.store(address(game), slot, bytes32(packed | (uint256(type(uint16).max) << 232)));
+        assertEq(taskOf(taskId).openQueries, type(uint16).max);
         assertEq(taskOf(taskId).solver, solver, "the other fields are untouched");
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameTooManyQueries.selector, taskId));
         openQueryAs(challenger, taskId, 1);
@@ -87,7 +94,7 @@ contract MapGameQueriesTest is MapGameBase {
         emit IMapGame.QueryAnswered(queryId, taskId, 321, outputs[321], end);
         answer(queryId);
 
-        assertEq(uint8(game.getQuery(queryId).status), uint8(IMapGame.QueryStatus.Answered));
+        assertEq(uint8(game.query(queryId).status), uint8(IMapGame.QueryStatus.Answered));
         assertEq(taskOf(taskId).openQueries, 0);
         assertEq(token.balanceOf(solver), FUNDS - SOLVER_BOND + CHALLENGER_BOND);
         assertEq(token.balanceOf(address(game)), REWARD + SOLVER_BOND);
@@ -97,9 +104,9 @@ contract MapGameQueriesTest is MapGameBase {
     function test_AnswerQuery_ExtendsWindowForTheChallenger() public {
         vm.warp(taskOf(taskId).deadline - 1);
         uint256 queryId = openQueryAs(challenger, taskId, 5);
-        skip(params().responseWindow - 1);
+        skip(parameters().responseWindow - 1);
         answer(queryId);
-        assertEq(taskOf(taskId).deadline, block.timestamp + params().responseWindow);
+        assertEq(taskOf(taskId).deadline, block.timestamp + parameters().responseWindow);
     }
 
     function test_AnswerQuery_ThenDirectProofOfTheShownLeaf() public {
@@ -108,7 +115,7 @@ contract MapGameQueriesTest is MapGameBase {
         uint256 id = committedWorld();
         vm.warp(taskOf(id).deadline - 1);
         uint256 queryId = openQueryAs(challenger, id, 5);
-        skip(params().responseWindow - 1);
+        skip(parameters().responseWindow - 1);
         answer(queryId);
         IMapGame.CheatProof memory p = cheatProof(5);
         commitProofAs(challenger, id, p, "s");
@@ -141,7 +148,7 @@ contract MapGameQueriesTest is MapGameBase {
 
     function test_RevertWhen_AnswerQueryAtDeadline() public {
         uint256 queryId = openQueryAs(challenger, taskId, 8);
-        uint40 deadline = game.getQuery(queryId).deadline;
+        uint40 deadline = game.query(queryId).deadline;
         vm.warp(deadline);
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameDeadlinePassed.selector, deadline));
         answerAt(queryId, 8);
@@ -151,14 +158,24 @@ contract MapGameQueriesTest is MapGameBase {
         uint256 queryId = openQueryAs(challenger, taskId, 8);
         answer(queryId);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongQueryStatus.selector, queryId, IMapGame.QueryStatus.Answered)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedQueryStatus.selector,
+                queryId,
+                IMapGame.QueryStatus.Answered,
+                _bit(IMapGame.QueryStatus.Open)
+            )
         );
         answerAt(queryId, 8);
     }
 
     function test_RevertWhen_AnswerQueryNotOpened() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongQueryStatus.selector, 42, IMapGame.QueryStatus.None)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedQueryStatus.selector,
+                42,
+                IMapGame.QueryStatus.None,
+                _bit(IMapGame.QueryStatus.Open)
+            )
         );
         vm.prank(solver);
         game.answerQuery(42, "", new bytes32[](0));
@@ -167,7 +184,7 @@ contract MapGameQueriesTest is MapGameBase {
     function test_RevertWhen_AnswerQueryStale() public {
         uint256 queryId = openQueryAs(challenger, taskId, 8);
         uint256 other = openQueryAs(dave, taskId, 9);
-        vm.warp(game.getQuery(other).deadline);
+        vm.warp(game.query(other).deadline);
         game.timeoutQuery(other);
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameQueryStale.selector, queryId));
         answerAt(queryId, 8);
@@ -179,8 +196,8 @@ contract MapGameQueriesTest is MapGameBase {
 
     function test_TimeoutQuery_SlashesSolverAndReturnsBond() public {
         uint256 queryId = openQueryAs(challenger, taskId, 8);
-        vm.warp(game.getQuery(queryId).deadline);
-        uint256 share = uint256(SOLVER_BOND) * params().challengerShareBps / 10_000;
+        vm.warp(game.query(queryId).deadline);
+        uint256 share = uint256(SOLVER_BOND) * parameters().challengerShareBps / 10_000;
 
         vm.expectEmit(address(game));
         emit IMapGame.QueryTimedOut(queryId, taskId);
@@ -189,7 +206,7 @@ contract MapGameQueriesTest is MapGameBase {
         vm.prank(eve);
         game.timeoutQuery(queryId);
 
-        assertEq(uint8(game.getQuery(queryId).status), uint8(IMapGame.QueryStatus.TimedOut));
+        assertEq(uint8(game.query(queryId).status), uint8(IMapGame.QueryStatus.TimedOut));
         assertEq(uint8(statusOf(taskId)), uint8(IMapGame.TaskStatus.Open));
         assertEq(taskOf(taskId).openQueries, 0);
         assertEq(token.balanceOf(challenger), FUNDS + share);
@@ -199,7 +216,7 @@ contract MapGameQueriesTest is MapGameBase {
 
     function test_RevertWhen_TimeoutQueryBeforeDeadline() public {
         uint256 queryId = openQueryAs(challenger, taskId, 8);
-        uint40 deadline = game.getQuery(queryId).deadline;
+        uint40 deadline = game.query(queryId).deadline;
         vm.warp(deadline - 1);
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameDeadlineNotReached.selector, deadline));
         game.timeoutQuery(queryId);
@@ -208,9 +225,14 @@ contract MapGameQueriesTest is MapGameBase {
     function test_RevertWhen_TimeoutQueryAnswered() public {
         uint256 queryId = openQueryAs(challenger, taskId, 8);
         answer(queryId);
-        vm.warp(block.timestamp + params().responseWindow);
+        vm.warp(block.timestamp + parameters().responseWindow);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongQueryStatus.selector, queryId, IMapGame.QueryStatus.Answered)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedQueryStatus.selector,
+                queryId,
+                IMapGame.QueryStatus.Answered,
+                _bit(IMapGame.QueryStatus.Open)
+            )
         );
         game.timeoutQuery(queryId);
     }
@@ -218,7 +240,7 @@ contract MapGameQueriesTest is MapGameBase {
     function test_RevertWhen_TimeoutQueryStale() public {
         uint256 first = openQueryAs(challenger, taskId, 8);
         uint256 second = openQueryAs(dave, taskId, 9);
-        vm.warp(game.getQuery(first).deadline);
+        vm.warp(game.query(first).deadline);
         game.timeoutQuery(first);
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameQueryStale.selector, second));
         game.timeoutQuery(second);
@@ -231,14 +253,14 @@ contract MapGameQueriesTest is MapGameBase {
     function test_ReclaimQueryBond_AfterAnotherSlash() public {
         uint256 first = openQueryAs(challenger, taskId, 8);
         uint256 second = openQueryAs(dave, taskId, 9);
-        vm.warp(game.getQuery(first).deadline);
+        vm.warp(game.query(first).deadline);
         game.timeoutQuery(first);
 
         vm.expectEmit(address(game));
         emit IMapGame.QueryBondReclaimed(second, taskId, dave);
         vm.prank(eve);
         game.reclaimQueryBond(second);
-        assertEq(uint8(game.getQuery(second).status), uint8(IMapGame.QueryStatus.Reclaimed));
+        assertEq(uint8(game.query(second).status), uint8(IMapGame.QueryStatus.Reclaimed));
         assertEq(token.balanceOf(dave), FUNDS);
         assertEq(token.balanceOf(address(game)), REWARD);
     }
@@ -246,7 +268,7 @@ contract MapGameQueriesTest is MapGameBase {
     function test_ReclaimQueryBond_AfterTheTaskWasReclaimedByAnotherSolver() public {
         uint256 first = openQueryAs(challenger, taskId, 8);
         uint256 second = openQueryAs(dave, taskId, 9);
-        vm.warp(game.getQuery(first).deadline);
+        vm.warp(game.query(first).deadline);
         game.timeoutQuery(first);
         claimAs(solver, taskId);
         commitAs(solver, taskId, resultTree.root());
@@ -265,11 +287,16 @@ contract MapGameQueriesTest is MapGameBase {
     function test_RevertWhen_ReclaimQueryBondTwice() public {
         uint256 first = openQueryAs(challenger, taskId, 8);
         uint256 second = openQueryAs(dave, taskId, 9);
-        vm.warp(game.getQuery(first).deadline);
+        vm.warp(game.query(first).deadline);
         game.timeoutQuery(first);
         game.reclaimQueryBond(second);
         vm.expectRevert(
-            abi.encodeWithSelector(IMapGame.MapGameWrongQueryStatus.selector, second, IMapGame.QueryStatus.Reclaimed)
+            abi.encodeWithSelector(
+                IMapGame.MapGameUnexpectedQueryStatus.selector,
+                second,
+                IMapGame.QueryStatus.Reclaimed,
+                _bit(IMapGame.QueryStatus.Open)
+            )
         );
         game.reclaimQueryBond(second);
     }
@@ -285,10 +312,10 @@ contract MapGameQueriesTest is MapGameBase {
         assertEq(taskOf(taskId).openQueries, 3);
         answer(q1);
         answer(q2);
-        skip(params().challengeWindow);
+        skip(parameters().challengeWindow);
         vm.expectRevert(abi.encodeWithSelector(IMapGame.MapGameQueriesOpen.selector, taskId, 1));
         game.finalize(taskId);
-        vm.warp(game.getQuery(q3).deadline - 1);
+        vm.warp(game.query(q3).deadline - 1);
         answer(q3);
         vm.warp(taskOf(taskId).deadline);
         game.finalize(taskId);
@@ -302,9 +329,9 @@ contract MapGameQueriesTest is MapGameBase {
         uint256 q3 = openQueryAs(eve, taskId, 999);
         answer(q1);
         answer(q3);
-        vm.warp(game.getQuery(q2).deadline);
+        vm.warp(game.query(q2).deadline);
         game.timeoutQuery(q2);
-        uint256 share = uint256(SOLVER_BOND) * params().challengerShareBps / 10_000;
+        uint256 share = uint256(SOLVER_BOND) * parameters().challengerShareBps / 10_000;
         assertEq(token.balanceOf(dave), FUNDS + share);
         assertEq(token.balanceOf(solver), FUNDS - SOLVER_BOND + 2 * uint256(CHALLENGER_BOND));
         assertEq(uint8(statusOf(taskId)), uint8(IMapGame.TaskStatus.Open));

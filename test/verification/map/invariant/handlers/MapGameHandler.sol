@@ -63,7 +63,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
         uint256 n = store.taskCount();
         for (uint256 k; k < n; ++k) {
             uint256 taskId = store.taskIds((seed + k) % n);
-            if (game.getTask(taskId).status == status) return taskId;
+            if (game.task(taskId).status == status) return taskId;
         }
         return pickTask(seed);
     }
@@ -73,7 +73,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
         uint256 n = store.queryCount();
         for (uint256 k; k < n; ++k) {
             uint256 queryId = store.queryIds((seed + k) % n);
-            if (game.getQuery(queryId).status == IMapGame.QueryStatus.Open) return queryId;
+            if (game.query(queryId).status == IMapGame.QueryStatus.Open) return queryId;
         }
         return pickQuery(seed);
     }
@@ -94,7 +94,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
         view
         returns (MerkleTrees.Tree memory inputTree, MerkleTrees.Tree memory resultTree)
     {
-        uint256 n = game.getTask(taskId).leafCount;
+        uint256 n = game.task(taskId).leafCount;
         bytes[] memory ins = new bytes[](n);
         bytes[] memory outs = new bytes[](n);
         for (uint256 i; i < n; ++i) {
@@ -117,7 +117,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
         uint96 challengerBond,
         uint32 ttl
     ) public {
-        IMapGame.Params memory p = game.params();
+        IMapGame.Parameters memory p = game.parameters();
         uint256 taskId = game.taskCount() + 1;
         uint256 n = _bound(leaves, 1, 8);
         bytes[] memory ins = new bytes[](n);
@@ -149,11 +149,11 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
     }
 
     /// @dev Expires a claim, letting its deadline pass first one time in two.
-    function expireClaim(uint256 taskSeed) external {
+    function forfeitClaim(uint256 taskSeed) external {
         uint256 taskId = findTask(taskSeed, IMapGame.TaskStatus.Claimed);
-        _maybeWarpTo(game.getTask(taskId).deadline, taskSeed);
-        game.expireClaim(taskId);
-        store.count("expireClaim");
+        _maybeWarpTo(game.task(taskId).deadline, taskSeed);
+        game.forfeitClaim(taskId);
+        store.count("forfeitClaim");
     }
 
     function commit(uint256 taskSeed, uint256 lieSeed) external {
@@ -162,7 +162,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev The live solver commits honest results, or results lying at one index.
     function _commit(uint256 taskId, uint256 lieSeed) internal {
-        IMapGame.Task memory t = game.getTask(taskId);
+        IMapGame.Task memory t = game.task(taskId);
         if (t.status != IMapGame.TaskStatus.Claimed) return;
         uint256 cheatAt = lieSeed % 2 == 0 ? 0 : 1 + (lieSeed / 2) % t.leafCount;
         (, MerkleTrees.Tree memory resultTree) = trees(taskId, cheatAt);
@@ -175,7 +175,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
     /// @dev A challenger commits a proof for the leaf at `indexSeed` (a lie or not), a block passes, it reveals.
     function proveCheat(uint256 taskSeed, uint256 challengerSeed, uint256 indexSeed) external {
         uint256 taskId = findTask(taskSeed, IMapGame.TaskStatus.Committed);
-        IMapGame.Task memory t = game.getTask(taskId);
+        IMapGame.Task memory t = game.task(taskId);
         if (t.status != IMapGame.TaskStatus.Committed) return;
         uint256 cheatAt = store.cheatAt(taskId);
         (MerkleTrees.Tree memory inputTree, MerkleTrees.Tree memory resultTree) = trees(taskId, cheatAt);
@@ -203,7 +203,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
 
     function openQuery(uint256 taskSeed, uint256 challengerSeed, uint256 indexSeed) external {
         uint256 taskId = findTask(taskSeed, IMapGame.TaskStatus.Committed);
-        uint256 n = game.getTask(taskId).leafCount;
+        uint256 n = game.task(taskId).leafCount;
         if (n == 0) return;
         vm.prank(actor(challengerSeed));
         uint256 queryId = game.openQuery(taskId, indexSeed % n);
@@ -214,7 +214,7 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
     /// @dev The solver answers, or (one time in three) withholds and lets the response window pass.
     function answerQuery(uint256 querySeed) external {
         uint256 queryId = findOpenQuery(querySeed);
-        IMapGame.Query memory q = game.getQuery(queryId);
+        IMapGame.Query memory q = game.query(queryId);
         if (q.status != IMapGame.QueryStatus.Open) return;
         if (querySeed % 3 == 0) {
             vm.warp(q.deadline);
@@ -222,14 +222,14 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
             return;
         }
         (, MerkleTrees.Tree memory resultTree) = trees(q.taskId, store.cheatAt(q.taskId));
-        vm.prank(game.getTask(q.taskId).solver);
+        vm.prank(game.task(q.taskId).solver);
         game.answerQuery(queryId, outputOf(q.taskId, q.index, store.cheatAt(q.taskId)), resultTree.proof(q.index));
         store.count("answerQuery");
     }
 
     function timeoutQuery(uint256 querySeed) external {
         uint256 queryId = findOpenQuery(querySeed);
-        _maybeWarpTo(game.getQuery(queryId).deadline, querySeed);
+        _maybeWarpTo(game.query(queryId).deadline, querySeed);
         game.timeoutQuery(queryId);
         store.count("timeoutQuery");
     }
@@ -241,29 +241,31 @@ contract MapGameHandler is CommonBase, StdCheats, StdUtils {
 
     function finalize(uint256 taskSeed) external {
         uint256 taskId = findTask(taskSeed, IMapGame.TaskStatus.Committed);
-        _maybeWarpTo(game.getTask(taskId).deadline, taskSeed);
+        _maybeWarpTo(game.task(taskId).deadline, taskSeed);
         game.finalize(taskId);
         store.count("finalize");
     }
 
     function refund(uint256 taskSeed, bool byBuyer) external {
         uint256 taskId = findTask(taskSeed, IMapGame.TaskStatus.Open);
-        if (!byBuyer) _maybeWarpTo(game.getTask(taskId).commitDeadline, taskSeed);
-        if (byBuyer) vm.prank(game.getTask(taskId).buyer);
+        if (!byBuyer) _maybeWarpTo(game.task(taskId).commitDeadline, taskSeed);
+        if (byBuyer) vm.prank(game.task(taskId).buyer);
         game.refund(taskId);
         store.count("refund");
     }
 
     /// @dev The DAO changes the parameters mid-game, within their bounds.
-    function setParams(uint32 claimWindow, uint32 challengeWindow, uint32 responseWindow, uint16 shareBps) external {
-        IMapGame.Params memory p = game.params();
+    function setParameters(uint32 claimWindow, uint32 challengeWindow, uint32 responseWindow, uint16 shareBps)
+        external
+    {
+        IMapGame.Parameters memory p = game.parameters();
         p.claimWindow = uint32(_bound(claimWindow, game.MIN_WINDOW(), 2 days));
         p.challengeWindow = uint32(_bound(challengeWindow, game.MIN_WINDOW(), 2 days));
         p.responseWindow = uint32(_bound(responseWindow, game.MIN_WINDOW(), 2 days));
         p.challengerShareBps = uint16(_bound(shareBps, game.MIN_CHALLENGER_SHARE_BPS(), game.BPS()));
         vm.prank(game.dao());
-        game.setParams(p);
-        store.count("setParams");
+        game.setParameters(p);
+        store.count("setParameters");
     }
 
     /// @dev Moves time to `deadline` (never back) when `seed` is even: timeouts need their deadlines to pass, and

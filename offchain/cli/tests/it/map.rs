@@ -1,5 +1,5 @@
 //! A map task from post to finalize through the CLI, with the executor computing the Mandelbrot rows; a refund; a
-//! lapsed claim expired; a query bond reclaimed after its commitment was slashed.
+//! lapsed claim forfeited; a query bond reclaimed after its commitment was slashed.
 
 use crate::common::{Chain, s, snm, tempdir};
 
@@ -21,7 +21,7 @@ async fn map_task_from_post_to_finalize() {
         "exactly the reward is approved"
     );
     let task = posted["task"].as_u64().unwrap().to_string();
-    let list = chain.ok(None, &["task", "list"]);
+    let list = chain.ok(None, &["map", "list"]);
     assert_eq!(list["tasks"].as_array().unwrap().len(), 1);
 
     // The solver needs SNM for its bond (the game's minimum, 10 SNM).
@@ -29,7 +29,7 @@ async fn map_task_from_post_to_finalize() {
     let line = chain.fails(
         solver,
         &[
-            "task",
+            "map",
             "commit",
             &task,
             "--results",
@@ -40,14 +40,14 @@ async fn map_task_from_post_to_finalize() {
         line.contains("malformed result dump") || line.contains("is Open: commit needs Claimed"),
         "{line}"
     );
-    chain.ok(solver, &["task", "claim", &task]);
-    let shown = chain.ok(None, &["task", "show", &task]);
+    chain.ok(solver, &["map", "claim", &task]);
+    let shown = chain.ok(None, &["map", "show", &task]);
     assert_eq!(s(&shown, "status"), "Claimed");
 
     // Solve reads the inputs from the task's input URI (the posted file) and writes the result dump.
     let solved = chain.ok(
         solver,
-        &["task", "solve", &task, "-o", results.to_str().unwrap()],
+        &["map", "solve", &task, "-o", results.to_str().unwrap()],
     );
     assert_eq!(solved["leaves"], 8);
     let tree =
@@ -64,23 +64,23 @@ async fn map_task_from_post_to_finalize() {
     chain.ok(
         solver,
         &[
-            "task",
+            "map",
             "commit",
             &task,
             "--results",
             results.to_str().unwrap(),
         ],
     );
-    let shown = chain.ok(None, &["task", "show", &task]);
+    let shown = chain.ok(None, &["map", "show", &task]);
     assert_eq!(s(&shown, "status"), "Committed");
     assert_eq!(s(&shown, "result_root"), s(&solved, "root"));
 
-    let line = chain.fails(None, &["task", "finalize", &task]);
+    let line = chain.fails(None, &["map", "finalize", &task]);
     assert!(line.contains("challenge window is open"), "{line}");
     chain.travel(10 * 60 + 1).await;
-    chain.ok(Some(3), &["task", "finalize", &task]);
+    chain.ok(Some(3), &["map", "finalize", &task]);
     assert_eq!(
-        s(&chain.ok(None, &["task", "show", &task]), "status"),
+        s(&chain.ok(None, &["map", "show", &task]), "status"),
         "Finalized"
     );
     // 20 − 10 (bond) + 10 (bond back) + 5 (reward).
@@ -92,7 +92,7 @@ async fn map_task_from_post_to_finalize() {
         "25000000000000000000"
     );
 
-    let line = chain.fails(solver, &["task", "claim", &task]);
+    let line = chain.fails(solver, &["map", "claim", &task]);
     assert!(line.contains("is Finalized: claim needs Open"), "{line}");
 }
 
@@ -105,7 +105,7 @@ async fn buyer_refunds_an_open_task_and_bad_inputs_are_refused() {
     let posted = chain.ok(
         Some(0),
         &[
-            "task",
+            "map",
             "post",
             "--inputs",
             inputs.to_str().unwrap(),
@@ -116,24 +116,24 @@ async fn buyer_refunds_an_open_task_and_bad_inputs_are_refused() {
         ],
     );
     let task = posted["task"].as_u64().unwrap().to_string();
-    let line = chain.fails(Some(3), &["task", "refund", &task]);
+    let line = chain.fails(Some(3), &["map", "refund", &task]);
     assert!(
         line.contains("refund would revert: MapGameNotBuyer"),
         "{line}"
     );
-    chain.ok(Some(0), &["task", "refund", &task]);
+    chain.ok(Some(0), &["map", "refund", &task]);
     assert_eq!(
-        s(&chain.ok(None, &["task", "show", &task]), "status"),
+        s(&chain.ok(None, &["map", "show", &task]), "status"),
         "Refunded"
     );
 
-    let line = chain.fails(None, &["task", "show", "999"]);
+    let line = chain.fails(None, &["map", "show", "999"]);
     assert!(line.contains("task 999 does not exist"), "{line}");
     std::fs::write(&inputs, r#"["0x01", 7]"#).unwrap();
     let line = chain.fails(
         Some(0),
         &[
-            "task",
+            "map",
             "post",
             "--inputs",
             inputs.to_str().unwrap(),
@@ -151,7 +151,7 @@ async fn buyer_refunds_an_open_task_and_bad_inputs_are_refused() {
     let line = chain.fails(
         Some(0),
         &[
-            "task",
+            "map",
             "post",
             "--inputs",
             inputs.to_str().unwrap(),
@@ -167,7 +167,7 @@ async fn buyer_refunds_an_open_task_and_bad_inputs_are_refused() {
     let line = chain.fails(
         Some(4),
         &[
-            "task",
+            "map",
             "post",
             "--inputs",
             inputs.to_str().unwrap(),
@@ -196,11 +196,11 @@ async fn a_cheating_solver_is_caught_and_slashed() {
     chain.fund(buyer, &[2, 3], "20");
 
     // An honest result survives a query: the solver answers it and takes the query bond.
-    chain.ok(cheater, &["task", "claim", &task]);
+    chain.ok(cheater, &["map", "claim", &task]);
     chain.ok(
         cheater,
         &[
-            "task",
+            "map",
             "solve",
             &task,
             "-o",
@@ -212,14 +212,14 @@ async fn a_cheating_solver_is_caught_and_slashed() {
     chain.ok(
         cheater,
         &[
-            "task",
+            "map",
             "commit",
             &task,
             "--results",
             results.to_str().unwrap(),
         ],
     );
-    let query = chain.ok(watcher, &["task", "query", &task, "--index", "1"]);
+    let query = chain.ok(watcher, &["map", "open-query", &task, "--index", "1"]);
     assert_eq!(
         s(&query["approval"], "amount"),
         "1000000000000000000",
@@ -229,8 +229,8 @@ async fn a_cheating_solver_is_caught_and_slashed() {
     chain.ok(
         cheater,
         &[
-            "task",
-            "answer",
+            "map",
+            "answer-query",
             &query,
             "--results",
             results.to_str().unwrap(),
@@ -238,9 +238,9 @@ async fn a_cheating_solver_is_caught_and_slashed() {
     );
 
     // The watcher recomputes from the committed URIs and proves leaf 4 wrong.
-    let challenged = chain.ok(watcher, &["task", "challenge", &task]);
-    assert_eq!(challenged["cheat"], 4);
-    let shown = chain.ok(None, &["task", "show", &task]);
+    let proven = chain.ok(watcher, &["map", "prove-cheat", &task]);
+    assert_eq!(proven["cheat"], 4);
+    let shown = chain.ok(None, &["map", "show", &task]);
     assert_eq!(s(&shown, "status"), "Open", "the slash reopens the task");
     // Watcher: 20 − 1 (query bond, lost to the solver's answer) + 5 (half the 10 SNM solver bond).
     assert_eq!(
@@ -252,29 +252,29 @@ async fn a_cheating_solver_is_caught_and_slashed() {
     );
 
     // An honest solver's result: nothing to challenge.
-    chain.ok(watcher, &["task", "claim", &task]);
+    chain.ok(watcher, &["map", "claim", &task]);
     chain.ok(
         watcher,
-        &["task", "solve", &task, "-o", results.to_str().unwrap()],
+        &["map", "solve", &task, "-o", results.to_str().unwrap()],
     );
     chain.ok(
         watcher,
         &[
-            "task",
+            "map",
             "commit",
             &task,
             "--results",
             results.to_str().unwrap(),
         ],
     );
-    let challenged = chain.ok(cheater, &["task", "challenge", &task]);
-    assert!(challenged["cheat"].is_null(), "{challenged}");
+    let proven = chain.ok(cheater, &["map", "prove-cheat", &task]);
+    assert!(proven["cheat"].is_null(), "{proven}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_expired_claim_reopens_the_task_and_its_bond_goes_to_the_buyer() {
+async fn a_forfeited_claim_reopens_the_task_and_its_bond_goes_to_the_buyer() {
     let chain = Chain::new().await;
-    let dir = tempdir("expire");
+    let dir = tempdir("forfeit");
     let inputs = dir.join("inputs.json");
     std::fs::write(&inputs, r#"["0x01", "0x02"]"#).unwrap();
     let (buyer, solver, anyone) = (Some(0), Some(2), Some(3));
@@ -285,7 +285,7 @@ async fn an_expired_claim_reopens_the_task_and_its_bond_goes_to_the_buyer() {
     let posted = chain.ok(
         buyer,
         &[
-            "task",
+            "map",
             "post",
             "--inputs",
             inputs.to_str().unwrap(),
@@ -296,28 +296,28 @@ async fn an_expired_claim_reopens_the_task_and_its_bond_goes_to_the_buyer() {
         ],
     );
     let task = posted["task"].as_u64().unwrap().to_string();
-    let line = chain.fails(anyone, &["task", "expire-claim", &task]);
+    let line = chain.fails(anyone, &["map", "forfeit-claim", &task]);
     assert!(
         line.contains(&format!(
-            "task {task} is Open: expiring a claim needs Claimed"
+            "task {task} is Open: forfeiting a claim needs Claimed"
         )),
         "{line}"
     );
 
-    chain.ok(solver, &["task", "claim", &task]);
-    let line = chain.fails(anyone, &["task", "expire-claim", &task]);
+    chain.ok(solver, &["map", "claim", &task]);
+    let line = chain.fails(anyone, &["map", "forfeit-claim", &task]);
     assert!(
         line.contains("claim runs until") && line.ends_with("its solver may still commit"),
         "{line}"
     );
 
-    // The claim window is 10 minutes; once it is over anyone may expire the claim, and the bond is the buyer's.
+    // The claim window is 10 minutes; once it is over anyone may forfeit the claim, and the bond is the buyer's.
     let buyer_before = chain.balance(0);
     chain.travel(10 * 60 + 1).await;
-    let expired = chain.ok(anyone, &["task", "expire-claim", &task]);
-    assert_eq!(expired["task"].as_u64().unwrap().to_string(), task);
-    assert!(expired["tx"].is_string(), "{expired}");
-    let shown = chain.ok(None, &["task", "show", &task]);
+    let forfeited = chain.ok(anyone, &["map", "forfeit-claim", &task]);
+    assert_eq!(forfeited["task"].as_u64().unwrap().to_string(), task);
+    assert!(forfeited["tx"].is_string(), "{forfeited}");
+    let shown = chain.ok(None, &["map", "show", &task]);
     assert_eq!(s(&shown, "status"), "Open", "the task reopens");
     assert_eq!(
         s(&shown, "solver"),
@@ -326,12 +326,12 @@ async fn an_expired_claim_reopens_the_task_and_its_bond_goes_to_the_buyer() {
     assert_eq!(chain.balance(0), buyer_before + snm(10), "the 10 SNM bond");
     assert_eq!(chain.balance(2), snm(0));
 
-    let line = chain.fails(anyone, &["task", "expire-claim", &task]);
+    let line = chain.fails(anyone, &["map", "forfeit-claim", &task]);
     assert!(
-        line.contains("is Open: expiring a claim needs Claimed"),
+        line.contains("is Open: forfeiting a claim needs Claimed"),
         "{line}"
     );
-    let line = chain.fails(anyone, &["task", "expire-claim", "999"]);
+    let line = chain.fails(anyone, &["map", "forfeit-claim", "999"]);
     assert!(line.contains("task 999 does not exist"), "{line}");
 }
 
@@ -346,15 +346,15 @@ async fn a_query_on_a_slashed_commitment_gets_its_bond_back() {
     let posted = chain.post_mandelbrot(buyer, &inputs, "1", &[]);
     let task = posted["task"].as_u64().unwrap().to_string();
     chain.fund(buyer, &[2, 3, 4], "10");
-    chain.ok(solver, &["task", "claim", &task]);
+    chain.ok(solver, &["map", "claim", &task]);
     chain.ok(
         solver,
-        &["task", "solve", &task, "-o", results.to_str().unwrap()],
+        &["map", "solve", &task, "-o", results.to_str().unwrap()],
     );
     chain.ok(
         solver,
         &[
-            "task",
+            "map",
             "commit",
             &task,
             "--results",
@@ -363,15 +363,15 @@ async fn a_query_on_a_slashed_commitment_gets_its_bond_back() {
     );
 
     // Two challengers query the commitment; the solver answers neither.
-    let q1 = chain.ok(first, &["task", "query", &task, "--index", "0"])["query"]
+    let q1 = chain.ok(first, &["map", "open-query", &task, "--index", "0"])["query"]
         .as_u64()
         .unwrap()
         .to_string();
-    let q2 = chain.ok(second, &["task", "query", &task, "--index", "1"])["query"]
+    let q2 = chain.ok(second, &["map", "open-query", &task, "--index", "1"])["query"]
         .as_u64()
         .unwrap()
         .to_string();
-    let line = chain.fails(Some(5), &["task", "reclaim-bond", &q2]);
+    let line = chain.fails(Some(5), &["map", "reclaim-query-bond", &q2]);
     assert!(
         line.contains(&format!(
             "query {q2} asks about task {task}'s live commitment, so its bond cannot be reclaimed"
@@ -381,22 +381,22 @@ async fn a_query_on_a_slashed_commitment_gets_its_bond_back() {
 
     // Past the response window a live query is timed out, not reclaimed.
     chain.travel(10 * 60 + 1).await;
-    let line = chain.fails(first, &["task", "reclaim-bond", &q1]);
+    let line = chain.fails(first, &["map", "reclaim-query-bond", &q1]);
     assert!(
         line.contains(&format!(
-            "`sonm task timeout-query {q1}` slashes the solver and returns the bond"
+            "`sonm map timeout-query {q1}` slashes the solver and returns the bond"
         )),
         "{line}"
     );
 
     // The first query times out and slashes the solver: the second now asks about a commitment that is gone.
-    chain.ok(first, &["task", "timeout-query", &q1]);
+    chain.ok(first, &["map", "timeout-query", &q1]);
     assert_eq!(
-        s(&chain.ok(None, &["task", "show", &task]), "status"),
+        s(&chain.ok(None, &["map", "show", &task]), "status"),
         "Open"
     );
     assert_eq!(chain.balance(4), snm(9));
-    let reclaimed = chain.ok(Some(5), &["task", "reclaim-bond", &q2]);
+    let reclaimed = chain.ok(Some(5), &["map", "reclaim-query-bond", &q2]);
     assert_eq!(reclaimed["query"].as_u64().unwrap().to_string(), q2);
     assert_eq!(
         chain.balance(4),
@@ -404,15 +404,15 @@ async fn a_query_on_a_slashed_commitment_gets_its_bond_back() {
         "the 1 SNM query bond goes back to its challenger, whoever sends the call"
     );
 
-    let line = chain.fails(second, &["task", "reclaim-bond", &q2]);
+    let line = chain.fails(second, &["map", "reclaim-query-bond", &q2]);
     assert!(
         line.contains(&format!(
             "query {q2} is Reclaimed: reclaiming its bond needs Open"
         )),
         "{line}"
     );
-    let line = chain.fails(first, &["task", "reclaim-bond", &q1]);
+    let line = chain.fails(first, &["map", "reclaim-query-bond", &q1]);
     assert!(line.contains("is TimedOut"), "{line}");
-    let line = chain.fails(first, &["task", "reclaim-bond", "999"]);
+    let line = chain.fails(first, &["map", "reclaim-query-bond", "999"]);
     assert!(line.contains("query 999 does not exist"), "{line}");
 }
