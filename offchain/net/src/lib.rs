@@ -61,4 +61,4 @@ pub use protocol::{
 pub use validate::{GossipLimits, HUBS_TOPIC, REPORTS_TOPIC, RejectReason, Topic};
 pub use work::{WorkResult, outputs_tree};
 
-pub use libp2p::{Multiaddr, PeerId};
+pub use libp2p::{Multiaddr, PeerId, multiaddr};

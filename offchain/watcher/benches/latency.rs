@@ -13,7 +13,6 @@
 #[path = "../tests/it/common.rs"]
 mod common;
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use alloy::primitives::U256;
@@ -232,11 +231,11 @@ async fn load(tasks: u64) {
     bot.pass().await.unwrap();
     println!(
         "load: catch-up pass over {} tasks: {:.2}s wall, {:.2}s CPU, {} RPC calls, {} commitments checked",
-        m.tasks_seen.load(Ordering::Relaxed),
+        m.tasks_seen.get(),
         wall0.elapsed().as_secs_f64(),
         (cpu_time() - cpu0).as_secs_f64(),
-        m.rpc_calls.load(Ordering::Relaxed),
-        m.commitments_checked.load(Ordering::Relaxed),
+        m.rpc_calls.get(),
+        m.commitments_checked.get(),
     );
 
     chain
@@ -244,7 +243,7 @@ async fn load(tasks: u64) {
         .await;
     let provider = chain.provider();
     let b0 = provider.get_block_number().await.unwrap();
-    let (calls0, cpu0) = (m.rpc_calls.load(Ordering::Relaxed), cpu_time());
+    let (calls0, cpu0) = (m.rpc_calls.get(), cpu_time());
     let wall0 = Instant::now();
     let mut pass_time = Duration::ZERO;
     let mut passes = 0u32;
@@ -261,13 +260,13 @@ async fn load(tasks: u64) {
         .unwrap()
         .saturating_sub(b0)
         .max(1);
-    let calls = m.rpc_calls.load(Ordering::Relaxed) - calls0;
+    let calls = m.rpc_calls.get() - calls0;
     let cpu = cpu_time() - cpu0;
     println!(
         "load: {tasks} open tasks, {blocks} blocks, {passes} passes: {:.1} RPC calls per block, {:.1} ms CPU per block, {:.1} ms per pass, behind by {} blocks",
         calls as f64 / blocks as f64,
         cpu.as_secs_f64() * 1000.0 / blocks as f64,
         pass_time.as_secs_f64() * 1000.0 / f64::from(passes.max(1)),
-        provider.get_block_number().await.unwrap() - m.safe_block.load(Ordering::Relaxed),
+        provider.get_block_number().await.unwrap() - u64::try_from(m.safe_block.get()).unwrap_or(0),
     );
 }

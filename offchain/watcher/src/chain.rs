@@ -2,7 +2,6 @@
 //! challenger or as its own solver) to the end within its clock.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use alloy::primitives::U256;
 use sonm_bindings::enums::IChainGame::{DisputePhase, TaskStatus};
@@ -185,10 +184,8 @@ impl Watcher {
                 }
             }
         }
-        self.metrics.disputes_live.store(live, Ordering::Relaxed);
-        self.metrics
-            .least_clock_remaining
-            .store(least.unwrap_or(-1), Ordering::Relaxed);
+        self.metrics.disputes_live.set(live);
+        self.metrics.least_clock_remaining.set(least.unwrap_or(-1));
     }
 
     /// One move in a dispute, if it is the bot's turn. Returns the bot's clock left while the dispute is live.

@@ -31,6 +31,13 @@ pub struct WatchArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464).
     #[arg(long, value_name = "ADDR", env = "SONM_METRICS")]
     pub metrics: Option<SocketAddr>,
+    /// Start the P2P node listening here (e.g. /ip4/0.0.0.0/tcp/4002); without it or --peer the node starts at the
+    /// first `sonm://` result URI, listening on a free port.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub p2p_listen: Vec<sonm_net::Multiaddr>,
+    /// A peer for the P2P node to dial at start (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub peer: Vec<sonm_net::Multiaddr>,
     /// The state file: the transactions signed and not yet final, so a restart never signs an action twice.
     #[arg(
         long,
@@ -89,6 +96,8 @@ impl WatchArgs {
         c.confirmations = self.confirmations;
         c.sample = self.sample;
         c.metrics_addr = self.metrics;
+        c.p2p_listen = self.p2p_listen;
+        c.peers = self.peer;
         c.state_path = Some(self.state);
         c.poll_interval = Duration::from_secs_f64(self.interval.clamp(0.05, 3600.0));
         c.max_pending = self.max_pending;

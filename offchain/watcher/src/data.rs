@@ -65,6 +65,51 @@ impl LeafData {
     }
 }
 
+/// Result data as fetched: the text of a dump (a file or an http(s) URL), or a tree's leaves in index order from a
+/// peer (`sonm://`), each already checked against the committed root.
+#[derive(Debug)]
+pub(crate) enum Fetched {
+    Text(String),
+    Leaves(Vec<Bytes>),
+}
+
+/// Splits the part of a `sonm://` URI after the scheme, `<multiaddr ending in /p2p/<peer id>>/<root>`, e.g.
+/// `/ip4/10.0.0.5/tcp/4001/p2p/12D3KooW.../0x54d6...`.
+pub(crate) fn parse_sonm_uri(
+    rest: &str,
+) -> Result<(sonm_net::Multiaddr, sonm_net::PeerId, B256), String> {
+    let (addr, root) = rest.rsplit_once('/').ok_or_else(|| {
+        format!("sonm://{rest}: expected sonm://<multiaddr>/p2p/<peer id>/<root>")
+    })?;
+    let root: B256 = root
+        .parse()
+        .map_err(|e| format!("sonm://{rest}: root {root:?}: {e}"))?;
+    let addr: sonm_net::Multiaddr = addr
+        .parse()
+        .map_err(|e| format!("sonm://{rest}: multiaddr {addr:?}: {e}"))?;
+    let peer = match addr.iter().last() {
+        Some(sonm_net::multiaddr::Protocol::P2p(peer)) => peer,
+        _ => {
+            return Err(format!(
+                "sonm://{rest}: the multiaddr does not end in /p2p/<peer id>"
+            ));
+        }
+    };
+    Ok((addr, peer, root))
+}
+
+/// Checks fetched result data against the committed root and the task's leaf count.
+pub(crate) fn results(fetched: Fetched, root: B256, leaf_count: u64) -> Result<LeafData, String> {
+    match fetched {
+        Fetched::Text(text) => parse_results(&text, root, leaf_count),
+        Fetched::Leaves(leaves) => {
+            let tree = IndexedTree::from_data(leaves, BuildOptions::default())
+                .map_err(|e| e.to_string())?;
+            check(LeafData::from_tree(tree)?, root, leaf_count)
+        }
+    }
+}
+
 /// Reads the text a URI holds.
 pub(crate) async fn fetch(uri: &str, http: &reqwest::Client) -> Result<String, String> {
     if uri.starts_with("http://") || uri.starts_with("https://") {
@@ -188,6 +233,27 @@ mod tests {
                 .expect_err("hex")
                 .contains("not a hex string")
         );
+    }
+
+    #[test]
+    fn a_sonm_uri_is_a_multiaddr_with_its_peer_and_a_root() {
+        let peer = sonm_net::PeerId::random();
+        let root = B256::repeat_byte(0xab);
+        let (addr, p, r) =
+            parse_sonm_uri(&format!("/ip4/127.0.0.1/tcp/4001/p2p/{peer}/{root}")).expect("valid");
+        assert_eq!((p, r), (peer, root));
+        assert_eq!(
+            addr.to_string(),
+            format!("/ip4/127.0.0.1/tcp/4001/p2p/{peer}")
+        );
+        for bad in [
+            format!("/ip4/127.0.0.1/tcp/4001/{root}"),
+            format!("/ip4/127.0.0.1/tcp/4001/p2p/{peer}/0x12"),
+            format!("nonsense/{root}"),
+            root.to_string(),
+        ] {
+            assert!(parse_sonm_uri(&bad).is_err(), "{bad}");
+        }
     }
 
     #[tokio::test]

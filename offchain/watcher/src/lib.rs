@@ -3,7 +3,7 @@
 //! It follows both verification games' events from the deployment's start block (log ranges split when the node
 //! refuses them), acting only on blocks under a confirmation depth and re-reading the state it acts on from the
 //! chain. For every map commitment it fetches the result data (a file path or an http(s) URL holding the Merkle
-//! dump), recomputes every leaf (or a random sample) with the executor, and proves a wrong leaf (commit, then reveal
+//! dump, or a `sonm://` URI: the tree fetched from a peer over sonm-net's data protocol, every leaf checked), recomputes every leaf (or a random sample) with the executor, and proves a wrong leaf (commit, then reveal
 //! a block later, with a salt derived from its key); missing or unmatched data gets a bonded query. For every chain
 //! commitment it runs the chain and, on another final hash, opens a dispute and plays the bisection to the end. It
 //! defends its own solver the same way: it answers queries and plays disputes as the solver.
@@ -67,6 +67,11 @@ pub struct WatcherConfig {
     pub sample: Option<u64>,
     /// Serve Prometheus metrics on this address.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the P2P node listens (`--p2p-listen`); the node starts at connect when this or `peers` is set, else at
+    /// the first `sonm://` result URI.
+    pub p2p_listen: Vec<sonm_net::Multiaddr>,
+    /// Peers the P2P node dials at start (`--peer`).
+    pub peers: Vec<sonm_net::Multiaddr>,
     /// The state file (the signed transactions not yet final); `None` keeps it in memory (tests, `--once`).
     pub state_path: Option<PathBuf>,
     /// Time between passes.
@@ -103,6 +108,8 @@ impl WatcherConfig {
             confirmations: 2,
             sample: None,
             metrics_addr: None,
+            p2p_listen: Vec::new(),
+            peers: Vec::new(),
             state_path: None,
             poll_interval: Duration::from_secs(1),
             max_pending: 16,
@@ -127,9 +134,14 @@ pub async fn run(config: WatcherConfig, shutdown: impl Future<Output = ()>) -> R
     };
     let server = match config.metrics_addr {
         Some(addr) => {
-            let listener = metrics::bind(addr).await?;
-            info!(%addr, "serving /metrics");
-            Some(tokio::spawn(metrics::serve(listener, watcher.metrics())))
+            let server = sonm_net::MetricsServer::bind(addr, watcher.registry())
+                .await
+                .map_err(|e| WatchError::Metrics {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })?;
+            info!(addr = %server.local_addr(), "serving /metrics");
+            Some(server)
         }
         None => None,
     };
@@ -153,8 +165,9 @@ pub async fn run(config: WatcherConfig, shutdown: impl Future<Output = ()>) -> R
         }
     }
     if let Some(server) = server {
-        server.abort();
+        server.shutdown().await;
     }
+    watcher.shutdown().await;
     info!("stopped");
     Ok(())
 }

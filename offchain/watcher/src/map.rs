@@ -68,8 +68,8 @@ impl Watcher {
         let executor = self.executor(task.computation).await?;
         let max_bytes = self.map_leaf_bound(id).await?;
         self.metrics.checked();
-        let text = match data::fetch(&c.uri, &self.http).await {
-            Ok(text) => text,
+        let fetched = match self.fetch_results(&c.uri, c.root, task.leaf_count).await {
+            Ok(fetched) => fetched,
             Err(reason) => {
                 self.metrics.withheld();
                 warn!(round = c.round, %reason, "result data unavailable: query path");
@@ -81,7 +81,7 @@ impl Watcher {
         let started = std::time::Instant::now();
         let outcome =
             tokio::task::spawn_blocking(move || -> std::result::Result<Verdict, String> {
-                let results = match data::parse_results(&text, root, leaf_count) {
+                let results = match data::results(fetched, root, leaf_count) {
                     Ok(r) => r,
                     Err(reason) => return Ok(Verdict::Withheld(reason)),
                 };
@@ -498,9 +498,9 @@ impl Watcher {
             .get(&id)
             .map(|t| t.leaf_count)
             .ok_or("unknown task")?;
-        let text = data::fetch(&c.uri, &self.http).await?;
+        let fetched = self.fetch_results(&c.uri, c.root, leaf_count).await?;
         let root = c.root;
-        let r = tokio::task::spawn_blocking(move || data::parse_results(&text, root, leaf_count))
+        let r = tokio::task::spawn_blocking(move || data::results(fetched, root, leaf_count))
             .await
             .map_err(|e| e.to_string())??;
         let r = Arc::new(r);

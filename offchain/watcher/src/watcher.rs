@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use alloy::eips::BlockNumberOrTag;
 use alloy::network::EthereumWallet;
@@ -25,6 +24,7 @@ use crate::logs::{LogsFailure, fetch_split};
 use crate::metrics::Metrics;
 use crate::sender::{Sender, Sent};
 use crate::verdict::Verdict;
+use prometheus_client::registry::Registry;
 
 /// What one pass did.
 #[derive(Clone, Debug, Default)]
@@ -57,6 +57,11 @@ pub struct Watcher {
     pub(crate) http: reqwest::Client,
     pub(crate) sender: Sender,
     pub(crate) metrics: Arc<Metrics>,
+    /// The one registry: the watcher's metrics and the P2P node's.
+    registry: Arc<Registry>,
+    net_metrics: sonm_net::Metrics,
+    /// The P2P node, started at connect with `--p2p-listen`/`--peer`, else at the first `sonm://` URI.
+    net: Option<sonm_net::Node>,
     /// Derived from the key: the root of every salt, never stored (the same as `sonm map prove-cheat`'s).
     salt_seed: SaltSeed,
     pub(crate) index: Index,
@@ -116,8 +121,9 @@ impl Watcher {
         let token = SonmToken::new(deployment.address(Contract::SonmToken)?, provider.clone());
         let judge = deployment.address(Contract::JudgeHarness)?;
         let me = cfg.signer.address();
-        let metrics = Arc::new(Metrics::default());
-        metrics.least_clock_remaining.store(-1, Ordering::Relaxed);
+        let mut registry = Registry::default();
+        let metrics = Arc::new(Metrics::new(&mut registry));
+        let net_metrics = sonm_net::Metrics::new(&mut registry);
         let journal = Journal::open(cfg.state_path.as_deref(), chain_id, me)?;
         let sender = Sender::new(
             provider.clone(),
@@ -132,7 +138,7 @@ impl Watcher {
         let salt_seed = SaltSeed::new(&cfg.signer);
         let cursor = cfg.from_block.unwrap_or(deployment.start_block);
         info!(%me, chain_id, from_block = cursor, confirmations = cfg.confirmations, "watching");
-        Ok(Self {
+        let mut watcher = Self {
             log_chunk: cfg.max_log_range.max(1),
             cfg,
             provider,
@@ -146,6 +152,9 @@ impl Watcher {
             http: reqwest::Client::new(),
             sender,
             metrics,
+            registry: Arc::new(registry),
+            net_metrics,
+            net: None,
             salt_seed,
             index: Index::default(),
             cursor,
@@ -159,7 +168,77 @@ impl Watcher {
             chain_checked: HashSet::new(),
             answers_checked: HashSet::new(),
             report: PassReport::default(),
-        })
+        };
+        if !watcher.cfg.p2p_listen.is_empty() || !watcher.cfg.peers.is_empty() {
+            watcher.node().await.map_err(WatchError::Config)?;
+        }
+        Ok(watcher)
+    }
+
+    /// The registry every metric is in (the watcher's and its P2P node's), for a `/metrics` server.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.clone()
+    }
+
+    /// The P2P node, started on first use.
+    pub(crate) async fn node(&mut self) -> std::result::Result<&sonm_net::Node, String> {
+        if self.net.is_none() {
+            let mut config = sonm_net::NodeConfig {
+                peers: self.cfg.peers.clone(),
+                metrics: self.net_metrics.clone(),
+                ..sonm_net::NodeConfig::default()
+            };
+            if !self.cfg.p2p_listen.is_empty() {
+                config.listen = self.cfg.p2p_listen.clone();
+            }
+            let chain = Arc::new(sonm_net::WhitelistChain::new(
+                self.provider.clone(),
+                self.deployment.clone(),
+            ));
+            let (node, mut events) = sonm_net::Node::start(config, chain)
+                .await
+                .map_err(|e| format!("the P2P node did not start: {e}"))?;
+            info!(peer_id = %node.peer_id(), "P2P node started");
+            // The watcher asks, it does not follow gossip: the events are read and dropped.
+            tokio::spawn(async move { while events.next().await.is_some() {} });
+            self.net = Some(node);
+        }
+        self.net
+            .as_ref()
+            .ok_or_else(|| "the P2P node did not start".to_owned())
+    }
+
+    /// The result data at `uri`: a `sonm://` URI's tree is fetched from its peer over the data protocol (every leaf
+    /// checked against `root`), anything else is read as a file or an http(s) URL.
+    pub(crate) async fn fetch_results(
+        &mut self,
+        uri: &str,
+        root: B256,
+        leaf_count: u64,
+    ) -> std::result::Result<crate::data::Fetched, String> {
+        let Some(rest) = uri.strip_prefix("sonm://") else {
+            return crate::data::fetch(uri, &self.http)
+                .await
+                .map(crate::data::Fetched::Text);
+        };
+        let (addr, peer, named) = crate::data::parse_sonm_uri(rest)?;
+        if named != root {
+            return Err(format!("{uri} names root {named}, the commitment {root}"));
+        }
+        let node = self.node().await?;
+        node.dial(addr).await.map_err(|e| format!("{uri}: {e}"))?;
+        let leaves = node
+            .fetch_tree(peer, root, leaf_count)
+            .await
+            .map_err(|e| format!("{uri}: {e}"))?;
+        Ok(crate::data::Fetched::Leaves(leaves))
+    }
+
+    /// Stops the P2P node, if one runs.
+    pub async fn shutdown(&mut self) {
+        if let Some(node) = self.net.take() {
+            node.shutdown().await;
+        }
     }
 
     /// The bot's metrics (shared with the `/metrics` endpoint).
@@ -202,7 +281,9 @@ impl Watcher {
             safe,
             now: block.header.timestamp,
         };
-        self.metrics.safe_block.store(safe, Ordering::Relaxed);
+        self.metrics
+            .safe_block
+            .set(i64::try_from(safe).unwrap_or(i64::MAX));
         self.sender.poll(head, safe).await?;
 
         // Answers first: a wrong one becomes a proof in this same pass.

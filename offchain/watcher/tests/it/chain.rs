@@ -1,7 +1,5 @@
 //! Chain tasks: a wrong final hash is disputed and the bisection won; a solver that stalls loses by its clock.
 
-use std::sync::atomic::Ordering;
-
 use alloy::primitives::{B256, U256};
 
 use crate::common::*;
@@ -67,7 +65,7 @@ async fn a_wrong_chain_result_loses_the_bisection_to_the_bot() {
         chain.balance(BOT).await - before,
         U256::from(5u64) * ether()
     );
-    assert_eq!(bot.metrics().disputes_live.load(Ordering::Relaxed), 0);
+    assert_eq!(bot.metrics().disputes_live.get(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,7 +78,7 @@ async fn an_honest_chain_result_is_left_alone() {
         .await;
     let mut bot = chain.watcher().await;
     assert!(drive(&mut bot, 3).await.is_empty());
-    assert_eq!(bot.metrics().commitments_checked.load(Ordering::Relaxed), 1);
+    assert_eq!(bot.metrics().commitments_checked.get(), 1);
     assert_eq!(chain.nonce(BOT).await, 0);
 }
 
@@ -97,9 +95,9 @@ async fn a_stalling_solver_loses_by_its_clock() {
         "{sent:?}"
     );
     let m = bot.metrics();
-    assert_eq!(m.disputes_live.load(Ordering::Relaxed), 1);
+    assert_eq!(m.disputes_live.get(), 1);
     assert_eq!(
-        m.least_clock_remaining.load(Ordering::Relaxed),
+        m.least_clock_remaining.get(),
         3_600,
         "the solver's turn: the bot's clock is whole"
     );
@@ -111,6 +109,6 @@ async fn a_stalling_solver_loses_by_its_clock() {
     assert_eq!(d.phase, DisputePhase::ChallengerWon);
     assert_eq!(chain.chain_task(task).await.status, ChainTaskStatus::Open);
     bot.pass().await.unwrap();
-    assert_eq!(m.disputes_live.load(Ordering::Relaxed), 0);
-    assert_eq!(m.least_clock_remaining.load(Ordering::Relaxed), -1);
+    assert_eq!(m.disputes_live.get(), 0);
+    assert_eq!(m.least_clock_remaining.get(), -1);
 }

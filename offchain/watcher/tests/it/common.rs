@@ -135,6 +135,35 @@ impl Chain {
         cheat: &[u64],
         withhold: bool,
     ) -> PathBuf {
+        let tree = self.claim_and_compute_map(task, inputs, cheat).await;
+        let uri = self
+            .dir
+            .join(format!("results-{task}-{}.json", tree.root()));
+        if !withhold {
+            std::fs::write(&uri, tree.to_json()).expect("write results");
+        }
+        self.commit_map(task, tree.root(), &uri.display().to_string())
+            .await;
+        uri
+    }
+
+    /// The solver commits `root` with its result data at `uri`.
+    pub async fn commit_map(&self, task: u64, root: B256, uri: &str) {
+        send(
+            self.map(SOLVER)
+                .commit(U256::from(task), root, uri.to_owned()),
+        )
+        .await;
+    }
+
+    /// The solver claims the task and computes every leaf with the executor, a byte of the outputs at `cheat`
+    /// flipped: the result tree it would commit.
+    pub async fn claim_and_compute_map(
+        &self,
+        task: u64,
+        inputs: &[Bytes],
+        cheat: &[u64],
+    ) -> IndexedTree {
         let game = self.deployment.contracts.map_game;
         let bond = U256::from(10u64) * ether();
         send(
@@ -160,19 +189,7 @@ impl Chain {
             }
             outputs[i as usize] = b.into();
         }
-        let tree = IndexedTree::from_data(outputs, BuildOptions::default()).expect("tree");
-        let uri = self
-            .dir
-            .join(format!("results-{task}-{}.json", tree.root()));
-        if !withhold {
-            std::fs::write(&uri, tree.to_json()).expect("write results");
-        }
-        send(
-            self.map(SOLVER)
-                .commit(U256::from(task), tree.root(), uri.display().to_string()),
-        )
-        .await;
-        uri
+        IndexedTree::from_data(outputs, BuildOptions::default()).expect("tree")
     }
 
     /// The map game's byte bound in force: what the tests' tasks are posted with (`Task.maxLeafBytes`).

@@ -126,6 +126,6 @@ async fn a_node_that_refuses_wide_log_ranges_gets_split_ranges() {
         sent.contains(&format!("map:proveCheat:{task}:1:4")),
         "{sent:?}"
     );
-    assert_eq!(bot.metrics().tasks_seen.load(Ordering::Relaxed), 1);
+    assert_eq!(bot.metrics().tasks_seen.get(), 1);
     assert_eq!(chain.map_task(task).await.status, TaskStatus::Open);
 }

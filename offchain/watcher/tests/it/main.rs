@@ -7,5 +7,6 @@ mod chain;
 mod common;
 mod logs;
 mod map;
+mod p2p;
 mod resilience;
 mod sending;

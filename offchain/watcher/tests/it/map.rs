@@ -1,8 +1,6 @@
 //! Map tasks: honest solvers are left alone, wrong leaves are proven, withheld data is queried, the bot's own
 //! solver is defended.
 
-use std::sync::atomic::Ordering;
-
 use alloy::primitives::U256;
 
 use crate::common::*;
@@ -18,9 +16,9 @@ async fn an_honest_solver_is_never_challenged() {
     let sent = drive(&mut bot, 5).await;
     assert!(sent.is_empty(), "the bot sent {sent:?}");
     let m = bot.metrics();
-    assert_eq!(m.tasks_seen.load(Ordering::Relaxed), 1);
-    assert_eq!(m.commitments_checked.load(Ordering::Relaxed), 1);
-    assert_eq!(m.cheats_found.load(Ordering::Relaxed), 0);
+    assert_eq!(m.tasks_seen.get(), 1);
+    assert_eq!(m.commitments_checked.get(), 1);
+    assert_eq!(m.cheats_found.get(), 0);
     // Through the whole window, and after it.
     chain.travel(601).await;
     assert!(drive(&mut bot, 3).await.is_empty());
@@ -85,8 +83,8 @@ async fn a_wrong_leaf_first_last_or_anywhere_is_proven_and_the_bot_paid() {
         U256::from(15u64) * ether()
     );
     let m = bot.metrics();
-    assert_eq!(m.cheats_found.load(Ordering::Relaxed), 3);
-    assert_eq!(m.proofs_sent.load(Ordering::Relaxed), 3);
+    assert_eq!(m.cheats_found.get(), 3);
+    assert_eq!(m.proofs_sent.get(), 3);
     // Exactly the six transactions: three commits, three reveals.
     assert_eq!(chain.nonce(BOT).await, 6);
     assert!(drive(&mut bot, 3).await.is_empty(), "nothing more to do");
@@ -129,7 +127,7 @@ async fn withheld_data_is_queried_and_the_silent_solver_slashed() {
             format!("map:openQuery:{task}:1")
         ]
     );
-    assert_eq!(bot.metrics().data_withheld.load(Ordering::Relaxed), 1);
+    assert_eq!(bot.metrics().data_withheld.get(), 1);
     // Not answered within the response window (10 minutes on the local profile).
     chain.travel(601).await;
     let sent = drive(&mut bot, 5).await;

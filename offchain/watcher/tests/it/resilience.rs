@@ -1,6 +1,5 @@
 //! Restarts, an RPC outage and reorgs.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::common::*;
@@ -184,11 +183,11 @@ async fn the_bot_rides_out_an_rpc_outage() {
     assert_eq!(value("sonm_watcher_cheats_found_total"), 1);
 }
 
-/// `GET /metrics`.
+/// `GET /metrics` (sonm-net's server; the connection closed after the answer).
 async fn scrape(addr: std::net::SocketAddr) -> String {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut out = String::new();
@@ -223,8 +222,8 @@ async fn a_reorg_under_the_confirmation_depth_makes_no_wrong_move() {
     let sent = drive(&mut bot, 4).await;
     assert!(sent.is_empty(), "a move on a block that is gone: {sent:?}");
     let m = bot.metrics();
-    assert_eq!(m.cheats_found.load(Ordering::Relaxed), 0);
-    assert_eq!(m.commitments_checked.load(Ordering::Relaxed), 1);
+    assert_eq!(m.cheats_found.get(), 0);
+    assert_eq!(m.commitments_checked.get(), 1);
     assert_eq!(chain.nonce(BOT).await, 0);
     assert_eq!(chain.map_task(task).await.status, TaskStatus::Committed);
 }

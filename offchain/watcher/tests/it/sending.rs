@@ -1,8 +1,6 @@
 //! The nonce manager: a cap on transactions in flight, fee bumping of a stuck transaction, and calls that would
 //! revert skipped with their decoded reason.
 
-use std::sync::atomic::Ordering;
-
 use alloy::primitives::U256;
 
 use crate::common::*;
@@ -52,7 +50,7 @@ async fn a_stuck_transaction_is_bumped_and_the_cap_holds_the_rest_back() {
     chain.mine(1).await;
     // Two blocks without it: resubmitted with higher fees, then mined.
     bot.pass().await.unwrap();
-    assert!(bot.metrics().txs_bumped.load(Ordering::Relaxed) >= 1);
+    assert!(bot.metrics().txs_bumped.get() >= 1);
     chain
         .rpc("evm_setAutomine", serde_json::json!([true]))
         .await;
@@ -113,6 +111,6 @@ async fn a_call_that_would_revert_is_skipped_with_its_decoded_reason() {
     );
     // Only the approval went out.
     assert_eq!(chain.nonce(BOT).await, nonce + 1);
-    assert!(bot.metrics().txs_skipped.load(Ordering::Relaxed) >= 1);
+    assert!(bot.metrics().txs_skipped.get() >= 1);
     assert_eq!(chain.balance(BOT).await, U256::ZERO);
 }
