@@ -5,6 +5,7 @@ use std::ops::Deref;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use alloy::primitives::U256;
 use serde_json::Value;
@@ -15,31 +16,77 @@ pub fn tool_path() -> String {
     sonm_testkit::devnet::tool_path(&repo())
 }
 
+/// How long one `sonm deploy` of the template may take: it takes seconds, and forge compiles first only when a
+/// contract changed since the last `forge build`.
+const DEPLOY_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// The deployment of this run, made once with `sonm deploy` on a template anvil.
 pub fn template() -> &'static Template {
     static TEMPLATE: OnceLock<Template> = OnceLock::new();
     sonm_testkit::once(&TEMPLATE, || {
         Template::deploy_with(async |anvil| {
-            let out = Command::new(env!("CARGO_BIN_EXE_sonm"))
-                .args(["deploy", "--rpc-url", &anvil.endpoint(), "--deployments"])
-                .arg(tempdir("template"))
-                .arg("--root")
-                .arg(repo())
-                .env("PATH", tool_path())
-                .env("SONM_PROFILE", "local")
-                .env_remove("SONM_PRIVATE_KEY")
-                .env_remove("SONM_KEYSTORE")
-                .output()
-                .expect("run sonm deploy");
-            assert!(
-                out.status.success(),
-                "sonm deploy failed: {}\n{}",
-                String::from_utf8_lossy(&out.stderr),
-                String::from_utf8_lossy(&out.stdout)
-            );
-            String::from_utf8_lossy(&out.stdout).into_owned()
+            // forge script has been seen to hang for good while another forge works on the same machine (as
+            // sonm-testkit's devnet notes): a deploy that has not finished in time is killed and run once more.
+            match sonm_deploy(&anvil.endpoint()) {
+                Some(out) => out,
+                None => sonm_deploy(&anvil.endpoint()).unwrap_or_else(|| {
+                    panic!(
+                        "sonm deploy did not finish within {} s, twice",
+                        DEPLOY_TIMEOUT.as_secs()
+                    )
+                }),
+            }
         })
     })
+}
+
+/// `sonm deploy` on `rpc_url`: what it printed, or `None` if it did not finish within [`DEPLOY_TIMEOUT`] (it and
+/// its forge, one process group, are then killed).
+fn sonm_deploy(rpc_url: &str) -> Option<String> {
+    use std::os::unix::process::CommandExt as _;
+    use std::process::Stdio;
+
+    let dir = tempdir("template");
+    let (stdout, stderr) = (dir.join("deploy.out"), dir.join("deploy.err"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sonm"))
+        .args(["deploy", "--rpc-url", rpc_url, "--deployments"])
+        .arg(&dir)
+        .arg("--root")
+        .arg(repo())
+        .env("PATH", tool_path())
+        .env("SONM_PROFILE", "local")
+        .env_remove("SONM_PRIVATE_KEY")
+        .env_remove("SONM_KEYSTORE")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout).expect("deploy.out"))
+        .stderr(std::fs::File::create(&stderr).expect("deploy.err"))
+        .process_group(0)
+        .spawn()
+        .expect("run sonm deploy");
+    let deadline = Instant::now() + DEPLOY_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for sonm deploy") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            // The group is sonm and the forge it started.
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            eprintln!("sonm deploy hung: killed, deploying again");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        status.success(),
+        "sonm deploy failed: {}\n{}",
+        read(&stderr),
+        read(&stdout)
+    );
+    Some(read(&stdout))
 }
 
 /// A fresh anvil holding the template deployment, with its own deployments directory.
