@@ -19,7 +19,7 @@ done
 deployer=$(cast rpc --rpc-url "$rpc" eth_accounts | node -p 'JSON.parse(require("fs").readFileSync(0))[0]')
 
 echo "anvil on ${rpc}; deploying as ${deployer}"
-forge script script/Deploy.s.sol --rpc-url "$rpc" --broadcast --unlocked --sender "$deployer" --quiet
+forge script script/Deploy.s.sol --rpc-url "$rpc" --broadcast --slow --unlocked --sender "$deployer" --quiet
 chain_id=$(cast chain-id --rpc-url "$rpc")
 node -e '
   const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

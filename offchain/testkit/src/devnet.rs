@@ -106,6 +106,9 @@ pub async fn deploy(repo: &Path, anvil: &AnvilInstance, timeout: Duration) -> Re
         .arg(anvil.endpoint())
         .args([
             "--broadcast",
+            // One transaction at a time, each after the previous one's receipt: sent concurrently, a submission lost
+            // under load left a nonce gap (anvil held the rest as queued) and forge waited for receipts for ever.
+            "--slow",
             "--unlocked",
             "--sender",
             &deployer,

@@ -59,6 +59,8 @@ async fn deploy(g: &Global, args: DeployArgs) -> Result<Output> {
             "script",
             "script/Deploy.s.sol",
             "--broadcast",
+            // One transaction at a time, each after the previous one's receipt (no nonce gap if a submission is lost).
+            "--slow",
             "--rpc-url",
             &g.rpc_url,
         ])
