@@ -19,6 +19,10 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 /// governance durations) on chain 31337 or with `SONM_PROFILE=local`.
 /// The tests' base `setUp` deploys through `deploy`, so this definition is tested on every run.
 contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
+    /// @notice The version of `deployments/<chainId>.json`'s format. The toolkit refuses a file of another version:
+    /// 2 added the market (and the operator-aware hub wallets it needs).
+    uint256 public constant DEPLOYMENT_FORMAT_VERSION = 2;
+
     /// @notice Deploys with the environment's configuration as the script's sender and writes the deployments file.
     function run() external returns (Deployment memory d) {
         d = deploy(governanceConfig(msg.sender), msg.sender);
@@ -30,10 +34,13 @@ contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
         d.deployer = deployer;
         vm.startBroadcast(deployer);
         _deployGovernance(d, cfg);
-        _deployHubs(d);
         d.judge = address(new JudgeHarness());
         // The games judge only computations this registry checked pure (docs/protocol.md, "Pure computations").
         d.computationRegistry = address(new ComputationRegistry());
+        // The hub wallets, the game and the market name one another. The market is created after the vault, the
+        // whitelist, the wallet implementation, the factory and the game: the deployer's nonce plus five.
+        d.market = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 5);
+        _deployHubs(d);
         _deployMapGame(d);
         _deployChainGame(d);
         // The deployer was the timelock's admin only to wire the market; from here the DAO alone governs.
@@ -69,7 +76,8 @@ contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
         d.governor = address(governor);
     }
 
-    /// @dev Writes `deployments/<chainId>.json`: {chainId, deployer, block, contracts: {Name: address}}.
+    /// @dev Writes `deployments/<chainId>.json`: {formatVersion, chainId, startBlock, deployer, contracts: {Name:
+    /// address}}.
     function _write(Deployment memory d) internal {
         string memory c = "contracts";
         vm.serializeAddress(c, "SonmToken", d.token);
@@ -82,12 +90,14 @@ contract Deploy is HubDeployer, MapGameDeployer, ChainGameDeployer {
         vm.serializeAddress(c, "JudgeHarness", d.judge);
         vm.serializeAddress(c, "ComputationRegistry", d.computationRegistry);
         vm.serializeAddress(c, "MapGame", d.mapGame);
+        vm.serializeAddress(c, "Market", d.market);
         vm.serializeAddress(c, "ChainGame", d.chainGame);
         vm.serializeAddress(c, "MandelbrotRow", d.mandelbrot);
         vm.serializeAddress(c, "MonteCarloPi", d.monteCarlo);
         string memory contracts = vm.serializeAddress(c, "KeccakChain", d.keccakChain);
 
         string memory root = "deployment";
+        vm.serializeUint(root, "formatVersion", DEPLOYMENT_FORMAT_VERSION);
         vm.serializeUint(root, "chainId", block.chainid);
         vm.serializeUint(root, "startBlock", block.number);
         vm.serializeAddress(root, "deployer", d.deployer);

@@ -12,17 +12,20 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @title HubWallet — a hub's anti-fraud wallet
 /// @notice The whitepaper's state machine, exactly as docs/protocol.md ("HubWallet") specifies it:
 ///
-/// | call     | who   | from                      | effect                                                        |
-/// |----------|-------|---------------------------|---------------------------------------------------------------|
-/// | register | owner | Created, Idle             | freezes the registration amount, records the time, active     |
-/// | pay      | owner | Registered                | credits the miner, locks 30% on top; free balance covers both |
-/// | claim    | miner | Created, Registered, Idle | transfers what the wallet owes the caller                     |
-/// | payDay   | owner | Registered, period over   | 0.5% of the locked funds to the DAO, unlocks all, Idle; the   |
-/// |          |       |                           | unlocked funds cool (stay put) for `payDayCoolDown`           |
-/// | withdraw | owner | Created, Idle             | free balance (cooling funds excluded) to the owner            |
-/// | suspect  | DAO   | Registered; Idle cooling  | Suspected: every fund blocked, claims too                     |
-/// | rehab    | DAO   | Suspected                 | Idle, every lock and freeze lifted                            |
-/// | ban      | DAO   | Suspected, 120 days on    | everything to the expropriation vault; Punished for ever      |
+/// | call       | who               | from                      | effect                                              |
+/// |------------|-------------------|---------------------------|-----------------------------------------------------|
+/// | register   | owner or operator | Created, Idle             | freezes the registration amount, records the time   |
+/// | pay        | owner or operator | Registered                | credits the miner for a deal, locks 30% on top; the |
+/// | payMany    |                   |                           | free balance covers both                            |
+/// | payDay     | owner or operator | Registered, period over   | 0.5% of the locked funds to the DAO, unlocks all,   |
+/// |            |                   |                           | Idle; the unlocked funds cool for `payDayCoolDown`  |
+/// | fundDeal   | market            | Registered                | a deal's bond, out of the free balance, to the game |
+/// | withdraw   | owner             | Created, Idle             | free balance (cooling funds excluded) to the owner  |
+/// | setOperator| owner             | any but Punished          | sets or revokes the operator key                    |
+/// | claim      | miner             | Created, Registered, Idle | transfers what the wallet owes the caller           |
+/// | suspect    | DAO               | Registered; Idle cooling  | Suspected: every fund blocked, claims too           |
+/// | rehab      | DAO               | Suspected                 | Idle, every lock and freeze lifted                  |
+/// | ban        | DAO               | Suspected, 120 days on    | everything to the expropriation vault; Punished     |
 ///
 /// Payouts are a ledger in this wallet (pull payments), never ERC20 allowances, so a hub cannot pay through a side
 /// wallet and a second payout adds to the first instead of overwriting it. Rounding is never in the hub's favour: the
@@ -62,6 +65,9 @@ contract HubWallet is IHubWallet {
     /// @inheritdoc IHubWallet
     address public immutable dao;
 
+    /// @inheritdoc IHubWallet
+    address public immutable market;
+
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
@@ -89,12 +95,21 @@ contract HubWallet is IHubWallet {
 
     mapping(address miner => uint256) private _owed;
 
+    // Its own slot: read by every call the operator makes, after the owner's slot.
+    address private _operator;
+
     /*//////////////////////////////////////////////////////////////
                                MODIFIERS
     //////////////////////////////////////////////////////////////*/
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert HubWalletNotOwner(msg.sender);
+        _;
+    }
+
+    /// @dev The operator is checked first: the daemon holding it makes most of these calls.
+    modifier onlyOperator() {
+        if (msg.sender != _operator && msg.sender != _owner) revert HubWalletNotOperator(msg.sender);
         _;
     }
 
@@ -111,11 +126,13 @@ contract HubWallet is IHubWallet {
     /// @param whitelist_ The hub registry.
     /// @param vault_ The expropriation vault.
     /// @param dao_ The DAO (the timelock).
-    constructor(IERC20 token_, IWhitelist whitelist_, IExpropriationVault vault_, address dao_) {
+    /// @param market_ The market, which moves deal bonds out of the free balance (`fundDeal`).
+    constructor(IERC20 token_, IWhitelist whitelist_, IExpropriationVault vault_, address dao_, address market_) {
         token = token_;
         whitelist = whitelist_;
         vault = vault_;
         dao = dao_;
+        market = market_;
         // The implementation owns itself: it can never be initialised, and nobody can act as its owner.
         _owner = address(this);
     }
@@ -137,11 +154,11 @@ contract HubWallet is IHubWallet {
     }
 
     /*//////////////////////////////////////////////////////////////
-                              HUB (OWNER)
+                          HUB (OWNER OR OPERATOR)
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IHubWallet
-    function register() external onlyOwner {
+    function register() external onlyOperator {
         _expectState(_state, _bit(HubState.Created) | _bit(HubState.Idle));
         // In Created and Idle nothing is locked or frozen; only the last PayDay's funds may still be cooling.
         uint256 freeze = _parameters.registrationFreeze;
@@ -154,30 +171,31 @@ contract HubWallet is IHubWallet {
     }
 
     /// @inheritdoc IHubWallet
-    function pay(address miner, uint256 amount) external onlyOwner {
+    function pay(address miner, uint256 amount, uint256 deal) external onlyOperator {
         _expectState(_state, _bit(HubState.Registered));
-        if (amount == 0) revert HubWalletZeroAmount();
-        if (miner == address(0) || miner == address(this)) revert HubWalletInvalidMiner(miner);
-        HubParameters memory p = _parameters;
-        uint256 lock = Math.mulDiv(amount, p.lockBps, BPS, Math.Rounding.Ceil);
-        uint256 locked_ = _locked;
-        uint256 totalOwed_ = _totalOwed;
-        uint256 available = _free(locked_ + p.registrationFreeze + _activeCooling(), totalOwed_);
-        // `amount + lock` cannot overflow where it matters: `available` bounds both by the token's supply, and an
-        // amount that large reverts here with the checked addition.
-        uint256 required = amount + lock;
-        if (available < required) revert HubWalletInsufficientFreeBalance(available, required);
-        _locked = (locked_ + lock).toUint120();
-        _totalOwed = (totalOwed_ + amount).toUint120();
-        // Cannot overflow: bounded by `_totalOwed`, which the line above checked.
-        unchecked {
-            _owed[miner] += amount;
-        }
-        emit Paid(miner, amount, lock);
+        uint256 lock = _credit(miner, amount, _parameters.lockBps, deal);
+        _book(amount, lock);
     }
 
     /// @inheritdoc IHubWallet
-    function payDay() external onlyOwner {
+    function payMany(uint256 deal, address[] calldata miners, uint256[] calldata amounts) external onlyOperator {
+        _expectState(_state, _bit(HubState.Registered));
+        uint256 count = miners.length;
+        if (count == 0 || count != amounts.length) revert HubWalletInvalidBatch(count, amounts.length);
+        uint256 lockBps = _parameters.lockBps;
+        uint256 total;
+        uint256 totalLock;
+        for (uint256 i; i < count; ++i) {
+            uint256 amount = amounts[i];
+            // Checked: a batch whose sum overflows reverts. `_book` then checks the sums against the free balance.
+            total += amount;
+            totalLock += _credit(miners[i], amount, lockBps, deal);
+        }
+        _book(total, totalLock);
+    }
+
+    /// @inheritdoc IHubWallet
+    function payDay() external onlyOperator {
         _expectState(_state, _bit(HubState.Registered));
         uint256 payDayAt_ = _payDayAt();
         // forge-lint: disable-next-line(block-timestamp) -- a payout period lasts days; validators move time by seconds.
@@ -209,6 +227,38 @@ contract HubWallet is IHubWallet {
         if (available < amount) revert HubWalletInsufficientFreeBalance(available, amount);
         emit Withdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              HUB (OWNER)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    function setOperator(address operator_) external onlyOwner {
+        // A Punished wallet never acts again: nothing its operator could do would matter.
+        _expectState(
+            _state,
+            _bit(HubState.Created) | _bit(HubState.Registered) | _bit(HubState.Idle) | _bit(HubState.Suspected)
+        );
+        _operator = operator_;
+        emit OperatorSet(operator_);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 MARKET
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    function fundDeal(address signer, uint256 amount, address game) external {
+        if (msg.sender != market) revert HubWalletNotMarket(msg.sender);
+        if (!isOperator(signer)) revert HubWalletNotOperator(signer);
+        _expectState(_state, _bit(HubState.Registered));
+        // The bond leaves the free balance only: what is locked, frozen, cooling or owed to miners stays.
+        uint256 available =
+            _free(uint256(_locked) + _parameters.registrationFreeze + _activeCooling(), _totalOwed);
+        if (available < amount) revert HubWalletInsufficientFreeBalance(available, amount);
+        emit DealBonded(game, signer, amount);
+        token.safeTransfer(game, amount);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -294,6 +344,17 @@ contract HubWallet is IHubWallet {
     }
 
     /// @inheritdoc IHubWallet
+    function operator() external view returns (address) {
+        return _operator;
+    }
+
+    /// @inheritdoc IHubWallet
+    function isOperator(address account) public view returns (bool) {
+        // `_operator` is zero when none is set: the zero address never acts for the hub.
+        return account != address(0) && (account == _operator || account == _owner);
+    }
+
+    /// @inheritdoc IHubWallet
     function state() external view returns (HubState) {
         return _state;
     }
@@ -364,6 +425,33 @@ contract HubWallet is IHubWallet {
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Credits `miner` with `amount` for `deal` and returns the lock it adds (rounded up). Checks the payment,
+    /// not the balance: the caller books the total with `_book`.
+    function _credit(address miner, uint256 amount, uint256 lockBps, uint256 deal) private returns (uint256 lock) {
+        if (amount == 0) revert HubWalletZeroAmount();
+        if (miner == address(0) || miner == address(this)) revert HubWalletInvalidMiner(miner);
+        lock = Math.mulDiv(amount, lockBps, BPS, Math.Rounding.Ceil);
+        // Cannot overflow where it matters: `_book` checks that the new total owed fits 120 bits, and every `_owed`
+        // is at most that total; a wrapped value here is reverted with the rest of the call.
+        unchecked {
+            _owed[miner] += amount;
+        }
+        emit Paid(miner, deal, amount, lock);
+    }
+
+    /// @dev Books payouts of `amount` in total that lock `lock`: the free balance must cover both.
+    function _book(uint256 amount, uint256 lock) private {
+        uint256 locked_ = _locked;
+        uint256 totalOwed_ = _totalOwed;
+        uint256 available = _free(locked_ + _parameters.registrationFreeze + _activeCooling(), totalOwed_);
+        // `amount + lock` cannot overflow where it matters: `available` bounds both by the token's supply, and an
+        // amount that large reverts here with the checked addition.
+        uint256 required = amount + lock;
+        if (available < required) revert HubWalletInsufficientFreeBalance(available, required);
+        _locked = (locked_ + lock).toUint120();
+        _totalOwed = (totalOwed_ + amount).toUint120();
+    }
 
     /// @dev The balance minus `blocked` (locked + frozen) and `owedToMiners`; 0 if the balance falls short.
     function _free(uint256 blocked, uint256 owedToMiners) private view returns (uint256) {

@@ -61,6 +61,15 @@ interface IHubWallet {
     /// @notice Only the DAO (the timelock) may make this call.
     error HubWalletNotDao(address caller);
 
+    /// @notice Only the hub's owner or its operator may make this call (or sign what was presented).
+    error HubWalletNotOperator(address caller);
+
+    /// @notice Only the market may make this call.
+    error HubWalletNotMarket(address caller);
+
+    /// @notice A batch payment's lists differ in length (`miners`, `amounts`), or are empty.
+    error HubWalletInvalidBatch(uint256 miners, uint256 amounts);
+
     /// @notice The call is not allowed in the wallet's `current` state. `expectedStates` has bit `1 << uint8(s)` set
     /// for each state `s` in which it is allowed.
     error HubWalletUnexpectedState(HubState current, bytes32 expectedStates);
@@ -97,8 +106,16 @@ interface IHubWallet {
     /// @notice The hub registered: `freeze` SNM are frozen, the payout period started at `registeredAt`.
     event Registered(uint256 freeze, uint256 registeredAt);
 
-    /// @notice `miner` was credited `amount`, and `lock` more was locked.
-    event Paid(address indexed miner, uint256 amount, uint256 lock);
+    /// @notice `miner` was credited `amount` for deal `deal` (a MapGame task id; 0 for work outside any deal), and
+    /// `lock` more was locked.
+    event Paid(address indexed miner, uint256 indexed deal, uint256 amount, uint256 lock);
+
+    /// @notice The owner set the operator key to `operator` (the zero address: none).
+    event OperatorSet(address indexed operator);
+
+    /// @notice The market moved `amount` of the free balance into `game` as the hub's bond for a deal the hub
+    /// (its operator `signer`, or its owner) offered.
+    event DealBonded(address indexed game, address indexed signer, uint256 amount);
 
     /// @notice `miner` pulled `amount`.
     event Claimed(address indexed miner, uint256 amount);
@@ -131,23 +148,46 @@ interface IHubWallet {
     function initialize(address owner, HubParameters calldata parameters) external;
 
     /*//////////////////////////////////////////////////////////////
-                              HUB (OWNER)
+                          HUB (OWNER OR OPERATOR)
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Created or Idle → Registered: freezes the registration amount and starts the payout period.
+    /// @notice Created or Idle → Registered: freezes the registration amount and starts the payout period. The owner
+    /// or the operator.
     function register() external;
 
-    /// @notice Registered: credits `miner` with `amount` and locks `lockFor(amount)` on top. The free balance must
-    /// cover both.
-    function pay(address miner, uint256 amount) external;
+    /// @notice Registered: credits `miner` with `amount` for deal `deal` (a MapGame task id, or 0 for work outside
+    /// any deal; the id is only recorded, in the event) and locks `lockFor(amount)` on top. The free balance must
+    /// cover both. The owner or the operator.
+    function pay(address miner, uint256 amount, uint256 deal) external;
+
+    /// @notice `pay` for many miners at once, all for deal `deal`: `miners[i]` is credited `amounts[i]`. The lock is
+    /// computed per payment (each rounded up), and the free balance must cover the whole batch.
+    function payMany(uint256 deal, address[] calldata miners, uint256[] calldata amounts) external;
 
     /// @notice Registered → Idle, once the payout period is over: sends the DAO's fee out of the locked funds and
     /// unlocks everything (the registration freeze too). What was locked, minus the fee, cools for `payDayCoolDown`:
     /// it stays out of the free balance (it can be neither withdrawn nor paid out) and the DAO may still suspect.
+    /// The owner or the operator.
     function payDay() external;
+
+    /*//////////////////////////////////////////////////////////////
+                              HUB (OWNER)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the operator key (the zero address revokes it at once). The operator may sign offers, commit and
+    /// answer on the hub's deals, register, pay and hold PayDay; it may never withdraw or change the operator.
+    function setOperator(address operator) external;
 
     /// @notice Created or Idle: sends `amount` of the free balance (cooling funds excluded) to the owner.
     function withdraw(uint256 amount) external;
+
+    /*//////////////////////////////////////////////////////////////
+                                 MARKET
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Registered, called by the market while a buyer takes an offer `signer` signed: checks that `signer` is
+    /// the owner or the operator, and moves `amount` of the free balance to `game`, where it is the deal's bond.
+    function fundDeal(address signer, uint256 amount, address game) external;
 
     /*//////////////////////////////////////////////////////////////
                                  MINER
@@ -188,8 +228,17 @@ interface IHubWallet {
     /// @notice The DAO: the timelock, which may suspect, rehabilitate and ban, and receives the PayDay fee.
     function dao() external view returns (address);
 
+    /// @notice The market: the only caller of `fundDeal`.
+    function market() external view returns (address);
+
     /// @notice The hub's owner.
     function owner() external view returns (address);
+
+    /// @notice The operator key (the zero address if none).
+    function operator() external view returns (address);
+
+    /// @notice Whether `account` acts for the hub: its owner or its operator.
+    function isOperator(address account) external view returns (bool);
 
     /// @notice The wallet's state.
     function state() external view returns (HubState);

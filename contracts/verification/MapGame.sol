@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {HubState, IHubWallet} from "../interfaces/IHubWallet.sol";
+import {IMarket} from "../market/interfaces/IMarket.sol";
 import {IMapComputation} from "./computations/IMapComputation.sol";
 import {IComputationRegistry} from "./interfaces/IComputationRegistry.sol";
 import {IMapGame} from "./interfaces/IMapGame.sol";
@@ -64,6 +66,9 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     IComputationRegistry public immutable computationRegistry;
 
+    /// @inheritdoc IMapGame
+    address public immutable market;
+
     Parameters internal _parameters;
 
     /// @notice How many tasks were posted; task ids start at 1.
@@ -74,6 +79,7 @@ contract MapGame is IMapGame {
 
     mapping(uint256 taskId => Task) internal _tasks;
     mapping(uint256 queryId => Query) internal _queries;
+    mapping(uint256 taskId => DealTerms) internal _deals;
 
     /// @notice The block a proof commitment was made in (0 if none).
     mapping(bytes32 commitment => uint256 blockNumber) public proofCommitBlock;
@@ -85,11 +91,19 @@ contract MapGame is IMapGame {
     /// @param token_ The token rewards and bonds are paid in.
     /// @param dao_ The DAO's timelock.
     /// @param registry_ The registry of pure computations; tasks may name only computations registered there.
+    /// @param market_ The market: opens deals and records how they end.
     /// @param parameters_ The initial parameters (checked like {setParameters}).
-    constructor(IERC20 token_, address dao_, IComputationRegistry registry_, Parameters memory parameters_) {
+    constructor(
+        IERC20 token_,
+        address dao_,
+        IComputationRegistry registry_,
+        address market_,
+        Parameters memory parameters_
+    ) {
         token = token_;
         dao = dao_;
         computationRegistry = registry_;
+        market = market_;
         _setParameters(parameters_);
     }
 
@@ -99,46 +113,67 @@ contract MapGame is IMapGame {
 
     /// @inheritdoc IMapGame
     function post(TaskSpec calldata spec, string calldata inputURI) external returns (uint256 taskId) {
-        Parameters memory p = _parameters;
-        if (!computationRegistry.isRegistered(address(spec.computation))) {
-            revert MapGameComputationNotRegistered(address(spec.computation));
-        }
-        if (spec.leafCount == 0) revert MapGameZeroLeafCount();
-        if (spec.gasPerLeaf == 0 || spec.gasPerLeaf > p.maxGasPerLeaf) {
-            revert MapGameGasPerLeafOutOfRange(spec.gasPerLeaf, p.maxGasPerLeaf);
-        }
-        if (spec.reward == 0) revert MapGameZeroReward();
-        if (spec.solverBond < p.minSolverBond) revert MapGameSolverBondTooLow(spec.solverBond, p.minSolverBond);
-        if (spec.challengerBond < p.minChallengerBond || spec.challengerBond > spec.solverBond) {
-            revert MapGameChallengerBondOutOfRange(spec.challengerBond, p.minChallengerBond, spec.solverBond);
-        }
         if (spec.commitDeadline <= block.timestamp) revert MapGameCommitDeadlineInPast(spec.commitDeadline);
-
-        taskId = ++taskCount;
-        Task storage t = _tasks[taskId];
-        t.buyer = msg.sender;
-        t.reward = spec.reward;
-        t.computation = spec.computation;
-        t.gasPerLeaf = spec.gasPerLeaf;
-        t.commitDeadline = spec.commitDeadline;
-        // Safe: at most MAX_LEAF_BYTES (32,768), checked by _setParameters.
-        // forge-lint: disable-next-line(unsafe-typecast)
-        t.maxLeafBytes = uint24(p.maxLeafBytes);
-        t.inputRoot = spec.inputRoot;
-        t.solverBond = spec.solverBond;
-        t.challengerBond = spec.challengerBond;
-        t.leafCount = spec.leafCount;
-        t.status = TaskStatus.Open;
+        taskId = _newTask(msg.sender, spec);
+        _tasks[taskId].status = TaskStatus.Open;
         emit TaskPosted(taskId, msg.sender, spec.computation, spec, inputURI);
 
         token.safeTransferFrom(msg.sender, address(this), spec.reward);
     }
 
     /// @inheritdoc IMapGame
+    function openDeal(address buyer, address hub, DealSpec calldata spec, string calldata inputURI)
+        external
+        returns (uint256 taskId)
+    {
+        if (msg.sender != market) revert MapGameNotMarket(msg.sender);
+        Parameters memory p = _parameters;
+        // The hub chooses its windows, but never shorter than the DAO's: watchers and challengers keep their time.
+        if (spec.challengeWindow < p.challengeWindow || spec.challengeWindow > MAX_WINDOW) {
+            revert MapGameChallengeWindowOutOfRange(spec.challengeWindow, p.challengeWindow, MAX_WINDOW);
+        }
+        if (spec.responseWindow < p.responseWindow || spec.responseWindow > MAX_WINDOW) {
+            revert MapGameResponseWindowOutOfRange(spec.responseWindow, p.responseWindow, MAX_WINDOW);
+        }
+        if (spec.turnaround < MIN_WINDOW || spec.turnaround > MAX_WINDOW) {
+            revert MapGameTurnaroundOutOfRange(spec.turnaround, MIN_WINDOW, MAX_WINDOW);
+        }
+        // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint40 deadline = uint40(block.timestamp + spec.turnaround);
+        TaskSpec memory task_ = TaskSpec({
+            computation: spec.computation,
+            inputRoot: spec.inputRoot,
+            leafCount: spec.leafCount,
+            gasPerLeaf: spec.gasPerLeaf,
+            reward: spec.reward,
+            solverBond: spec.solverBond,
+            challengerBond: spec.challengerBond,
+            commitDeadline: deadline
+        });
+        taskId = _newTask(buyer, task_);
+        // Opened claimed by the hub wallet: the market moved the buyer's escrow and the hub's bond in already.
+        Task storage t = _tasks[taskId];
+        t.solver = hub;
+        t.deadline = deadline;
+        t.status = TaskStatus.Claimed;
+        t.round = 1;
+        DealTerms memory terms =
+            DealTerms({challengeWindow: spec.challengeWindow, responseWindow: spec.responseWindow, isDeal: true});
+        _deals[taskId] = terms;
+        emit TaskPosted(taskId, buyer, spec.computation, task_, inputURI);
+        emit TaskClaimed(taskId, hub, 1, deadline);
+        emit DealOpened(taskId, hub, buyer, terms);
+    }
+
+    /// @inheritdoc IMapGame
     function claim(uint256 taskId) external {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _forfeitClaim(taskId, t);
+        // A deal never reopens: its lapsed claim stays Claimed here, and the status check below refuses it.
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline && !_deals[taskId].isDeal) {
+            forfeited = _forfeitClaim(taskId, t);
+        }
         _expectTaskStatus(taskId, t.status, TaskStatus.Open);
         uint256 commitDeadline = t.commitDeadline;
         if (block.timestamp >= commitDeadline) revert MapGameDeadlinePassed(commitDeadline);
@@ -164,25 +199,44 @@ contract MapGame is IMapGame {
         Task storage t = _tasks[taskId];
         _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
+        address hub = t.solver;
         uint256 forfeited = _forfeitClaim(taskId, t);
+        address buyer = t.buyer;
+        if (_deals[taskId].isDeal) {
+            // A deal ends here, never reopened: no commit by the turnaround is the hub's fault. The buyer gets its
+            // escrow back with the bond, as any lapsed claim's.
+            t.status = TaskStatus.Refunded;
+            forfeited += t.reward;
+            emit TaskRefunded(taskId, buyer, forfeited);
+            IMarket(market).recordOutcome(taskId, hub, IMarket.Outcome.NoCommit, 0, 0);
+        }
 
-        token.safeTransfer(t.buyer, forfeited);
+        token.safeTransfer(buyer, forfeited);
     }
 
     /// @inheritdoc IMapGame
     function commit(uint256 taskId, bytes32 resultRoot, string calldata resultURI) external {
         Task storage t = _tasks[taskId];
         _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
-        if (msg.sender != t.solver) revert MapGameNotSolver(msg.sender, t.solver);
+        address solver = t.solver;
+        uint256 window;
+        if (msg.sender == solver) {
+            window = _parameters.challengeWindow;
+        } else {
+            // A deal's solver is a hub wallet, which commits through its owner or operator, with the deal's window.
+            DealTerms memory deal = _deals[taskId];
+            if (!deal.isDeal || !IHubWallet(solver).isOperator(msg.sender)) revert MapGameNotSolver(msg.sender, solver);
+            window = deal.challengeWindow;
+        }
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
 
         // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint40 challengeEnd = uint40(block.timestamp + _parameters.challengeWindow);
+        uint40 challengeEnd = uint40(block.timestamp + window);
         t.resultRoot = resultRoot;
         t.deadline = challengeEnd;
         t.status = TaskStatus.Committed;
-        emit ResultCommitted(taskId, msg.sender, t.round, resultRoot, challengeEnd, resultURI);
+        emit ResultCommitted(taskId, solver, t.round, resultRoot, challengeEnd, resultURI);
     }
 
     /// @inheritdoc IMapGame
@@ -191,24 +245,40 @@ contract MapGame is IMapGame {
         _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
         if (block.timestamp < t.deadline) revert MapGameDeadlineNotReached(t.deadline);
         if (t.openQueries != 0) revert MapGameQueriesOpen(taskId, t.openQueries);
+        _settle(taskId, t, IMarket.Outcome.Settled);
+    }
 
-        t.status = TaskStatus.Finalized;
-        address solver = t.solver;
-        uint256 payout;
-        // A uint96 plus a uint96 cannot overflow a uint256.
-        unchecked {
-            payout = uint256(t.reward) + t.solverBond;
-        }
-        emit TaskFinalized(taskId, solver, payout);
+    /// @inheritdoc IMapGame
+    function accept(uint256 taskId) external {
+        Task storage t = _tasks[taskId];
+        _expectTaskStatus(taskId, t.status, TaskStatus.Committed);
+        if (msg.sender != t.buyer) revert MapGameNotBuyer(msg.sender, t.buyer);
+        if (t.openQueries != 0) revert MapGameQueriesOpen(taskId, t.openQueries);
+        emit TaskAccepted(taskId, msg.sender);
+        _settle(taskId, t, IMarket.Outcome.Accepted);
+    }
 
-        token.safeTransfer(solver, payout);
+    /// @inheritdoc IMapGame
+    function cancelDeal(uint256 taskId) external {
+        Task storage t = _tasks[taskId];
+        if (!_deals[taskId].isDeal) revert MapGameNotDeal(taskId);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
+        address buyer = t.buyer;
+        if (msg.sender != buyer) revert MapGameNotBuyer(msg.sender, buyer);
+        address hub = t.solver;
+        HubState state = IHubWallet(hub).state();
+        if (state != HubState.Suspected && state != HubState.Punished) revert MapGameHubInGoodStanding(hub, uint8(state));
+        _void(taskId, t, hub, state);
     }
 
     /// @inheritdoc IMapGame
     function refund(uint256 taskId) external {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline) forfeited = _forfeitClaim(taskId, t);
+        // A deal never reopens (see {forfeitClaim}): the status check below refuses it.
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline && !_deals[taskId].isDeal) {
+            forfeited = _forfeitClaim(taskId, t);
+        }
         _expectTaskStatus(taskId, t.status, TaskStatus.Open);
         address buyer = t.buyer;
         if (msg.sender != buyer && block.timestamp < t.commitDeadline) revert MapGameNotBuyer(msg.sender, buyer);
@@ -264,7 +334,7 @@ contract MapGame is IMapGame {
 
         delete proofCommitBlock[commitment];
         emit CheatProven(taskId, t.round, proof.index, msg.sender);
-        _slash(taskId, t, msg.sender, 0);
+        _slash(taskId, t, msg.sender, 0, IMarket.Outcome.CheatProven);
     }
 
     /// @inheritdoc IMapGame
@@ -298,7 +368,7 @@ contract MapGame is IMapGame {
         queryId = ++queryCount;
         // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint40 deadline = uint40(block.timestamp + _parameters.responseWindow);
+        uint40 deadline = uint40(block.timestamp + _responseWindow(taskId));
         uint24 round = t.round;
         _queries[queryId] = Query({
             challenger: msg.sender,
@@ -340,7 +410,7 @@ contract MapGame is IMapGame {
         // The answer shows data the challenger may now check: leave it a response window to prove a cheat, but only
         // MAX_EXTENSIONS times a commitment, so that queries cannot hold an honest solver's reward for ever.
         uint40 challengeEnd = t.deadline;
-        uint256 minEnd = block.timestamp + _parameters.responseWindow;
+        uint256 minEnd = block.timestamp + _responseWindow(taskId);
         if (minEnd > challengeEnd && t.extensions < MAX_EXTENSIONS) {
             // Safe until the year 36,000: a timestamp plus a window of at most 30 days fits 40 bits.
             // forge-lint: disable-next-line(unsafe-typecast)
@@ -353,7 +423,10 @@ contract MapGame is IMapGame {
         }
         emit QueryAnswered(queryId, taskId, index, output, challengeEnd);
 
-        token.safeTransfer(t.solver, t.challengerBond);
+        // The bond goes to the solver, but never into a Punished wallet, which can never move it again: to the DAO.
+        address solver = t.solver;
+        if (_deals[taskId].isDeal && IHubWallet(solver).state() == HubState.Punished) solver = dao;
+        token.safeTransfer(solver, t.challengerBond);
     }
 
     /// @inheritdoc IMapGame
@@ -367,7 +440,7 @@ contract MapGame is IMapGame {
 
         q.status = QueryStatus.TimedOut;
         emit QueryTimedOut(queryId, taskId);
-        _slash(taskId, t, q.challenger, t.challengerBond);
+        _slash(taskId, t, q.challenger, t.challengerBond, IMarket.Outcome.QueryUnanswered);
     }
 
     /// @inheritdoc IMapGame
@@ -414,6 +487,11 @@ contract MapGame is IMapGame {
         return _parameters;
     }
 
+    /// @inheritdoc IMapGame
+    function dealTerms(uint256 taskId) external view returns (DealTerms memory) {
+        return _deals[taskId];
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
@@ -430,8 +508,11 @@ contract MapGame is IMapGame {
     }
 
     /// @dev Splits the live solver's bond between `challenger` (plus `refund`, its own query bond) and the DAO, and
-    /// reopens the task. Open queries of this commitment become reclaimable: the status leaves Committed.
-    function _slash(uint256 taskId, Task storage t, address challenger, uint256 refund_) internal {
+    /// reopens the task; a deal instead ends, its escrow returned to the buyer, its `fault` written in the hub's
+    /// history. Open queries of this commitment become reclaimable: the status leaves Committed.
+    function _slash(uint256 taskId, Task storage t, address challenger, uint256 refund_, IMarket.Outcome fault)
+        internal
+    {
         uint256 bond = t.solverBond;
         // bond < 2^96 and the share <= 10_000, so the product cannot overflow; the share is at most the bond.
         uint256 toChallenger;
@@ -446,9 +527,94 @@ contract MapGame is IMapGame {
         t.openQueries = 0;
         t.extensions = 0;
         emit SolverSlashed(taskId, t.round, solver, challenger, toChallenger, toDao);
+        uint256 toBuyer;
+        if (_deals[taskId].isDeal) {
+            t.status = TaskStatus.Refunded;
+            toBuyer = t.reward;
+            emit TaskRefunded(taskId, t.buyer, toBuyer);
+            IMarket(market).recordOutcome(taskId, solver, fault, 0, 0);
+        }
 
         token.safeTransfer(challenger, toChallenger + refund_);
         if (toDao != 0) token.safeTransfer(dao, toDao);
+        if (toBuyer != 0) token.safeTransfer(t.buyer, toBuyer);
+    }
+
+    /// @dev Pays a committed result that stood: reward and bond to the solver. A deal settles into the hub wallet and
+    /// is written in its history as `outcome`, unless the wallet is Punished: then nothing settles into it (it could
+    /// never move the tokens again) and the deal is voided.
+    function _settle(uint256 taskId, Task storage t, IMarket.Outcome outcome) internal {
+        address solver = t.solver;
+        if (_deals[taskId].isDeal) {
+            HubState state = IHubWallet(solver).state();
+            if (state == HubState.Punished) {
+                _void(taskId, t, solver, state);
+                return;
+            }
+            IMarket(market).recordOutcome(taskId, solver, outcome, t.leafCount, t.reward);
+        }
+        t.status = TaskStatus.Finalized;
+        uint256 payout;
+        // A uint96 plus a uint96 cannot overflow a uint256.
+        unchecked {
+            payout = uint256(t.reward) + t.solverBond;
+        }
+        emit TaskFinalized(taskId, solver, payout);
+
+        token.safeTransfer(solver, payout);
+    }
+
+    /// @dev Ends a deal whose hub is Suspected or Punished without settling into its wallet: the escrow back to the
+    /// buyer; the bond back to a Suspected wallet (where the DAO's decision reaches it) or, Punished, to the DAO.
+    function _void(uint256 taskId, Task storage t, address hub, HubState state) internal {
+        t.status = TaskStatus.Refunded;
+        address bondTo = state == HubState.Punished ? dao : hub;
+        uint256 reward = t.reward;
+        uint256 bond = t.solverBond;
+        emit TaskRefunded(taskId, t.buyer, reward);
+        emit DealVoided(taskId, hub, reward, bondTo, bond);
+        IMarket(market).recordOutcome(taskId, hub, IMarket.Outcome.Voided, 0, 0);
+
+        token.safeTransfer(t.buyer, reward);
+        token.safeTransfer(bondTo, bond);
+    }
+
+    /// @dev The response window of task `taskId`: its deal's, or the DAO's.
+    function _responseWindow(uint256 taskId) internal view returns (uint256) {
+        DealTerms memory deal = _deals[taskId];
+        return deal.isDeal ? deal.responseWindow : _parameters.responseWindow;
+    }
+
+    /// @dev Checks a task's terms against the parameters and stores it (status None: the caller sets it) for `buyer`.
+    function _newTask(address buyer, TaskSpec memory spec) internal returns (uint256 taskId) {
+        Parameters memory p = _parameters;
+        if (!computationRegistry.isRegistered(address(spec.computation))) {
+            revert MapGameComputationNotRegistered(address(spec.computation));
+        }
+        if (spec.leafCount == 0) revert MapGameZeroLeafCount();
+        if (spec.gasPerLeaf == 0 || spec.gasPerLeaf > p.maxGasPerLeaf) {
+            revert MapGameGasPerLeafOutOfRange(spec.gasPerLeaf, p.maxGasPerLeaf);
+        }
+        if (spec.reward == 0) revert MapGameZeroReward();
+        if (spec.solverBond < p.minSolverBond) revert MapGameSolverBondTooLow(spec.solverBond, p.minSolverBond);
+        if (spec.challengerBond < p.minChallengerBond || spec.challengerBond > spec.solverBond) {
+            revert MapGameChallengerBondOutOfRange(spec.challengerBond, p.minChallengerBond, spec.solverBond);
+        }
+
+        taskId = ++taskCount;
+        Task storage t = _tasks[taskId];
+        t.buyer = buyer;
+        t.reward = spec.reward;
+        t.computation = spec.computation;
+        t.gasPerLeaf = spec.gasPerLeaf;
+        t.commitDeadline = spec.commitDeadline;
+        // Safe: at most MAX_LEAF_BYTES (32,768), checked by _setParameters.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.maxLeafBytes = uint24(p.maxLeafBytes);
+        t.inputRoot = spec.inputRoot;
+        t.solverBond = spec.solverBond;
+        t.challengerBond = spec.challengerBond;
+        t.leafCount = spec.leafCount;
     }
 
     /// @dev Whether the query asks about the task's live commitment.

@@ -22,6 +22,8 @@ struct Deployment {
     address mandelbrot;
     address monteCarlo;
     address keccakChain;
+    // market
+    address market;
 }
 
 /// @notice The governance parameters of a deployment. Durations are in seconds.

@@ -34,8 +34,10 @@ abstract contract HubDeployer is Script {
         address factoryAddress = vm.computeCreateAddress(d.deployer, vm.getNonce(d.deployer) + 2);
         Whitelist whitelist =
             new Whitelist(token, d.timelock, factoryAddress, cfg.ratingMinimumStake, cfg.ratingLockPeriod);
-        HubWallet implementation =
-            new HubWallet(token, IWhitelist(address(whitelist)), IExpropriationVault(address(vault)), d.timelock);
+        // The wallets let only the market move deal bonds: `d.market` is its address, computed before it exists.
+        HubWallet implementation = new HubWallet(
+            token, IWhitelist(address(whitelist)), IExpropriationVault(address(vault)), d.timelock, d.market
+        );
         // Reverts (HubFactoryWhitelistMismatch) if the address computed above was wrong.
         HubFactory factory = new HubFactory(implementation, cfg.hub);
         d.vault = address(vault);

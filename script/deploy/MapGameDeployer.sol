@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IWhitelist} from "../../contracts/interfaces/IWhitelist.sol";
+import {Market} from "../../contracts/market/Market.sol";
 import {MapGame} from "../../contracts/verification/MapGame.sol";
 import {MandelbrotRow} from "../../contracts/verification/computations/MandelbrotRow.sol";
 import {MonteCarloPi} from "../../contracts/verification/computations/MonteCarloPi.sol";
@@ -13,11 +15,19 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @notice The map tasks' part of the deploy definition: the MapGame and its example computations.
 abstract contract MapGameDeployer is DeployProfile {
-    /// @dev Called while broadcasting as the deployer, after the hub economy and the judge exist. Fills the map-game
-    /// fields of `d`. The game is governed by the timelock from construction: the deployer never holds a role in it.
+    /// @dev Called while broadcasting as the deployer, right after the hub economy (whose wallets were given
+    /// `d.market`, the address the market gets here). Fills the map-game and market fields of `d`. The game is
+    /// governed by the timelock from construction; the market has no privileged setting at all.
     function _deployMapGame(Deployment memory d) internal virtual {
         IComputationRegistry registry = IComputationRegistry(d.computationRegistry);
-        d.mapGame = address(new MapGame(IERC20(d.token), d.timelock, registry, mapGameParameters()));
+        // The game and the market name each other: the game gets the market's address (the next nonce) first.
+        address marketAddress = vm.computeCreateAddress(d.deployer, vm.getNonce(d.deployer) + 1);
+        MapGame game = new MapGame(IERC20(d.token), d.timelock, registry, marketAddress, mapGameParameters());
+        // Reverts (MarketGameMismatch) if the address computed above was wrong.
+        Market market = new Market(IERC20(d.token), game, IWhitelist(d.whitelist));
+        // The hub wallets were made for the market at `d.market`: it must be this one.
+        require(address(market) == d.market, "Deploy: the market is not where the hub wallets expect it");
+        d.mapGame = address(game);
         d.mandelbrot = address(new MandelbrotRow());
         d.monteCarlo = address(new MonteCarloPi());
         registry.register(d.mandelbrot);

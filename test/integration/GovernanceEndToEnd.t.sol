@@ -25,7 +25,7 @@ contract GovernanceEndToEndTest is BaseTest {
 
         hub = createRegisteredHub(hubOwner, 100 ether);
         vm.prank(hubOwner);
-        hub.pay(carol, 10 ether);
+        hub.pay(carol, 10 ether, 0);
     }
 
     function _one(bytes memory data)

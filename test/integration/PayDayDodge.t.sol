@@ -44,8 +44,8 @@ contract PayDayDodgeTest is BaseTest {
     function test_Attack_DrainThenPayDayToDodgeSuspicion() public {
         // 1. The hub pays its own addresses as much as the free balance allows (each payout locks 30% on top).
         vm.startPrank(hubOwner);
-        hub.pay(sybilA, 380 ether);
-        hub.pay(sybilB, 380 ether);
+        hub.pay(sybilA, 380 ether, 0);
+        hub.pay(sybilB, 380 ether, 0);
         vm.stopPrank();
         uint256 lock = hub.locked();
         assertEq(lock, 228 ether, "30% of 760 SNM locked");
@@ -82,7 +82,7 @@ contract PayDayDodgeTest is BaseTest {
         hub.register();
         vm.prank(hubOwner);
         vm.expectRevert();
-        hub.pay(sybilA, coolingAmount);
+        hub.pay(sybilA, coolingAmount, 0);
 
         // 4. The vote goes through and the timelock executes within the cool-down: the hub is Suspected.
         skip(governor.votingDelay() + 1);
@@ -113,7 +113,7 @@ contract PayDayDodgeTest is BaseTest {
     /// @dev The honest counterpart: a hub that holds PayDay with nobody suspecting it gets its lock once it cooled.
     function test_PayDay_HonestHubWithdrawsAfterTheCoolDown() public {
         vm.prank(hubOwner);
-        hub.pay(carol, 100 ether);
+        hub.pay(carol, 100 ether, 0);
         vm.warp(hub.payDayAt());
         vm.prank(hubOwner);
         hub.payDay();

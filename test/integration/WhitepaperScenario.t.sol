@@ -40,7 +40,7 @@ contract WhitepaperScenarioTest is BaseTest {
         uint256[3] memory pays = [uint256(10 ether), 20 ether, 5 ether];
         for (uint256 i; i < 3; ++i) {
             vm.prank(hubOwner);
-            hub.pay(miners[i], pays[i]);
+            hub.pay(miners[i], pays[i], 0);
             totalPaid += pays[i];
         }
         assertEq(hub.locked(), 10.5 ether, "30% of 35 SNM");
@@ -64,14 +64,14 @@ contract WhitepaperScenarioTest is BaseTest {
             }
             if (x == 0) break;
             vm.prank(hubOwner);
-            hub.pay(sockPuppet, x);
+            hub.pay(sockPuppet, x, 0);
             vm.prank(sockPuppet);
             hub.claim();
             totalPaid += x;
         }
         vm.expectRevert();
         vm.prank(hubOwner);
-        hub.pay(sockPuppet, 1);
+        hub.pay(sockPuppet, 1, 0);
 
         // What stays behind: at least 30% of every payout, plus the freeze.
         uint256 held = token.balanceOf(address(hub));

@@ -120,6 +120,32 @@ interface IMapGame {
         uint32 maxLeafBytes;
     }
 
+    /// @notice A deal's task, as the market opens it: a TaskSpec whose commit deadline is `turnaround` from now and
+    /// whose challenge and response windows are the hub's offer's.
+    struct DealSpec {
+        IMapComputation computation;
+        bytes32 inputRoot;
+        uint64 leafCount;
+        uint32 gasPerLeaf;
+        uint96 reward;
+        uint96 solverBond;
+        uint96 challengerBond;
+        uint32 challengeWindow;
+        uint32 responseWindow;
+        uint32 turnaround;
+    }
+
+    /// @notice What a deal's task keeps beyond a Task (all zero for an open task). One slot.
+    /// @param challengeWindow The deal's challenge window (instead of the DAO's).
+    /// @param responseWindow The deal's response window (instead of the DAO's).
+    /// @param isDeal Whether the task is a deal: its solver is a hub wallet, it never reopens, its buyer may cancel
+    /// it while uncommitted if the hub is Suspected or Punished, and its outcome is written in the hub's history.
+    struct DealTerms {
+        uint32 challengeWindow;
+        uint32 responseWindow;
+        bool isDeal;
+    }
+
     /// @notice A direct proof of cheat: the input leaf and the solver's result leaf at the same index.
     /// @param index The leaf's index.
     /// @param input The leaf's input (the data of the input leaf).
@@ -208,12 +234,36 @@ interface IMapGame {
     /// @notice The buyer took the reward back.
     event TaskRefunded(uint256 indexed taskId, address indexed buyer, uint256 amount);
 
+    /// @notice The buyer accepted the committed result before its challenge window ended (a TaskFinalized follows,
+    /// or, for a deal with a Punished hub, a DealVoided).
+    event TaskAccepted(uint256 indexed taskId, address indexed buyer);
+
+    /// @notice The market opened task `taskId` as a deal of `hub` (its wallet, the solver) for `buyer`; a TaskPosted
+    /// and a TaskClaimed precede it, as for an open task claimed at once.
+    event DealOpened(uint256 indexed taskId, address indexed hub, address indexed buyer, DealTerms terms);
+
+    /// @notice A deal ended without settling into the hub wallet, which was Suspected or Punished: `toBuyer` (the
+    /// escrow) went to the buyer and the bond to `bondTo` (the wallet if Suspected, the DAO if Punished).
+    event DealVoided(uint256 indexed taskId, address indexed hub, uint256 toBuyer, address bondTo, uint256 bond);
+
     /// @notice The DAO set new parameters.
     event ParametersSet(Parameters parameters);
 
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
+
+    /// @notice Only the market may make this call.
+    error MapGameNotMarket(address caller);
+
+    /// @notice The call applies to deals only, and task `taskId` is an open task.
+    error MapGameNotDeal(uint256 taskId);
+
+    /// @notice A deal's turnaround (`value` seconds) is outside [min, max].
+    error MapGameTurnaroundOutOfRange(uint256 value, uint256 min, uint256 max);
+
+    /// @notice The buyer may cancel an uncommitted deal only if its hub is Suspected or Punished; it is `state`.
+    error MapGameHubInGoodStanding(address hub, uint8 state);
 
     /// @notice Only the DAO (the timelock) may do this.
     error MapGameNotDao(address caller);
@@ -375,6 +425,21 @@ interface IMapGame {
     /// is open, by anyone once the commit deadline passed with no result.
     function refund(uint256 taskId) external;
 
+    /// @notice Opens a deal: a task whose solver is the hub wallet `hub`, already claimed, committing within
+    /// `spec.turnaround`. The market has moved the escrow and the bond into the game. Only the market.
+    /// @param inputURI Where the inputs are (emitted, not stored).
+    function openDeal(address buyer, address hub, DealSpec calldata spec, string calldata inputURI)
+        external
+        returns (uint256 taskId);
+
+    /// @notice The buyer accepts a committed result at once (the whitepaper's "confirms the transfer"), ending its
+    /// challenge window: settles as {finalize}. Not while a query on it is open.
+    function accept(uint256 taskId) external;
+
+    /// @notice The buyer of an uncommitted deal whose hub became Suspected or Punished takes the escrow back; the
+    /// bond returns to the wallet (Suspected: within the DAO's reach) or goes to the DAO (Punished).
+    function cancelDeal(uint256 taskId) external;
+
     /// @notice Sets the parameters. DAO only.
     function setParameters(Parameters calldata parameters) external;
 
@@ -397,6 +462,12 @@ interface IMapGame {
 
     /// @notice The parameters in force.
     function parameters() external view returns (Parameters memory);
+
+    /// @notice A deal's terms (all zero for an open task).
+    function dealTerms(uint256 taskId) external view returns (DealTerms memory);
+
+    /// @notice The market: the only caller of {openDeal}, told how every deal ends.
+    function market() external view returns (address);
 
     /// @notice The registry of pure computations: a task may name only a computation registered there, and a leaf is
     /// judged only while its code hash is still the pinned one.

@@ -59,11 +59,11 @@ contract HubWalletLockFuzzTest is BaseTest {
             abi.encodeWithSelector(IHubWallet.HubWalletInsufficientFreeBalance.selector, required - 1, required)
         );
         vm.prank(hubOwner);
-        short.pay(alice, amount);
+        short.pay(alice, amount, 0);
 
         HubWallet exact = _hubWith(FREEZE + required);
         vm.prank(hubOwner);
-        exact.pay(alice, amount);
+        exact.pay(alice, amount, 0);
         assertEq(exact.freeBalance(), 0);
         assertEq(exact.owed(alice), amount);
         assertEq(exact.locked(), required - amount);
@@ -81,7 +81,7 @@ contract HubWalletLockFuzzTest is BaseTest {
             uint256 amount = bound(amounts[i], 1, free * 10 / 13);
             if (amount + hub.lockFor(amount) > free) continue;
             vm.prank(hubOwner);
-            hub.pay(miners[i], amount);
+            hub.pay(miners[i], amount, 0);
             paid += amount;
             if ((uint256(claims) >> i) & 1 == 1) {
                 vm.prank(miners[i]);
@@ -100,7 +100,7 @@ contract HubWalletLockFuzzTest is BaseTest {
         HubWallet hub = _hubWith(SUPPLY);
         uint256 lock = hub.lockFor(amount);
         vm.prank(hubOwner);
-        hub.pay(alice, amount);
+        hub.pay(alice, amount, 0);
         skip(30 days);
         vm.prank(hubOwner);
         hub.payDay();
@@ -126,7 +126,7 @@ contract HubWalletLockFuzzTest is BaseTest {
             }
             if (x == 0) break;
             vm.prank(hubOwner);
-            hub.pay(eve, x);
+            hub.pay(eve, x, 0);
             vm.prank(eve);
             hub.claim();
             paid += x;

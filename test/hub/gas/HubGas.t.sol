@@ -49,26 +49,26 @@ abstract contract HubGasScenarios is BaseTest {
         HubWallet hub = createRegisteredHub(hubOwner, 100 ether);
         _cool(hub);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
-        _record("HubWallet_pay_firstPayoutToNewMiner", 80_000, abi.encodeCall(hub.pay, (alice, 10 ether)));
+        hub.pay(alice, 10 ether, 0);
+        _record("HubWallet_pay_firstPayoutToNewMiner", 80_000, abi.encodeCall(hub.pay, (alice, 10 ether, 0)));
     }
 
     /// @dev A later payout to a miner already owed something.
     function test_Gas_Pay_AnotherPayout() public {
         HubWallet hub = createRegisteredHub(hubOwner, 100 ether);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
         _cool(hub);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
-        _record("HubWallet_pay_anotherPayout", 80_000, abi.encodeCall(hub.pay, (alice, 10 ether)));
+        hub.pay(alice, 10 ether, 0);
+        _record("HubWallet_pay_anotherPayout", 80_000, abi.encodeCall(hub.pay, (alice, 10 ether, 0)));
     }
 
     /// @dev A miner who holds no SNM yet: its token balance goes from zero to non-zero (the worst case).
     function test_Gas_Claim_MinerWithoutBalance() public {
         HubWallet hub = createRegisteredHub(hubOwner, 100 ether);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
         _cool(hub);
         vm.prank(alice);
         hub.claim();
@@ -80,7 +80,7 @@ abstract contract HubGasScenarios is BaseTest {
         HubWallet hub = createRegisteredHub(hubOwner, 100 ether);
         fund(alice, 1 ether);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
         _cool(hub);
         vm.prank(alice);
         hub.claim();
@@ -91,7 +91,7 @@ abstract contract HubGasScenarios is BaseTest {
     function test_Gas_PayDay() public {
         HubWallet hub = createRegisteredHub(hubOwner, 100 ether);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
         skip(30 days);
         _cool(hub);
         vm.prank(hubOwner);
@@ -121,7 +121,7 @@ contract HubGasTest is HubGasScenarios {
     function test_Gas_FullDeploymentForComparison() public {
         _cool(HubWallet(address(0)));
         uint256 start = gasleft();
-        new HubWallet(token, whitelist, vault, address(timelock));
+        new HubWallet(token, whitelist, vault, address(timelock), d.market);
         vm.snapshotValue("HubWallet_fullDeployment", start - gasleft());
     }
 }

@@ -112,7 +112,7 @@ contract HubFactoryTest is BaseTest {
         asDao();
         factory.setParameters(_newTerms());
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
         assertEq(hub.locked(), 3 ether, "30%, not the new 40%");
     }
 
@@ -187,7 +187,7 @@ contract HubFactoryTest is BaseTest {
     function test_Constructor_ReadsWhitelistAndDaoFromTheImplementation() public {
         address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 2);
         Whitelist wl = new Whitelist(token, address(timelock), predicted, 1 ether, 1 days);
-        HubWallet impl = new HubWallet(token, wl, vault, address(timelock));
+        HubWallet impl = new HubWallet(token, wl, vault, address(timelock), d.market);
         HubFactory f = new HubFactory(impl, defaultParameters());
         assertEq(address(f), predicted);
         assertEq(address(f.whitelist()), address(wl));

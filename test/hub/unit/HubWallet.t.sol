@@ -134,7 +134,7 @@ contract HubWalletTest is HubWalletTestBase {
     function test_RevertWhen_RegisterWithOnlyOwedFunds() public {
         hub = createRegisteredHub(hubOwner, 14 ether);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether); // 10 owed + 3 locked + 1 frozen = 14
+        hub.pay(alice, 10 ether, 0); // 10 owed + 3 locked + 1 frozen = 14
         skip(30 days);
         vm.prank(hubOwner);
         hub.payDay(); // fee 0.015 SNM leaves 13.985, 10 of it owed
@@ -163,9 +163,9 @@ contract HubWalletTest is HubWalletTestBase {
     function test_Pay_LocksThirtyPercent() public {
         hub = hubIn(HubState.Registered);
         vm.expectEmit(address(hub));
-        emit IHubWallet.Paid(alice, 10 ether, 3 ether);
+        emit IHubWallet.Paid(alice, 0, 10 ether, 3 ether);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
         assertEq(hub.locked(), 3 ether);
         assertEq(hub.owed(alice), 10 ether);
         assertEq(hub.totalOwed(), 10 ether);
@@ -177,8 +177,8 @@ contract HubWalletTest is HubWalletTestBase {
     function test_Pay_LockAddsToWhatIsLocked() public {
         hub = hubIn(HubState.Registered);
         vm.startPrank(hubOwner);
-        hub.pay(alice, 10 ether);
-        hub.pay(bob, 20 ether);
+        hub.pay(alice, 10 ether, 0);
+        hub.pay(bob, 20 ether, 0);
         vm.stopPrank();
         assertEq(hub.locked(), 9 ether);
     }
@@ -187,8 +187,8 @@ contract HubWalletTest is HubWalletTestBase {
     function test_Pay_CreditsAddUp() public {
         hub = hubIn(HubState.Registered);
         vm.startPrank(hubOwner);
-        hub.pay(alice, 10 ether);
-        hub.pay(alice, 5 ether);
+        hub.pay(alice, 10 ether, 0);
+        hub.pay(alice, 5 ether, 0);
         vm.stopPrank();
         assertEq(hub.owed(alice), 15 ether);
         assertEq(hub.totalOwed(), 15 ether);
@@ -197,10 +197,10 @@ contract HubWalletTest is HubWalletTestBase {
     function test_Pay_LockRoundsUp() public {
         hub = hubIn(HubState.Registered);
         vm.prank(hubOwner);
-        hub.pay(alice, 1);
+        hub.pay(alice, 1, 0);
         assertEq(hub.locked(), 1, "30% of 1 wei locks 1 wei");
         vm.prank(hubOwner);
-        hub.pay(alice, 11);
+        hub.pay(alice, 11, 0);
         assertEq(hub.locked(), 1 + 4, "30% of 11 wei (3.3) locks 4");
         assertEq(hub.lockFor(10), 3);
         assertEq(hub.lockFor(0), 0);
@@ -209,7 +209,7 @@ contract HubWalletTest is HubWalletTestBase {
     function test_Pay_ExactlyTheFreeBalance() public {
         hub = createRegisteredHub(hubOwner, 14 ether);
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
         assertEq(hub.freeBalance(), 0);
     }
 
@@ -219,47 +219,47 @@ contract HubWalletTest is HubWalletTestBase {
             abi.encodeWithSelector(IHubWallet.HubWalletInsufficientFreeBalance.selector, 13 ether - 1, 13 ether)
         );
         vm.prank(hubOwner);
-        hub.pay(alice, 10 ether);
+        hub.pay(alice, 10 ether, 0);
     }
 
     /// @dev The free balance excludes what is already owed and locked.
     function test_RevertWhen_PayWithFundsAlreadyCommitted() public {
         hub = hubIn(HubState.Registered);
         vm.prank(hubOwner);
-        hub.pay(alice, 50 ether); // 65 committed, 1 frozen: 34 free
+        hub.pay(alice, 50 ether, 0); // 65 committed, 1 frozen: 34 free
         vm.expectRevert(
             abi.encodeWithSelector(IHubWallet.HubWalletInsufficientFreeBalance.selector, 34 ether, 39 ether)
         );
         vm.prank(hubOwner);
-        hub.pay(bob, 30 ether);
+        hub.pay(bob, 30 ether, 0);
     }
 
     function test_RevertWhen_PayZero() public {
         hub = hubIn(HubState.Registered);
         vm.expectRevert(IHubWallet.HubWalletZeroAmount.selector);
         vm.prank(hubOwner);
-        hub.pay(alice, 0);
+        hub.pay(alice, 0, 0);
     }
 
     function test_RevertWhen_PayZeroAddress() public {
         hub = hubIn(HubState.Registered);
         vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletInvalidMiner.selector, address(0)));
         vm.prank(hubOwner);
-        hub.pay(address(0), 1 ether);
+        hub.pay(address(0), 1 ether, 0);
     }
 
     function test_RevertWhen_PayTheWalletItself() public {
         hub = hubIn(HubState.Registered);
         vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletInvalidMiner.selector, address(hub)));
         vm.prank(hubOwner);
-        hub.pay(address(hub), 1 ether);
+        hub.pay(address(hub), 1 ether, 0);
     }
 
     function test_RevertWhen_PayCallerNotOwner() public {
         hub = hubIn(HubState.Registered);
         vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotOwner.selector, alice));
         vm.prank(alice);
-        hub.pay(alice, 1 ether);
+        hub.pay(alice, 1 ether, 0);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -269,7 +269,7 @@ contract HubWalletTest is HubWalletTestBase {
     function test_Claim_InRegistered() public {
         hub = hubIn(HubState.Registered);
         vm.prank(hubOwner);
-        hub.pay(alice, PAYOUT);
+        hub.pay(alice, PAYOUT, 0);
         vm.expectEmit(address(hub));
         emit IHubWallet.Claimed(alice, PAYOUT);
         vm.prank(alice);
@@ -330,7 +330,7 @@ contract HubWalletTest is HubWalletTestBase {
     function test_PayDay_SendsFeeToDaoAndUnlocks() public {
         hub = hubIn(HubState.Registered);
         vm.prank(hubOwner);
-        hub.pay(alice, PAYOUT);
+        hub.pay(alice, PAYOUT, 0);
         skip(30 days);
         uint256 fee = PAYOUT_LOCK * 50 / 10_000; // 0.015 SNM, exact
         vm.expectEmit(address(hub));
@@ -359,7 +359,7 @@ contract HubWalletTest is HubWalletTestBase {
     function test_PayDay_FeeRoundsUp() public {
         hub = hubIn(HubState.Registered);
         vm.prank(hubOwner);
-        hub.pay(alice, 1); // locks 1 wei
+        hub.pay(alice, 1, 0); // locks 1 wei
         skip(30 days);
         vm.prank(hubOwner);
         hub.payDay();
@@ -426,7 +426,7 @@ contract HubWalletTest is HubWalletTestBase {
             )
         );
         vm.prank(hubOwner);
-        hub.pay(bob, tooMuch);
+        hub.pay(bob, tooMuch, 0);
     }
 
     function test_RevertWhen_RegisterOutOfCoolingFunds() public {
@@ -480,7 +480,7 @@ contract HubWalletTest is HubWalletTestBase {
         vm.prank(hubOwner);
         hub.register();
         vm.prank(hubOwner);
-        hub.pay(bob, PAYOUT);
+        hub.pay(bob, PAYOUT, 0);
         // PayDay comes 30 days after this registration; the first cool-down (14 days) is long over by then.
         vm.warp(hub.payDayAt());
         (uint256 before,) = hub.cooling();
@@ -502,12 +502,12 @@ contract HubWalletTest is HubWalletTestBase {
         fund(address(hub), DEPOSIT);
         vm.startPrank(hubOwner);
         hub.register();
-        hub.pay(alice, PAYOUT);
+        hub.pay(alice, PAYOUT, 0);
         skip(1 days);
         hub.payDay();
         (uint256 first,) = hub.cooling();
         hub.register();
-        hub.pay(alice, PAYOUT);
+        hub.pay(alice, PAYOUT, 0);
         skip(1 days);
         hub.payDay();
         vm.stopPrank();
@@ -592,7 +592,7 @@ contract HubWalletTest is HubWalletTestBase {
     function test_Suspect_BlocksAllFunds() public {
         hub = hubIn(HubState.Registered);
         vm.prank(hubOwner);
-        hub.pay(alice, PAYOUT);
+        hub.pay(alice, PAYOUT, 0);
         vm.expectEmit(address(hub));
         emit IHubWallet.Suspected(block.timestamp);
         vm.expectEmit(address(whitelist));

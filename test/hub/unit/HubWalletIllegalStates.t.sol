@@ -173,7 +173,7 @@ contract HubWalletIllegalStatesTest is HubWalletTestBase {
         else vm.prank(hubOwner);
 
         if (call == Call.Register) hub.register();
-        else if (call == Call.Pay) hub.pay(bob, 1 ether);
+        else if (call == Call.Pay) hub.pay(bob, 1 ether, 0);
         else if (call == Call.Claim) hub.claim();
         else if (call == Call.PayDay) hub.payDay();
         else if (call == Call.Withdraw) hub.withdraw(1 ether);

@@ -25,7 +25,7 @@ abstract contract HubWalletTestBase is BaseTest {
         h.register();
         if (s == HubState.Registered) return h;
         vm.prank(hubOwner);
-        h.pay(alice, PAYOUT);
+        h.pay(alice, PAYOUT, 0);
         if (s == HubState.Idle) {
             skip(30 days);
             vm.prank(hubOwner);
@@ -45,7 +45,7 @@ abstract contract HubWalletTestBase is BaseTest {
     function hubCooling() internal returns (HubWallet h) {
         h = hubIn(HubState.Registered);
         vm.prank(hubOwner);
-        h.pay(alice, PAYOUT);
+        h.pay(alice, PAYOUT, 0);
         skip(30 days);
         vm.prank(hubOwner);
         h.payDay();

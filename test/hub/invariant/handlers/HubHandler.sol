@@ -142,7 +142,7 @@ contract HubHandler is Test {
 
     function _pay(HubWallet hub, address miner, uint256 amount, address caller) internal watch("pay", caller) {
         vm.prank(caller);
-        try hub.pay(miner, amount) {
+        try hub.pay(miner, amount, 0) {
             ++successes["pay"];
         } catch {}
     }

@@ -64,7 +64,7 @@ contract MapGameParametersTest is MapGameBase {
                 IMapGame.MapGameClaimWindowOutOfRange.selector, 0, game.MIN_WINDOW(), game.MAX_WINDOW()
             )
         );
-        new MapGame(token, d.timelock, registry, p);
+        new MapGame(token, d.timelock, registry, d.market, p);
     }
 
     /*//////////////////////////////////////////////////////////////
