@@ -57,6 +57,10 @@ const CONTRACTS: &[(&str, &str)] = &[
         "The verification game for map tasks: post, claim, commit, challenge, finalize.",
     ),
     (
+        "Market",
+        "The market: hubs' EIP-712 offers, taken by buyers as deals of the map game; hub histories.",
+    ),
+    (
         "ChainGame",
         "The verification game for chain tasks: commit a final hash, bisection disputes.",
     ),

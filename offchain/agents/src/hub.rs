@@ -368,6 +368,8 @@ pub struct HubOwner {
 pub struct Payment {
     /// The transaction.
     pub tx: B256,
+    /// The deal the payment is for (a MapGame task id; 0 for work outside any deal).
+    pub deal: u64,
     /// The miner credited.
     pub miner: Address,
     /// The amount credited.
@@ -390,6 +392,24 @@ impl HubOwner {
     /// The views.
     pub fn hubs(&self) -> &Hubs {
         &self.hubs
+    }
+
+    /// Fails unless the sender acts for `hub`: its owner or its operator key.
+    async fn require_operator(&self, hub: Address) -> Result<()> {
+        let me = self.client.sender()?;
+        let w = self.hubs.wallet(hub);
+        let acts = w
+            .isOperator(me)
+            .call()
+            .await
+            .map_err(|e| self.client.classify("isOperator", &e))?;
+        if !acts {
+            return Err(AgentError::WrongState(format!(
+                "{me} is neither the owner nor the operator of hub {hub}: use the owner's key or the operator's \
+                 (`sonm hub operator {hub}` shows it)"
+            )));
+        }
+        Ok(())
     }
 
     async fn require_owner(&self, hub: Address) -> Result<()> {
@@ -469,12 +489,12 @@ impl HubOwner {
         Token::new(&self.client)?.transfer(hub, amount).await
     }
 
-    /// Registers `hub`: freezes the registration amount, starts the payout period.
+    /// Registers `hub`: freezes the registration amount, starts the payout period. The owner or the operator.
     pub async fn register(&self, hub: Address) -> Result<B256> {
         self.hubs
             .require_state(hub, &[HubState::Created, HubState::Idle], "register", "")
             .await?;
-        self.require_owner(hub).await?;
+        self.require_operator(hub).await?;
         let w = self.hubs.wallet(hub);
         let freeze = w
             .parameters()
@@ -498,8 +518,15 @@ impl HubOwner {
             .transaction_hash)
     }
 
-    /// Credits `miner` with `amount`, locking the wallet's lock share on top.
-    pub async fn pay(&self, hub: Address, miner: Address, amount: U256) -> Result<Payment> {
+    /// Credits `miner` with `amount` for deal `deal` (a MapGame task id, 0 for work outside any deal), locking the
+    /// wallet's lock share on top. The owner or the operator.
+    pub async fn pay(
+        &self,
+        hub: Address,
+        miner: Address,
+        amount: U256,
+        deal: u64,
+    ) -> Result<Payment> {
         self.hubs
             .require_state(
                 hub,
@@ -508,7 +535,7 @@ impl HubOwner {
                 ": run `sonm hub register` first",
             )
             .await?;
-        self.require_owner(hub).await?;
+        self.require_operator(hub).await?;
         let w = self.hubs.wallet(hub);
         let lock = w
             .lockFor(amount)
@@ -526,21 +553,25 @@ impl HubOwner {
                 format_snm(lock)
             )));
         }
-        let receipt = self.client.send("pay", w.pay(miner, amount)).await?;
+        let receipt = self
+            .client
+            .send("pay", w.pay(miner, amount, U256::from(deal)))
+            .await?;
         Ok(Payment {
             tx: receipt.transaction_hash,
+            deal,
             miner,
             amount,
             lock,
         })
     }
 
-    /// Holds PayDay: the DAO's fee out of the locked funds, everything unlocked, Idle.
+    /// Holds PayDay: the DAO's fee out of the locked funds, everything unlocked, Idle. The owner or the operator.
     pub async fn pay_day(&self, hub: Address) -> Result<B256> {
         self.hubs
             .require_state(hub, &[HubState::Registered], "payday", "")
             .await?;
-        self.require_owner(hub).await?;
+        self.require_operator(hub).await?;
         let w = self.hubs.wallet(hub);
         let at: u64 = w
             .payDayAt()

@@ -7,6 +7,11 @@ use alloy::primitives::Address;
 use alloy::providers::Provider;
 use serde::{Deserialize, Serialize};
 
+/// The version of `deployments/<chainId>.json`'s format this toolkit reads: `script/Deploy.s.sol`'s
+/// `DEPLOYMENT_FORMAT_VERSION`. Version 2 added the market (and the hub wallets that know it), so a file of
+/// another version names contracts this toolkit cannot work with.
+pub const DEPLOYMENT_FORMAT_VERSION: u64 = 2;
+
 /// Why a deployment could not be read or lacks what was asked of it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -34,6 +39,23 @@ pub enum DeploymentError {
         path: PathBuf,
         /// What the parser said.
         source: serde_json::Error,
+    },
+    /// The file was written by a deploy script of another format version (or of none: before versions existed).
+    #[error(
+        "{} {}, this sonm reads format {expected}: redeploy with `sonm deploy` (or `make deploy`)",
+        path.display(),
+        found.map_or_else(
+            || "has no formatVersion (a deployment from before the market)".to_owned(),
+            |v| format!("is a deployment of format {v}")
+        )
+    )]
+    FormatVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version the file says (`None`: it has no `formatVersion`).
+        found: Option<u64>,
+        /// The version this toolkit reads ([`DEPLOYMENT_FORMAT_VERSION`]).
+        expected: u64,
     },
     /// The file is for another chain than its name says.
     #[error("{} is for chain {found}, not chain {expected}", path.display())]
@@ -142,6 +164,8 @@ contracts! {
     ComputationRegistry => computation_registry,
     /// The map-task verification game.
     MapGame => map_game,
+    /// The market: hubs' signed offers, taken as deals of the map game.
+    Market => market,
     /// The chain-task verification game.
     ChainGame => chain_game,
     /// Example map computation: a Mandelbrot row.
@@ -162,6 +186,8 @@ impl fmt::Display for Contract {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
+    /// The file's format version: always [`DEPLOYMENT_FORMAT_VERSION`] once loaded.
+    pub format_version: u64,
     /// The chain the contracts live on.
     pub chain_id: u64,
     /// The first block of the deployment: where an indexer or the bot starts reading events.
@@ -235,12 +261,30 @@ impl Deployment {
         Ok(deployment)
     }
 
-    /// Parses a deployment; `origin` names it in errors.
+    /// Parses a deployment; `origin` names it in errors. A file of another format version than
+    /// [`DEPLOYMENT_FORMAT_VERSION`] is refused ([`DeploymentError::FormatVersion`]) before its fields are read:
+    /// its contracts are not the ones this toolkit calls.
     pub fn from_json(text: &str, origin: &Path) -> Result<Self, DeploymentError> {
-        serde_json::from_str(text).map_err(|source| DeploymentError::Malformed {
+        let malformed = |source| DeploymentError::Malformed {
             path: origin.to_owned(),
             source,
-        })
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
+        // A formatVersion that is not a number is left to the parser below, which says so.
+        let found = match value.get("formatVersion") {
+            None => Some(None),
+            Some(v) => v.as_u64().map(Some),
+        };
+        if let Some(found) = found
+            && found != Some(DEPLOYMENT_FORMAT_VERSION)
+        {
+            return Err(DeploymentError::FormatVersion {
+                path: origin.to_owned(),
+                found,
+                expected: DEPLOYMENT_FORMAT_VERSION,
+            });
+        }
+        serde_json::from_value(value).map_err(malformed)
     }
 
     /// The address of `contract`, or [`DeploymentError::NotDeployed`] if the deployment does not include it.
@@ -261,6 +305,7 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = r#"{
+      "formatVersion": 2,
       "chainId": 31337,
       "contracts": {
         "ChainGame": "0x0000000000000000000000000000000000000000",
@@ -272,6 +317,7 @@ mod tests {
         "KeccakChain": "0x0000000000000000000000000000000000000000",
         "MandelbrotRow": "0x0000000000000000000000000000000000000000",
         "MapGame": "0x0000000000000000000000000000000000000000",
+        "Market": "0x0000000000000000000000000000000000000000",
         "MonteCarloPi": "0x0000000000000000000000000000000000000000",
         "SonmGovernor": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
         "SonmToken": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
@@ -346,6 +392,85 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_another_format_version_is_refused_in_one_line() {
+        let dir = temp_dir("format-version");
+        let path = Deployment::path(&dir, 31337);
+        let older = SAMPLE.replace("\"formatVersion\": 2", "\"formatVersion\": 1");
+        std::fs::write(&path, older).expect("write");
+        let err = Deployment::load(&dir, 31337).expect_err("version 1");
+        assert!(
+            matches!(
+                err,
+                DeploymentError::FormatVersion {
+                    found: Some(1),
+                    expected: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is a deployment of format 1, this sonm reads format 2: redeploy with `sonm deploy` (or \
+                 `make deploy`)",
+                path.display()
+            )
+        );
+
+        // Written before versions existed: no formatVersion at all (and no Market either).
+        let unversioned = SAMPLE.replace("\"formatVersion\": 2,\n", "").replace(
+            "\"Market\": \"0x0000000000000000000000000000000000000000\",\n",
+            "",
+        );
+        assert!(!unversioned.contains("formatVersion") && !unversioned.contains("Market"));
+        std::fs::write(&path, unversioned).expect("write");
+        let err = Deployment::load(&dir, 31337).expect_err("no version");
+        assert!(
+            matches!(err, DeploymentError::FormatVersion { found: None, .. }),
+            "{err}"
+        );
+        let line = err.to_string();
+        assert_eq!(
+            line,
+            format!(
+                "{} has no formatVersion (a deployment from before the market), this sonm reads format 2: \
+                 redeploy with `sonm deploy` (or `make deploy`)",
+                path.display()
+            )
+        );
+        assert!(!line.contains('\n'));
+
+        // A version that is not a number is malformed, and said so.
+        let bad = SAMPLE.replace("\"formatVersion\": 2", "\"formatVersion\": \"2\"");
+        let err = Deployment::from_json(&bad, Path::new("x.json")).expect_err("a string");
+        assert!(
+            err.to_string().starts_with("malformed deployment x.json: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_version_2_file_knows_the_market() {
+        let market = "0x9A676e781A523b5d0C0e43731313A708CB607508";
+        let d = Deployment::from_json(
+            &SAMPLE.replace(
+                "\"Market\": \"0x0000000000000000000000000000000000000000\"",
+                &format!("\"Market\": \"{market}\""),
+            ),
+            Path::new("31337.json"),
+        )
+        .expect("valid");
+        assert_eq!(d.format_version, DEPLOYMENT_FORMAT_VERSION);
+        assert_eq!(
+            d.address(Contract::Market).expect("deployed"),
+            market.parse::<Address>().expect("address")
+        );
+        let again: serde_json::Value = serde_json::to_value(&d).expect("serializes");
+        assert_eq!(again["formatVersion"], 2);
+    }
+
+    #[test]
     fn a_missing_file_says_what_to_run() {
         let dir = temp_dir("missing");
         let err = Deployment::load(&dir, 5).expect_err("no file");
@@ -390,8 +515,15 @@ mod tests {
     fn the_repositorys_local_deployment_parses() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deployments");
         if Deployment::path(&dir, 31337).is_file() {
-            let d = Deployment::load(&dir, 31337).expect("the committed local deployment parses");
-            assert!(!d.contracts.sonm_token.is_zero());
+            // A developer's local deployment (not committed) may predate the current format: then it must be
+            // refused in the one line that says to redeploy, never misread.
+            match Deployment::load(&dir, 31337) {
+                Ok(d) => assert!(!d.contracts.sonm_token.is_zero()),
+                Err(e @ DeploymentError::FormatVersion { .. }) => {
+                    assert!(e.to_string().contains("redeploy"), "{e}");
+                }
+                Err(e) => panic!("the local deployment does not parse: {e}"),
+            }
         }
     }
 }

@@ -102,7 +102,7 @@ mod deployment;
 mod revert;
 
 pub use contracts::*;
-pub use deployment::{Contract, Contracts, Deployment, DeploymentError};
+pub use deployment::{Contract, Contracts, DEPLOYMENT_FORMAT_VERSION, Deployment, DeploymentError};
 pub use revert::{
     decode_revert, describe_error, enum_variants, one_line, opcode_name, revert_data,
 };

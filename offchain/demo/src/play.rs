@@ -348,7 +348,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     ];
     let mut locked_total = U256::ZERO;
     for (c, who, amount) in pays {
-        let p = owner.pay(hub, addr(c), snm(amount)).await?;
+        // Work outside any deal: the demo's hub pays its miners from its own funds (deal 0).
+        let p = owner.pay(hub, addr(c), snm(amount), 0).await?;
         locked_total += p.lock;
         story
             .record("hub", "hub owner", format!("pay {who} {amount} SNM"), p.tx)

@@ -20,7 +20,7 @@ pub(crate) enum HubCmd {
     Deposit(DepositArgs),
     /// Register the hub: freezes the registration amount and starts the payout period (owner).
     Register(RegisterArgs),
-    /// Credit a miner; locks the wallet's lock share of the amount on top (owner).
+    /// Credit a miner for a deal; locks the wallet's lock share of the amount on top (owner or operator).
     Pay(PayArgs),
     /// Pull everything the hub owes the signer (miner).
     Claim(ClaimArgs),
@@ -65,6 +65,15 @@ async fn owner(g: &Global) -> Result<HubOwner> {
 /// The miner's client (also the rater's).
 async fn miner(g: &Global) -> Result<Miner> {
     Ok(Miner::new(&connect(g).await?)?)
+}
+
+/// " for deal N", or "" for work outside any deal.
+fn for_deal(deal: u64) -> String {
+    if deal == 0 {
+        String::new()
+    } else {
+        format!(" for deal {deal}")
+    }
 }
 
 fn tx_out(text: String, tx: alloy::primitives::B256, extra: serde_json::Value) -> Output {
@@ -185,20 +194,24 @@ pub(crate) struct PayArgs {
     /// Decimal SNM.
     #[arg(value_parser = parse_amount)]
     amount: U256,
+    /// The deal the payment is for (the MapGame task id of a market deal); 0 for work outside any deal.
+    #[arg(long, default_value_t = 0)]
+    deal: u64,
 }
 
 impl PayArgs {
     async fn run(self, g: &Global) -> Result<Output> {
-        let (hub, miner) = (self.hub, self.miner);
-        let p = spin("paying", owner(g).await?.pay(hub, miner, self.amount)).await?;
+        let (hub, miner, deal) = (self.hub, self.miner, self.deal);
+        let p = spin("paying", owner(g).await?.pay(hub, miner, self.amount, deal)).await?;
         Ok(tx_out(
             format!(
-                "credited {miner} with {} SNM, locked {} SNM",
+                "credited {miner} with {} SNM{}, locked {} SNM",
                 snm(p.amount),
+                for_deal(deal),
                 snm(p.lock)
             ),
             p.tx,
-            json!({"hub": hub, "miner": miner, "amount": p.amount.to_string(), "lock": p.lock.to_string()}),
+            json!({"hub": hub, "deal": deal, "miner": miner, "amount": p.amount.to_string(), "lock": p.lock.to_string()}),
         ))
     }
 }

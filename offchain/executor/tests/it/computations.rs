@@ -97,6 +97,7 @@ async fn the_examples_agree_with_eth_call_on_anvil() {
 
     // The way a CLI finds the judge: through the deployments file.
     let mut deployment = Deployment {
+        format_version: sonm_bindings::DEPLOYMENT_FORMAT_VERSION,
         chain_id: 31337,
         start_block: 0,
         deployer: Address::ZERO,

@@ -273,9 +273,17 @@ async fn the_map_games_judge_finds_no_cheat_in_the_executors_results() {
         .await
         .expect("deploy ComputationRegistry")
         .address();
-    let game = MapGame::deploy(solver.clone(), *token.address(), me, registry, params)
-        .await
-        .expect("deploy MapGame");
+    // No market: this game plays open tasks only.
+    let game = MapGame::deploy(
+        solver.clone(),
+        *token.address(),
+        me,
+        registry,
+        alloy::primitives::Address::ZERO,
+        params,
+    )
+    .await
+    .expect("deploy MapGame");
     let harness = JudgeHarness::deploy(solver.clone()).await.expect("deploy");
     send(token.transfer(them, supply / U256::from(2))).await;
     send(token.approve(*game.address(), U256::MAX)).await;

@@ -33,7 +33,7 @@ async fn reports_are_believed_only_when_the_chain_agrees() {
     let miner = chain.signer(miner_i);
     HubOwner::new(&chain.client(1).await)
         .expect("owner")
-        .pay(hub, miner.address(), snm(10))
+        .pay(hub, miner.address(), snm(10), 0)
         .await
         .expect("pay");
     let net = chain.net();
