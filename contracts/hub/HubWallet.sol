@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IExpropriationVault} from "../interfaces/IExpropriationVault.sol";
 import {HubParameters, HubState, IHubWallet} from "../interfaces/IHubWallet.sol";
 import {IWhitelist} from "../interfaces/IWhitelist.sol";
+import {IMarket} from "../market/interfaces/IMarket.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -237,11 +238,12 @@ contract HubWallet is IHubWallet {
     function setOperator(address operator_) external onlyOwner {
         // A Punished wallet never acts again: nothing its operator could do would matter.
         _expectState(
-            _state,
-            _bit(HubState.Created) | _bit(HubState.Registered) | _bit(HubState.Idle) | _bit(HubState.Suspected)
+            _state, _bit(HubState.Created) | _bit(HubState.Registered) | _bit(HubState.Idle) | _bit(HubState.Suspected)
         );
         _operator = operator_;
         emit OperatorSet(operator_);
+        // The market keeps a copy for the game's check of a deal's committer (IMarket.actsFor).
+        IMarket(market).recordOperator(operator_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -254,10 +256,9 @@ contract HubWallet is IHubWallet {
         if (!isOperator(signer)) revert HubWalletNotOperator(signer);
         _expectState(_state, _bit(HubState.Registered));
         // The bond leaves the free balance only: what is locked, frozen, cooling or owed to miners stays.
-        uint256 available =
-            _free(uint256(_locked) + _parameters.registrationFreeze + _activeCooling(), _totalOwed);
+        uint256 available = _free(uint256(_locked) + _parameters.registrationFreeze + _activeCooling(), _totalOwed);
         if (available < amount) revert HubWalletInsufficientFreeBalance(available, amount);
-        emit DealBonded(game, signer, amount);
+        // No event of its own: the token's Transfer and the market's DealTaken tell it.
         token.safeTransfer(game, amount);
     }
 
@@ -332,6 +333,8 @@ contract HubWallet is IHubWallet {
         }
         emit Banned(amount, depositId, forfeitedOwed);
         whitelist.recordStatus(HubState.Punished);
+        // Nothing settles into a Punished wallet: the market refuses to, from now on.
+        IMarket(market).recordBan();
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -419,7 +422,7 @@ contract HubWallet is IHubWallet {
 
     /// @inheritdoc IHubWallet
     function lockFor(uint256 amount) external view returns (uint256) {
-        return Math.mulDiv(amount, _parameters.lockBps, BPS, Math.Rounding.Ceil);
+        return _lockFor(amount, _parameters.lockBps);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -431,13 +434,19 @@ contract HubWallet is IHubWallet {
     function _credit(address miner, uint256 amount, uint256 lockBps, uint256 deal) private returns (uint256 lock) {
         if (amount == 0) revert HubWalletZeroAmount();
         if (miner == address(0) || miner == address(this)) revert HubWalletInvalidMiner(miner);
-        lock = Math.mulDiv(amount, lockBps, BPS, Math.Rounding.Ceil);
+        lock = _lockFor(amount, lockBps);
         // Cannot overflow where it matters: `_book` checks that the new total owed fits 120 bits, and every `_owed`
         // is at most that total; a wrapped value here is reverted with the rest of the call.
         unchecked {
             _owed[miner] += amount;
         }
         emit Paid(miner, deal, amount, lock);
+    }
+
+    /// @dev What paying `amount` locks: `amount × lockBps / 10,000`, rounded up. An amount over 2^256 / 10,000 (far
+    /// beyond any SNM supply) overflows and reverts.
+    function _lockFor(uint256 amount, uint256 lockBps) private pure returns (uint256) {
+        return (amount * lockBps + (BPS - 1)) / BPS;
     }
 
     /// @dev Books payouts of `amount` in total that lock `lock`: the free balance must cover both.

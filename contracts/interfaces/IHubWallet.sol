@@ -113,10 +113,6 @@ interface IHubWallet {
     /// @notice The owner set the operator key to `operator` (the zero address: none).
     event OperatorSet(address indexed operator);
 
-    /// @notice The market moved `amount` of the free balance into `game` as the hub's bond for a deal the hub
-    /// (its operator `signer`, or its owner) offered.
-    event DealBonded(address indexed game, address indexed signer, uint256 amount);
-
     /// @notice `miner` pulled `amount`.
     event Claimed(address indexed miner, uint256 amount);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IHubFactory} from "../interfaces/IHubFactory.sol";
 import {IHubWallet} from "../interfaces/IHubWallet.sol";
 import {IWhitelist} from "../interfaces/IWhitelist.sol";
 import {IMapGame} from "../verification/interfaces/IMapGame.sol";
@@ -35,9 +36,15 @@ contract Market is IMarket, EIP712 {
     /// @inheritdoc IMarket
     IWhitelist public immutable whitelist;
 
+    /// @notice The code hash of every hub wallet: an EIP-1167 clone of the factory's implementation. A contract with
+    /// this code runs the wallet's rules; one the factory did not make can never be Registered (the Whitelist refuses
+    /// its status), so it can never bond a deal.
+    bytes32 public immutable walletCodeHash;
+
     mapping(bytes32 offerHash => OfferState) private _offers;
     mapping(address hub => History) private _histories;
     mapping(address hub => mapping(address buyer => bool)) private _bought;
+    mapping(address hub => address) private _operators;
 
     /// @param token_ The SNM token.
     /// @param game_ The map game, deployed for this market (its `market()` is this contract).
@@ -49,6 +56,10 @@ contract Market is IMarket, EIP712 {
         token = token_;
         game = game_;
         whitelist = whitelist_;
+        address implementation = address(IHubFactory(whitelist_.factory()).implementation());
+        // The EIP-1167 minimal proxy's runtime code, as OpenZeppelin's Clones deploys it.
+        walletCodeHash =
+            keccak256(abi.encodePacked(hex"363d3d373d3d3d363d73", implementation, hex"5af43d82803e903d91602b57fd5bf3"));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -88,13 +99,38 @@ contract Market is IMarket, EIP712 {
     }
 
     /*//////////////////////////////////////////////////////////////
+                              HUB WALLETS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IMarket
+    function recordOperator(address operator) external {
+        _onlyHubWallet();
+        _operators[msg.sender] = operator;
+    }
+
+    /// @inheritdoc IMarket
+    function recordBan() external {
+        _onlyHubWallet();
+        _histories[msg.sender].banned = true;
+    }
+
+    /*//////////////////////////////////////////////////////////////
                                   GAME
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IMarket
-    function recordOutcome(uint256 dealId, address hub, Outcome outcome, uint256 leaves, uint256 earned) external {
+    function recordOutcome(address hub, Outcome outcome, uint256 leaves, uint256 earned)
+        external
+        returns (bool settles)
+    {
         if (msg.sender != address(game)) revert MarketNotGame(msg.sender);
         History storage h = _histories[hub];
+        settles = true;
+        // Nothing settles into a banned hub's wallet: it could never move the tokens again.
+        if ((outcome == Outcome.Accepted || outcome == Outcome.Settled) && h.banned) {
+            outcome = Outcome.Voided;
+            settles = false;
+        }
         // Counters of 2^32 deals cannot be reached: each costs a transaction. The sums of leaves and rewards could in
         // principle pass their types, so they saturate: a history must never block a settlement.
         unchecked {
@@ -114,7 +150,6 @@ contract Market is IMarket, EIP712 {
                 h.lastFaultAt = uint40(block.timestamp);
             }
         }
-        emit DealEnded(dealId, hub, outcome);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -147,6 +182,14 @@ contract Market is IMarket, EIP712 {
     }
 
     /// @inheritdoc IMarket
+    function actsFor(address hub, address account) external view returns (bool) {
+        // The copy answers for the operator in one read; the owner (or a wallet's key set before the copy existed)
+        // is asked of the wallet, the authority.
+        if (account != address(0) && _operators[hub] == account) return true;
+        return IHubWallet(hub).isOperator(account);
+    }
+
+    /// @inheritdoc IMarket
     function hasBought(address hub, address buyer) external view returns (bool) {
         return _bought[hub][buyer];
     }
@@ -154,6 +197,11 @@ contract Market is IMarket, EIP712 {
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Reverts unless the caller is a hub wallet (a clone of the factory's implementation).
+    function _onlyHubWallet() internal view {
+        if (msg.sender.codehash != walletCodeHash) revert MarketNotHubWallet(msg.sender);
+    }
 
     /// @dev The EIP-712 digest of `offer`. Every field of an Offer is a static type, so `abi.encode` of the struct is
     /// its EIP-712 `encodeData`.
@@ -177,7 +225,8 @@ contract Market is IMarket, EIP712 {
         // `taken <= maxLeaves` always: every take is checked here.
         uint256 available = offer.maxLeaves - state.taken;
         if (leafCount > available) revert MarketOfferVolumeExceeded(offerHash, leafCount, available);
-        if (!whitelist.isListed(address(offer.hub))) revert MarketUnknownHub(address(offer.hub));
+        // The code hash, not a registry call: it also warms the wallet's account for the call that follows.
+        if (address(offer.hub).codehash != walletCodeHash) revert MarketUnknownHub(address(offer.hub));
         // Cannot overflow: 96 + 64 bits.
         price = uint256(offer.pricePerLeaf) * leafCount;
         if (price > type(uint96).max) revert MarketPriceOverflow(offer.pricePerLeaf, leafCount);

@@ -158,12 +158,11 @@ contract MapGame is IMapGame {
         t.deadline = deadline;
         t.status = TaskStatus.Claimed;
         t.round = 1;
-        DealTerms memory terms =
+        _deals[taskId] =
             DealTerms({challengeWindow: spec.challengeWindow, responseWindow: spec.responseWindow, isDeal: true});
-        _deals[taskId] = terms;
         emit TaskPosted(taskId, buyer, spec.computation, task_, inputURI);
+        // The market's DealTaken tells the deal's offer and price; `dealTerms` its windows.
         emit TaskClaimed(taskId, hub, 1, deadline);
-        emit DealOpened(taskId, hub, buyer, terms);
     }
 
     /// @inheritdoc IMapGame
@@ -208,7 +207,7 @@ contract MapGame is IMapGame {
             t.status = TaskStatus.Refunded;
             forfeited += t.reward;
             emit TaskRefunded(taskId, buyer, forfeited);
-            IMarket(market).recordOutcome(taskId, hub, IMarket.Outcome.NoCommit, 0, 0);
+            IMarket(market).recordOutcome(hub, IMarket.Outcome.NoCommit, 0, 0);
         }
 
         token.safeTransfer(buyer, forfeited);
@@ -225,7 +224,9 @@ contract MapGame is IMapGame {
         } else {
             // A deal's solver is a hub wallet, which commits through its owner or operator, with the deal's window.
             DealTerms memory deal = _deals[taskId];
-            if (!deal.isDeal || !IHubWallet(solver).isOperator(msg.sender)) revert MapGameNotSolver(msg.sender, solver);
+            if (!deal.isDeal || !IMarket(market).actsFor(solver, msg.sender)) {
+                revert MapGameNotSolver(msg.sender, solver);
+            }
             window = deal.challengeWindow;
         }
         if (block.timestamp >= t.deadline) revert MapGameDeadlinePassed(t.deadline);
@@ -267,7 +268,9 @@ contract MapGame is IMapGame {
         if (msg.sender != buyer) revert MapGameNotBuyer(msg.sender, buyer);
         address hub = t.solver;
         HubState state = IHubWallet(hub).state();
-        if (state != HubState.Suspected && state != HubState.Punished) revert MapGameHubInGoodStanding(hub, uint8(state));
+        if (state != HubState.Suspected && state != HubState.Punished) {
+            revert MapGameHubInGoodStanding(hub, uint8(state));
+        }
         _void(taskId, t, hub, state);
     }
 
@@ -532,7 +535,7 @@ contract MapGame is IMapGame {
             t.status = TaskStatus.Refunded;
             toBuyer = t.reward;
             emit TaskRefunded(taskId, t.buyer, toBuyer);
-            IMarket(market).recordOutcome(taskId, solver, fault, 0, 0);
+            IMarket(market).recordOutcome(solver, fault, 0, 0);
         }
 
         token.safeTransfer(challenger, toChallenger + refund_);
@@ -545,13 +548,10 @@ contract MapGame is IMapGame {
     /// never move the tokens again) and the deal is voided.
     function _settle(uint256 taskId, Task storage t, IMarket.Outcome outcome) internal {
         address solver = t.solver;
-        if (_deals[taskId].isDeal) {
-            HubState state = IHubWallet(solver).state();
-            if (state == HubState.Punished) {
-                _void(taskId, t, solver, state);
-                return;
-            }
-            IMarket(market).recordOutcome(taskId, solver, outcome, t.leafCount, t.reward);
+        // The market knows whether the hub was banned (the wallet tells it): it then records the deal as voided.
+        if (_deals[taskId].isDeal && !IMarket(market).recordOutcome(solver, outcome, t.leafCount, t.reward)) {
+            _payVoided(taskId, t, solver, dao);
+            return;
         }
         t.status = TaskStatus.Finalized;
         uint256 payout;
@@ -567,13 +567,17 @@ contract MapGame is IMapGame {
     /// @dev Ends a deal whose hub is Suspected or Punished without settling into its wallet: the escrow back to the
     /// buyer; the bond back to a Suspected wallet (where the DAO's decision reaches it) or, Punished, to the DAO.
     function _void(uint256 taskId, Task storage t, address hub, HubState state) internal {
+        IMarket(market).recordOutcome(hub, IMarket.Outcome.Voided, 0, 0);
+        _payVoided(taskId, t, hub, state == HubState.Punished ? dao : hub);
+    }
+
+    /// @dev The payments of a voided deal (recorded already): the escrow to the buyer, the bond to `bondTo`.
+    function _payVoided(uint256 taskId, Task storage t, address hub, address bondTo) internal {
         t.status = TaskStatus.Refunded;
-        address bondTo = state == HubState.Punished ? dao : hub;
         uint256 reward = t.reward;
         uint256 bond = t.solverBond;
         emit TaskRefunded(taskId, t.buyer, reward);
         emit DealVoided(taskId, hub, reward, bondTo, bond);
-        IMarket(market).recordOutcome(taskId, hub, IMarket.Outcome.Voided, 0, 0);
 
         token.safeTransfer(t.buyer, reward);
         token.safeTransfer(bondTo, bond);

@@ -59,10 +59,8 @@ interface IMarket {
         Voided // the hub was Suspected or Punished: the buyer cancelled, or nothing could settle into the wallet
     }
 
-    /// @notice What a hub has done in the market. Two slots.
+    /// @notice What a hub has done in the market. Two slots: what a settlement writes, and the rest.
     struct History {
-        /// Deals taken from its offers.
-        uint32 taken;
         /// Deals whose buyer accepted the result.
         uint32 accepted;
         /// Deals settled when the challenge window ended.
@@ -71,6 +69,10 @@ interface IMarket {
         uint64 leavesDelivered;
         /// Rewards settled into the wallet (SNM wei; saturates at 2^96 - 1).
         uint96 earned;
+        /// Whether the DAO banned the hub (its wallet is Punished): nothing settles into it any more.
+        bool banned;
+        /// Deals taken from its offers.
+        uint32 taken;
         /// Deals failed by a proven cheat.
         uint32 cheatsProven;
         /// Deals failed by an unanswered query.
@@ -103,7 +105,7 @@ interface IMarket {
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice `hub` is not a hub wallet the Whitelist lists.
+    /// @notice `hub` is not a hub wallet (a clone the factory made of its implementation).
     error MarketUnknownHub(address hub);
 
     /// @notice The offer expired at `expiry`.
@@ -118,6 +120,9 @@ interface IMarket {
     /// @notice The price of the deal does not fit 96 bits.
     error MarketPriceOverflow(uint256 pricePerLeaf, uint256 leafCount);
 
+    /// @notice Only a hub wallet may make this call.
+    error MarketNotHubWallet(address caller);
+
     /// @notice Only the game may make this call.
     error MarketNotGame(address caller);
 
@@ -131,15 +136,16 @@ interface IMarket {
     /// @notice `buyer` took `leafCount` leaves of offer `offerHash` from `hub`, as the game's task `dealId`, for
     /// `price` SNM escrowed.
     event DealTaken(
-        uint256 indexed dealId, bytes32 indexed offerHash, address indexed hub, address buyer, uint64 leafCount,
+        uint256 indexed dealId,
+        bytes32 indexed offerHash,
+        address indexed hub,
+        address buyer,
+        uint64 leafCount,
         uint256 price
     );
 
     /// @notice The hub (`by`, its owner or operator) cancelled the offer `offerHash`.
     event OfferCancelled(bytes32 indexed offerHash, address indexed hub, address by);
-
-    /// @notice Deal `dealId` of `hub` ended with `outcome` (the game's events say who got what).
-    event DealEnded(uint256 indexed dealId, address indexed hub, Outcome outcome);
 
     /*//////////////////////////////////////////////////////////////
                                  BUYER
@@ -168,13 +174,27 @@ interface IMarket {
     function cancel(Offer calldata offer) external;
 
     /*//////////////////////////////////////////////////////////////
+                              HUB WALLETS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Called by a hub wallet when its owner sets the operator key: the market keeps a copy, so that the game
+    /// checks a deal's committer with one read (the wallet stays the authority: see {actsFor}).
+    function recordOperator(address operator) external;
+
+    /// @notice Called by a hub wallet when the DAO bans it: from then on nothing settles into it.
+    function recordBan() external;
+
+    /*//////////////////////////////////////////////////////////////
                                   GAME
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Records how deal `dealId` of `hub` ended. Only the game.
+    /// @notice Records how a deal of `hub` ended. Only the game. (No event: the game's own events tell every outcome:
+    /// TaskAccepted, TaskFinalized, CheatProven, QueryTimedOut, ClaimForfeited and DealVoided.)
     /// @param leaves The deal's leaves (counted as delivered if accepted or settled).
     /// @param earned The reward settled into the wallet (0 unless accepted or settled).
-    function recordOutcome(uint256 dealId, address hub, Outcome outcome, uint256 leaves, uint256 earned) external;
+    /// @return settles False if the outcome was Accepted or Settled but the hub is banned: the deal is then recorded
+    /// as Voided instead, and the game must not pay the wallet.
+    function recordOutcome(address hub, Outcome outcome, uint256 leaves, uint256 earned) external returns (bool settles);
 
     /*//////////////////////////////////////////////////////////////
                                  VIEWS
@@ -200,6 +220,10 @@ interface IMarket {
 
     /// @notice The histories of the Whitelist's hubs `offset` to `offset + limit` (fewer at the end), in its order.
     function histories(uint256 offset, uint256 limit) external view returns (HubHistory[] memory);
+
+    /// @notice Whether `account` acts for `hub`: the operator key the wallet last recorded, or else (asked of the
+    /// wallet itself) its owner or operator.
+    function actsFor(address hub, address account) external view returns (bool);
 
     /// @notice Whether `buyer` ever took an offer of `hub`.
     function hasBought(address hub, address buyer) external view returns (bool);

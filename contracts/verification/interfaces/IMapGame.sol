@@ -238,10 +238,6 @@ interface IMapGame {
     /// or, for a deal with a Punished hub, a DealVoided).
     event TaskAccepted(uint256 indexed taskId, address indexed buyer);
 
-    /// @notice The market opened task `taskId` as a deal of `hub` (its wallet, the solver) for `buyer`; a TaskPosted
-    /// and a TaskClaimed precede it, as for an open task claimed at once.
-    event DealOpened(uint256 indexed taskId, address indexed hub, address indexed buyer, DealTerms terms);
-
     /// @notice A deal ended without settling into the hub wallet, which was Suspected or Punished: `toBuyer` (the
     /// escrow) went to the buyer and the bond to `bondTo` (the wallet if Suspected, the DAO if Punished).
     event DealVoided(uint256 indexed taskId, address indexed hub, uint256 toBuyer, address bondTo, uint256 bond);
