@@ -159,7 +159,9 @@ contract HubWallet is IHubWallet {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IHubWallet
-    function register() external onlyOperator {
+    function register() external {
+        // The owner first: it usually registers, and its slot is written below anyway.
+        if (msg.sender != _owner && msg.sender != _operator) revert HubWalletNotOperator(msg.sender);
         _expectState(_state, _bit(HubState.Created) | _bit(HubState.Idle));
         // In Created and Idle nothing is locked or frozen; only the last PayDay's funds may still be cooling.
         uint256 freeze = _parameters.registrationFreeze;

@@ -158,8 +158,8 @@ contract MapGame is IMapGame {
         t.deadline = deadline;
         t.status = TaskStatus.Claimed;
         t.round = 1;
-        _deals[taskId] =
-            DealTerms({challengeWindow: spec.challengeWindow, responseWindow: spec.responseWindow, isDeal: true});
+        t.isDeal = true;
+        _deals[taskId] = DealTerms({challengeWindow: spec.challengeWindow, responseWindow: spec.responseWindow});
         emit TaskPosted(taskId, buyer, spec.computation, task_, inputURI);
         // The market's DealTaken tells the deal's offer and price; `dealTerms` its windows.
         emit TaskClaimed(taskId, hub, 1, deadline);
@@ -170,7 +170,7 @@ contract MapGame is IMapGame {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
         // A deal never reopens: its lapsed claim stays Claimed here, and the status check below refuses it.
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline && !_deals[taskId].isDeal) {
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline && !t.isDeal) {
             forfeited = _forfeitClaim(taskId, t);
         }
         _expectTaskStatus(taskId, t.status, TaskStatus.Open);
@@ -201,7 +201,7 @@ contract MapGame is IMapGame {
         address hub = t.solver;
         uint256 forfeited = _forfeitClaim(taskId, t);
         address buyer = t.buyer;
-        if (_deals[taskId].isDeal) {
+        if (t.isDeal) {
             // A deal ends here, never reopened: no commit by the turnaround is the hub's fault. The buyer gets its
             // escrow back with the bond, as any lapsed claim's.
             t.status = TaskStatus.Refunded;
@@ -224,7 +224,7 @@ contract MapGame is IMapGame {
         } else {
             // A deal's solver is a hub wallet, which commits through its owner or operator, with the deal's window.
             DealTerms memory deal = _deals[taskId];
-            if (!deal.isDeal || !IMarket(market).actsFor(solver, msg.sender)) {
+            if (deal.challengeWindow == 0 || !IMarket(market).actsFor(solver, msg.sender)) {
                 revert MapGameNotSolver(msg.sender, solver);
             }
             window = deal.challengeWindow;
@@ -262,7 +262,7 @@ contract MapGame is IMapGame {
     /// @inheritdoc IMapGame
     function cancelDeal(uint256 taskId) external {
         Task storage t = _tasks[taskId];
-        if (!_deals[taskId].isDeal) revert MapGameNotDeal(taskId);
+        if (!t.isDeal) revert MapGameNotDeal(taskId);
         _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
         address buyer = t.buyer;
         if (msg.sender != buyer) revert MapGameNotBuyer(msg.sender, buyer);
@@ -279,7 +279,7 @@ contract MapGame is IMapGame {
         Task storage t = _tasks[taskId];
         uint256 forfeited;
         // A deal never reopens (see {forfeitClaim}): the status check below refuses it.
-        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline && !_deals[taskId].isDeal) {
+        if (t.status == TaskStatus.Claimed && block.timestamp >= t.deadline && !t.isDeal) {
             forfeited = _forfeitClaim(taskId, t);
         }
         _expectTaskStatus(taskId, t.status, TaskStatus.Open);
@@ -428,7 +428,7 @@ contract MapGame is IMapGame {
 
         // The bond goes to the solver, but never into a Punished wallet, which can never move it again: to the DAO.
         address solver = t.solver;
-        if (_deals[taskId].isDeal && IHubWallet(solver).state() == HubState.Punished) solver = dao;
+        if (t.isDeal && IHubWallet(solver).state() == HubState.Punished) solver = dao;
         token.safeTransfer(solver, t.challengerBond);
     }
 
@@ -530,17 +530,19 @@ contract MapGame is IMapGame {
         t.openQueries = 0;
         t.extensions = 0;
         emit SolverSlashed(taskId, t.round, solver, challenger, toChallenger, toDao);
-        uint256 toBuyer;
-        if (_deals[taskId].isDeal) {
+        if (t.isDeal) {
+            // A deal never reopens: it ends, its escrow back to the buyer (every effect is written before the first
+            // transfer below).
             t.status = TaskStatus.Refunded;
-            toBuyer = t.reward;
-            emit TaskRefunded(taskId, t.buyer, toBuyer);
+            address buyer = t.buyer;
+            uint256 reward = t.reward;
+            emit TaskRefunded(taskId, buyer, reward);
             IMarket(market).recordOutcome(solver, fault, 0, 0);
+            token.safeTransfer(buyer, reward);
         }
 
         token.safeTransfer(challenger, toChallenger + refund_);
         if (toDao != 0) token.safeTransfer(dao, toDao);
-        if (toBuyer != 0) token.safeTransfer(t.buyer, toBuyer);
     }
 
     /// @dev Pays a committed result that stood: reward and bond to the solver. A deal settles into the hub wallet and
@@ -549,7 +551,7 @@ contract MapGame is IMapGame {
     function _settle(uint256 taskId, Task storage t, IMarket.Outcome outcome) internal {
         address solver = t.solver;
         // The market knows whether the hub was banned (the wallet tells it): it then records the deal as voided.
-        if (_deals[taskId].isDeal && !IMarket(market).recordOutcome(solver, outcome, t.leafCount, t.reward)) {
+        if (t.isDeal && !IMarket(market).recordOutcome(solver, outcome, t.leafCount, t.reward)) {
             _payVoided(taskId, t, solver, dao);
             return;
         }
@@ -586,7 +588,7 @@ contract MapGame is IMapGame {
     /// @dev The response window of task `taskId`: its deal's, or the DAO's.
     function _responseWindow(uint256 taskId) internal view returns (uint256) {
         DealTerms memory deal = _deals[taskId];
-        return deal.isDeal ? deal.responseWindow : _parameters.responseWindow;
+        return deal.responseWindow != 0 ? deal.responseWindow : _parameters.responseWindow;
     }
 
     /// @dev Checks a task's terms against the parameters and stores it (status None: the caller sets it) for `buyer`.
@@ -614,7 +616,7 @@ contract MapGame is IMapGame {
         t.commitDeadline = spec.commitDeadline;
         // Safe: at most MAX_LEAF_BYTES (32,768), checked by _setParameters.
         // forge-lint: disable-next-line(unsafe-typecast)
-        t.maxLeafBytes = uint24(p.maxLeafBytes);
+        t.maxLeafBytes = uint16(p.maxLeafBytes);
         t.inputRoot = spec.inputRoot;
         t.solverBond = spec.solverBond;
         t.challengerBond = spec.challengerBond;

@@ -62,6 +62,8 @@ interface IMapGame {
     /// @notice A task as stored. Six slots; the fields written after posting share slots written at posting.
     /// @param maxLeafBytes The most bytes a leaf's input or output may have: the DAO's bound when the task was posted
     /// (docs/protocol.md, "Soundness: bounded units"). The judge treats a longer output as malformed (`""`).
+    /// @param isDeal Whether the task is a deal of the market: its solver is a hub wallet, it never reopens, and its
+    /// windows are its own ({dealTerms}). In the slot every judging call reads already.
     /// @param deadline While Claimed: the time the solver must commit by. While Committed: the end of the
     /// challenge window (extended so a challenger has `responseWindow` after the last answer).
     /// @param round How many claims the task has seen; names the live commitment, so that a query or a proof of an
@@ -74,7 +76,8 @@ interface IMapGame {
         IMapComputation computation;
         uint32 gasPerLeaf;
         uint40 commitDeadline;
-        uint24 maxLeafBytes;
+        uint16 maxLeafBytes;
+        bool isDeal;
         bytes32 inputRoot;
         uint96 solverBond;
         uint96 challengerBond;
@@ -135,15 +138,11 @@ interface IMapGame {
         uint32 turnaround;
     }
 
-    /// @notice What a deal's task keeps beyond a Task (all zero for an open task). One slot.
-    /// @param challengeWindow The deal's challenge window (instead of the DAO's).
-    /// @param responseWindow The deal's response window (instead of the DAO's).
-    /// @param isDeal Whether the task is a deal: its solver is a hub wallet, it never reopens, its buyer may cancel
-    /// it while uncommitted if the hub is Suspected or Punished, and its outcome is written in the hub's history.
+    /// @notice A deal's windows, its own instead of the DAO's (both zero for an open task; a deal's are at least
+    /// MIN_WINDOW, so a non-zero window also tells a deal where only these are read). One slot.
     struct DealTerms {
         uint32 challengeWindow;
         uint32 responseWindow;
-        bool isDeal;
     }
 
     /// @notice A direct proof of cheat: the input leaf and the solver's result leaf at the same index.

@@ -64,10 +64,36 @@ pub struct TaskInfo {
     pub extensions: u8,
     /// The committed result root (zero if none).
     pub result_root: B256,
+    /// The deal's terms if the task is a market deal (its solver is a hub wallet), `None` for an open task.
+    pub deal: Option<DealTerms>,
+}
+
+/// What a market deal's task keeps beyond a task: the hub's own windows (`IMapGame.DealTerms`). A deal never
+/// reopens: a proven cheat, an unanswered query or no commit ends it, its escrow back to the buyer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DealTerms {
+    /// Seconds a committed result may be challenged (instead of the DAO's).
+    pub challenge_window: u32,
+    /// Seconds the hub has to answer a query (instead of the DAO's).
+    pub response_window: u32,
+}
+
+impl From<IMapGame::DealTerms> for DealTerms {
+    fn from(d: IMapGame::DealTerms) -> Self {
+        Self {
+            challenge_window: d.challengeWindow,
+            response_window: d.responseWindow,
+        }
+    }
 }
 
 impl TaskInfo {
-    fn new(id: u64, t: IMapGame::Task) -> Result<Self> {
+    /// Whether the task is a market deal.
+    pub fn is_deal(&self) -> bool {
+        self.deal.is_some()
+    }
+
+    fn new(id: u64, t: IMapGame::Task, deal: Option<DealTerms>) -> Result<Self> {
         Ok(Self {
             id,
             status: TaskStatus::try_from(t.status)?,
@@ -76,7 +102,7 @@ impl TaskInfo {
             input_root: t.inputRoot,
             leaf_count: t.leafCount,
             gas_per_leaf: t.gasPerLeaf,
-            max_leaf_bytes: t.maxLeafBytes.to::<u32>(),
+            max_leaf_bytes: u32::from(t.maxLeafBytes),
             reward: U256::from(t.reward),
             solver_bond: U256::from(t.solverBond),
             challenger_bond: U256::from(t.challengerBond),
@@ -87,6 +113,7 @@ impl TaskInfo {
             open_queries: t.openQueries,
             extensions: t.extensions,
             result_root: t.resultRoot,
+            deal,
         })
     }
 }
@@ -264,7 +291,18 @@ impl MapTasks {
             .call()
             .await
             .map_err(|e| self.client.classify("task", &e))?;
-        let info = TaskInfo::new(id, t)?;
+        let deal = if t.isDeal {
+            let terms = self
+                .game
+                .dealTerms(U256::from(id))
+                .call()
+                .await
+                .map_err(|e| self.client.classify("dealTerms", &e))?;
+            Some(DealTerms::from(terms))
+        } else {
+            None
+        };
+        let info = TaskInfo::new(id, t, deal)?;
         if info.status == TaskStatus::None {
             return Err(AgentError::Invalid(format!(
                 "task {id} does not exist: list tasks with `sonm map list`"
@@ -327,13 +365,9 @@ impl MapTasks {
             })
     }
 
-    /// Buyer: builds the input tree of `inputs`, approves exactly the reward and posts the task. Refused before
-    /// anything is sent if the computation is not registered (the game would refuse it) or an input is longer than
-    /// the game's `maxLeafBytes` (the game never judges such a leaf, so a solver could cheat on it unpunished).
-    pub async fn post(&self, spec: PostSpec, inputs: &[Bytes]) -> Result<Posted> {
-        Computations::new(&self.client)?
-            .require_registered(spec.computation, "posting a task on it")
-            .await?;
+    /// Buyer: the input tree of `inputs` (what a task or a deal names by its root), refused if an input is longer
+    /// than the game's `maxLeafBytes` (the game never judges such a leaf, so a solver could cheat on it unpunished).
+    pub async fn input_tree(&self, inputs: &[Bytes]) -> Result<IndexedTree> {
         let max = self.parameters().await?.maxLeafBytes;
         if let Some((i, input)) = inputs
             .iter()
@@ -345,7 +379,20 @@ impl MapTasks {
                 input.len()
             )));
         }
-        let tree = IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default())?;
+        Ok(IndexedTree::from_data(
+            inputs.iter().cloned(),
+            BuildOptions::default(),
+        )?)
+    }
+
+    /// Buyer: builds the input tree of `inputs`, approves exactly the reward and posts the task. Refused before
+    /// anything is sent if the computation is not registered (the game would refuse it) or an input is longer than
+    /// the game's `maxLeafBytes` (the game never judges such a leaf, so a solver could cheat on it unpunished).
+    pub async fn post(&self, spec: PostSpec, inputs: &[Bytes]) -> Result<Posted> {
+        Computations::new(&self.client)?
+            .require_registered(spec.computation, "posting a task on it")
+            .await?;
+        let tree = self.input_tree(inputs).await?;
         let approval = Token::new(&self.client)?
             .ensure_allowance(self.address(), spec.reward, "posting the task")
             .await?;
@@ -467,10 +514,20 @@ impl MapTasks {
         Self::require_status(&info, &[TaskStatus::Claimed], "commit")?;
         let me = self.client.sender()?;
         if info.solver != me {
-            return Err(AgentError::WrongState(format!(
-                "task {id} is claimed by {}, not by {me}",
-                info.solver
-            )));
+            // A deal's solver is a hub wallet: its owner or operator commits for it.
+            if !info.is_deal() {
+                return Err(AgentError::WrongState(format!(
+                    "task {id} is claimed by {}, not by {me}",
+                    info.solver
+                )));
+            }
+            if !self.acts_for(info.solver, me).await? {
+                return Err(AgentError::WrongState(format!(
+                    "task {id} is a deal of hub {}, and {me} is neither its owner nor its operator: commit with \
+                     the hub's operator key",
+                    info.solver
+                )));
+            }
         }
         let receipt = self
             .client
@@ -480,6 +537,100 @@ impl MapTasks {
             )
             .await?;
         Ok(receipt.transaction_hash)
+    }
+
+    /// Whether `account` acts for the hub wallet `hub` (its owner or operator).
+    pub async fn acts_for(&self, hub: Address, account: Address) -> Result<bool> {
+        sonm_bindings::HubWallet::new(hub, self.client.provider_ref().clone())
+            .isOperator(account)
+            .call()
+            .await
+            .map_err(|e| self.client.classify("isOperator", &e))
+    }
+
+    /// The game's bounds of a deal's windows and turnaround: `(MIN_WINDOW, MAX_WINDOW)` in seconds.
+    pub async fn window_bounds(&self) -> Result<(u32, u32)> {
+        let min = self
+            .game
+            .MIN_WINDOW()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("MIN_WINDOW", &e))?;
+        let max = self
+            .game
+            .MAX_WINDOW()
+            .call()
+            .await
+            .map_err(|e| self.client.classify("MAX_WINDOW", &e))?;
+        Ok((min, max))
+    }
+
+    /// A deal's task; an error that says so if the task is an open task.
+    async fn deal(&self, id: u64) -> Result<TaskInfo> {
+        let info = self.task(id).await?;
+        if !info.is_deal() {
+            return Err(AgentError::WrongState(format!(
+                "task {id} is an open task, not a market deal: use `sonm map` for it"
+            )));
+        }
+        Ok(info)
+    }
+
+    /// Buyer of a deal: accepts the committed result at once, ending its challenge window; the reward and the bond
+    /// go to the hub wallet. Not while a query is open.
+    pub async fn accept(&self, id: u64) -> Result<B256> {
+        let info = self.deal(id).await?;
+        Self::require_status(&info, &[TaskStatus::Committed], "accepting the result")?;
+        let me = self.client.sender()?;
+        if info.buyer != me {
+            return Err(AgentError::WrongState(format!(
+                "deal {id} was bought by {}, not by {me}: only its buyer accepts the result",
+                info.buyer
+            )));
+        }
+        if info.open_queries != 0 {
+            return Err(AgentError::WrongState(format!(
+                "deal {id} has {} open queries: the result can be accepted once they are answered",
+                info.open_queries
+            )));
+        }
+        let r = self
+            .client
+            .send("accept", self.game.accept(U256::from(id)))
+            .await?;
+        info!(deal = id, hub = %info.solver, "result accepted");
+        Ok(r.transaction_hash)
+    }
+
+    /// Buyer of an uncommitted deal whose hub became Suspected or Punished: takes the escrow back (the bond returns
+    /// to a Suspected wallet, or goes to the DAO if Punished).
+    pub async fn cancel_deal(&self, id: u64) -> Result<B256> {
+        let info = self.deal(id).await?;
+        Self::require_status(&info, &[TaskStatus::Claimed], "cancelling the deal")?;
+        let me = self.client.sender()?;
+        if info.buyer != me {
+            return Err(AgentError::WrongState(format!(
+                "deal {id} was bought by {}, not by {me}: only its buyer cancels it",
+                info.buyer
+            )));
+        }
+        let state = crate::Hubs::new(&self.client)?.state(info.solver).await?;
+        if !matches!(
+            state,
+            crate::HubState::Suspected | crate::HubState::Punished
+        ) {
+            return Err(AgentError::WrongState(format!(
+                "hub {} is {state}: a deal can be cancelled only while its hub is Suspected or Punished (else \
+                 wait for the commit, or for its deadline {} (unix time) and `sonm map forfeit-claim {id}`)",
+                info.solver, info.deadline
+            )));
+        }
+        let r = self
+            .client
+            .send("cancelDeal", self.game.cancelDeal(U256::from(id)))
+            .await?;
+        info!(deal = id, hub = %info.solver, %state, "deal cancelled");
+        Ok(r.transaction_hash)
     }
 
     /// Anyone: pays the solver once the challenge window passed with no cheat and no open query.

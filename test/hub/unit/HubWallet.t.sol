@@ -149,9 +149,9 @@ contract HubWalletTest is HubWalletTestBase {
         hub.register();
     }
 
-    function test_RevertWhen_RegisterCallerNotOwner() public {
+    function test_RevertWhen_RegisterCallerNeitherOwnerNorOperator() public {
         hub = hubIn(HubState.Created);
-        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotOwner.selector, eve));
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotOperator.selector, eve));
         vm.prank(eve);
         hub.register();
     }
@@ -255,9 +255,9 @@ contract HubWalletTest is HubWalletTestBase {
         hub.pay(address(hub), 1 ether, 0);
     }
 
-    function test_RevertWhen_PayCallerNotOwner() public {
+    function test_RevertWhen_PayCallerNeitherOwnerNorOperator() public {
         hub = hubIn(HubState.Registered);
-        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotOwner.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotOperator.selector, alice));
         vm.prank(alice);
         hub.pay(alice, 1 ether, 0);
     }
@@ -528,10 +528,10 @@ contract HubWalletTest is HubWalletTestBase {
         assertEq(hub.freeBalance(), token.balanceOf(address(hub)) - PAYOUT);
     }
 
-    function test_RevertWhen_PayDayCallerNotOwner() public {
+    function test_RevertWhen_PayDayCallerNeitherOwnerNorOperator() public {
         hub = hubIn(HubState.Registered);
         skip(30 days);
-        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotOwner.selector, address(timelock)));
+        vm.expectRevert(abi.encodeWithSelector(IHubWallet.HubWalletNotOperator.selector, address(timelock)));
         asDao();
         hub.payDay();
     }
