@@ -29,6 +29,8 @@ pub struct Client {
     url: String,
     chain_id: u64,
     sender: Option<Address>,
+    /// The key itself, for what is signed off chain (a hub's offers, [`crate::market`]).
+    signer: Option<PrivateKeySigner>,
     /// Derived from the key: seeds the salts of proof commitments ([`crate::proof`]).
     salt_seed: Option<SaltSeed>,
     deployment: Deployment,
@@ -44,13 +46,14 @@ impl Client {
         deployments_dir: &Path,
     ) -> Result<Self> {
         let salt_seed = signer.as_ref().map(SaltSeed::new);
-        let (provider, chain_id, sender) = Self::provider(rpc_url, signer).await?;
+        let (provider, chain_id, sender) = Self::provider(rpc_url, signer.clone()).await?;
         let deployment = Deployment::load_checked(deployments_dir, chain_id, &provider).await?;
         Ok(Self {
             provider,
             url: rpc_url.to_owned(),
             chain_id,
             sender,
+            signer,
             salt_seed,
             deployment,
         })
@@ -117,6 +120,11 @@ impl Client {
     /// The account transactions are sent from, or [`AgentError::NoSigner`].
     pub fn sender(&self) -> Result<Address> {
         self.sender.ok_or(AgentError::NoSigner)
+    }
+
+    /// The key, for messages signed off chain (EIP-712 offers), or [`AgentError::NoSigner`].
+    pub fn signer(&self) -> Result<&PrivateKeySigner> {
+        self.signer.as_ref().ok_or(AgentError::NoSigner)
     }
 
     /// The key's seed of proof salts ([`SaltSeed`]), or [`AgentError::NoSigner`].

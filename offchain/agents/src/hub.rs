@@ -141,15 +141,18 @@ impl Hubs {
         HubWallet::new(hub, self.client.provider_ref().clone())
     }
 
-    /// Fails with [`AgentError::WrongAddress`] unless `hub` is a hub wallet in the whitelist.
-    pub async fn require_hub(&self, hub: Address) -> Result<()> {
-        let listed = self
-            .whitelist
+    /// Whether `hub` is a hub wallet in the whitelist.
+    pub async fn is_listed(&self, hub: Address) -> Result<bool> {
+        self.whitelist
             .isListed(hub)
             .call()
             .await
-            .map_err(|e| self.client.classify("isListed", &e))?;
-        if !listed {
+            .map_err(|e| self.client.classify("isListed", &e))
+    }
+
+    /// Fails with [`AgentError::WrongAddress`] unless `hub` is a hub wallet in the whitelist.
+    pub async fn require_hub(&self, hub: Address) -> Result<()> {
+        if !self.is_listed(hub).await? {
             return Err(AgentError::WrongAddress {
                 address: hub,
                 problem: format!(
@@ -202,6 +205,25 @@ impl Hubs {
                 " ({} SNM more is cooling after PayDay until {until} (unix time), and cannot leave the wallet before)",
                 format_snm(amount)
             )
+        })
+    }
+
+    /// `hub`'s owner and its operator key (zero if none).
+    pub async fn keys(&self, hub: Address) -> Result<HubKeys> {
+        self.require_hub(hub).await?;
+        let w = self.wallet(hub);
+        Ok(HubKeys {
+            hub,
+            owner: w
+                .owner()
+                .call()
+                .await
+                .map_err(|e| self.client.classify("owner", &e))?,
+            operator: w
+                .operator()
+                .call()
+                .await
+                .map_err(|e| self.client.classify("operator", &e))?,
         })
     }
 
@@ -354,6 +376,34 @@ impl Hubs {
         }
         Ok(state)
     }
+}
+
+/// Who acts for a hub: its owner (cold) and its operator key (the daemon's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct HubKeys {
+    /// The hub wallet.
+    pub hub: Address,
+    /// Its owner: withdraws and sets the operator.
+    pub owner: Address,
+    /// Its operator (zero if none): signs offers, commits and answers deals, registers, pays, holds PayDay.
+    pub operator: Address,
+}
+
+/// What `pay_many` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchPayment {
+    /// The transaction.
+    pub tx: B256,
+    /// The deal the payments are for (0 for work outside any deal).
+    pub deal: u64,
+    /// Each miner and the amount credited.
+    pub payments: Vec<(Address, String)>,
+    /// The sum credited.
+    #[serde(serialize_with = "crate::units::ser_dec")]
+    pub total: U256,
+    /// The sum locked on top (each payment's lock rounded up).
+    #[serde(serialize_with = "crate::units::ser_dec")]
+    pub lock: U256,
 }
 
 /// A hub owner: creates, funds and runs hub wallets.
@@ -564,6 +614,82 @@ impl HubOwner {
             amount,
             lock,
         })
+    }
+
+    /// Credits each miner of `payments` with its amount, all for deal `deal` (0 for work outside any deal), in one
+    /// transaction (`payMany`); locks each payment's lock share on top. The owner or the operator.
+    pub async fn pay_many(
+        &self,
+        hub: Address,
+        deal: u64,
+        payments: &[(Address, U256)],
+    ) -> Result<BatchPayment> {
+        if payments.is_empty() {
+            return Err(AgentError::Invalid(
+                "no payment given: name at least one MINER=AMOUNT".into(),
+            ));
+        }
+        if let Some((miner, _)) = payments.iter().find(|(_, a)| a.is_zero()) {
+            return Err(AgentError::Invalid(format!(
+                "the payment to {miner} is zero"
+            )));
+        }
+        self.hubs
+            .require_state(
+                hub,
+                &[HubState::Registered],
+                "pay",
+                ": run `sonm hub register` first",
+            )
+            .await?;
+        self.require_operator(hub).await?;
+        let w = self.hubs.wallet(hub);
+        let (mut total, mut lock) = (U256::ZERO, U256::ZERO);
+        for (_, amount) in payments {
+            total += *amount;
+            lock += w
+                .lockFor(*amount)
+                .call()
+                .await
+                .map_err(|e| self.client.classify("lockFor", &e))?;
+        }
+        let free = self.hubs.free_balance(hub).await?;
+        if free < total + lock {
+            return Err(AgentError::InsufficientFunds(format!(
+                "hub {hub} has {} SNM free{}, paying {} SNM needs {} SNM with the {} SNM lock: deposit with `sonm hub deposit`",
+                format_snm(free),
+                self.hubs.cooling_note(hub).await?,
+                format_snm(total),
+                format_snm(total + lock),
+                format_snm(lock)
+            )));
+        }
+        let (miners, amounts): (Vec<Address>, Vec<U256>) = payments.iter().copied().unzip();
+        let receipt = self
+            .client
+            .send("payMany", w.payMany(U256::from(deal), miners, amounts))
+            .await?;
+        info!(%hub, deal, payments = payments.len(), total = %format_snm(total), "miners paid");
+        Ok(BatchPayment {
+            tx: receipt.transaction_hash,
+            deal,
+            payments: payments.iter().map(|(m, a)| (*m, a.to_string())).collect(),
+            total,
+            lock,
+        })
+    }
+
+    /// Sets `hub`'s operator key (the zero address revokes it). The owner only.
+    pub async fn set_operator(&self, hub: Address, operator: Address) -> Result<B256> {
+        self.hubs.require_hub(hub).await?;
+        self.require_owner(hub).await?;
+        let w = self.hubs.wallet(hub);
+        let r = self
+            .client
+            .send("setOperator", w.setOperator(operator))
+            .await?;
+        info!(%hub, %operator, "operator set");
+        Ok(r.transaction_hash)
     }
 
     /// Holds PayDay: the DAO's fee out of the locked funds, everything unlocked, Idle. The owner or the operator.

@@ -6,6 +6,8 @@
 //! - [`HubOwner`] creates, funds, registers and runs a hub wallet; [`Miner`] claims what hubs owe it and rates them;
 //!   [`Hubs`] reads the registry;
 //! - [`Token`] moves SNM and approves exactly what a call needs;
+//! - [`Market`]: a hub's operator signs [`Offer`]s, a buyer takes one as a deal of the map game (then accepts it
+//!   with [`MapTasks::accept`]); the hubs' histories;
 //! - [`MapTasks`] and [`ChainTasks`] play the two verification games; [`Computations`] registers computations in
 //!   the registry whose computations alone the games judge;
 //!
@@ -19,6 +21,7 @@ pub mod dao;
 mod error;
 pub mod hub;
 pub mod keys;
+pub mod market;
 pub mod proof;
 pub mod task;
 pub mod token;
@@ -29,6 +32,7 @@ pub use client::Client;
 pub use computation::{ComputationInfo, Computations, Registered};
 pub use dao::{Action, DaoMember, Proposal, ProposalState, Support};
 pub use error::{AgentError, Result};
-pub use hub::{HubInfo, HubOwner, HubRecord, HubState, Hubs, Miner};
+pub use hub::{HubInfo, HubKeys, HubOwner, HubRecord, HubState, Hubs, Miner};
+pub use market::{HubHistory, Market, Offer, OfferStatus, SignedOffer, Taken};
 pub use task::{MapTasks, PostSpec, SolveMode, TaskInfo, TaskStatus};
 pub use token::{Approval, Token};

@@ -66,7 +66,7 @@ enum Cmd {
     /// SNM: balances, transfers, vote delegation.
     #[command(subcommand)]
     Token(cmd::token::TokenCmd),
-    /// Hubs: create and run a hub wallet, claim as a miner, rate, list.
+    /// Hubs: create and run a hub wallet, its operator key, pay miners, claim as a miner, rate, list, histories.
     #[command(subcommand)]
     Hub(cmd::hub::HubCmd),
     /// The DAO: propose privileged actions (trust, suspect, rehab, ban, parameters), vote, queue, execute.
@@ -76,6 +76,10 @@ enum Cmd {
     /// refund.
     #[command(subcommand)]
     Map(cmd::map::MapCmd),
+    /// The market: a hub's operator signs offers (EIP-712 files), a buyer takes one as a deal of the map game and
+    /// accepts its result.
+    #[command(subcommand)]
+    Market(cmd::market::MarketCmd),
     /// Chain tasks: post, claim, commit, forfeit a lapsed claim, show, list, finalize, refund.
     #[command(subcommand)]
     Chain(cmd::chain::ChainCmd),
@@ -134,6 +138,7 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
         Cmd::Hub(c) => c.run(&g).await,
         Cmd::Dao(c) => c.run(&g).await,
         Cmd::Map(c) => c.run(&g).await,
+        Cmd::Market(c) => c.run(&g).await,
         Cmd::Chain(c) => c.run(&g).await,
         Cmd::Dispute(c) => c.run(&g).await,
         Cmd::Computation(c) => c.run(&g).await,

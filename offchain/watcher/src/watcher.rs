@@ -493,7 +493,7 @@ impl Watcher {
             return Ok(max);
         }
         let t = self.rpc_result("task", self.map.task(U256::from(id)).call().await)?;
-        let max = t.maxLeafBytes.to::<u32>();
+        let max = u32::from(t.maxLeafBytes);
         if let Some(entry) = self.index.map_tasks.get_mut(&id) {
             entry.max_leaf_bytes = Some(max);
         }

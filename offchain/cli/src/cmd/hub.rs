@@ -4,7 +4,7 @@ use alloy::primitives::{Address, U256};
 use clap::{Args, Subcommand};
 use eyre::Result;
 use serde_json::json;
-use sonm_agents::{HubInfo, HubOwner, Hubs, Miner};
+use sonm_agents::{HubHistory, HubInfo, HubOwner, Hubs, Market, Miner};
 
 use super::{connect, parse_address, parse_amount, snm};
 use crate::Global;
@@ -22,6 +22,12 @@ pub(crate) enum HubCmd {
     Register(RegisterArgs),
     /// Credit a miner for a deal; locks the wallet's lock share of the amount on top (owner or operator).
     Pay(PayArgs),
+    /// Credit many miners for one deal in one transaction (owner or operator).
+    PayMany(PayManyArgs),
+    /// Show a hub's operator key; set it or revoke it (owner).
+    Operator(OperatorArgs),
+    /// The market history of one hub, or of every hub in the whitelist.
+    History(HistoryArgs),
     /// Pull everything the hub owes the signer (miner).
     Claim(ClaimArgs),
     /// Hold PayDay once the payout period is over: DAO fee, unlock, Idle (owner).
@@ -46,6 +52,9 @@ impl HubCmd {
             Self::Deposit(a) => a.run(g).await,
             Self::Register(a) => a.run(g).await,
             Self::Pay(a) => a.run(g).await,
+            Self::PayMany(a) => a.run(g).await,
+            Self::Operator(a) => a.run(g).await,
+            Self::History(a) => a.run(g).await,
             Self::Claim(a) => a.run(g).await,
             Self::Payday(a) => a.run(g).await,
             Self::Withdraw(a) => a.run(g).await,
@@ -213,6 +222,166 @@ impl PayArgs {
             p.tx,
             json!({"hub": hub, "deal": deal, "miner": miner, "amount": p.amount.to_string(), "lock": p.lock.to_string()}),
         ))
+    }
+}
+
+/// clap parser for `MINER=AMOUNT` (decimal SNM).
+fn parse_payment(s: &str) -> Result<(Address, U256), String> {
+    let (miner, amount) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not MINER=AMOUNT"))?;
+    Ok((parse_address(miner)?, parse_amount(amount)?))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PayManyArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// The deal the payments are for (the MapGame task id of a market deal); 0 for work outside any deal.
+    #[arg(long, default_value_t = 0)]
+    deal: u64,
+    /// Each miner and its amount in SNM: `0xMINER=1.5`.
+    #[arg(required = true, value_parser = parse_payment, value_name = "MINER=AMOUNT")]
+    payments: Vec<(Address, U256)>,
+}
+
+impl PayManyArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let (hub, deal) = (self.hub, self.deal);
+        let p = spin(
+            "paying the miners",
+            owner(g).await?.pay_many(hub, deal, &self.payments),
+        )
+        .await?;
+        Ok(tx_out(
+            format!(
+                "credited {} miners with {} SNM{}, locked {} SNM",
+                p.payments.len(),
+                snm(p.total),
+                for_deal(deal),
+                snm(p.lock)
+            ),
+            p.tx,
+            json!({
+                "hub": hub,
+                "deal": deal,
+                "payments": p.payments.iter().map(|(m, a)| json!({"miner": m, "amount": a})).collect::<Vec<_>>(),
+                "total": p.total.to_string(),
+                "lock": p.lock.to_string(),
+            }),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OperatorArgs {
+    /// The hub wallet.
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// The new operator key (set by the owner); without it (and without --revoke), show the operator.
+    #[arg(value_parser = parse_address, conflicts_with = "revoke")]
+    operator: Option<Address>,
+    /// Revoke the operator key at once (the owner).
+    #[arg(long)]
+    revoke: bool,
+}
+
+impl OperatorArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let hub = self.hub;
+        let set = match (self.operator, self.revoke) {
+            (Some(op), _) => Some(op),
+            (None, true) => Some(Address::ZERO),
+            (None, false) => None,
+        };
+        let Some(operator) = set else {
+            let client = connect(g).await?;
+            let keys = spin("reading the hub's keys", Hubs::new(&client)?.keys(hub)).await?;
+            let op = if keys.operator.is_zero() {
+                "none".to_owned()
+            } else {
+                keys.operator.to_string()
+            };
+            return Ok(Output::new(
+                format!("hub {hub}: owner {}, operator {op}", keys.owner),
+                serde_json::to_value(keys)?,
+            ));
+        };
+        let tx = spin(
+            "setting the operator",
+            owner(g).await?.set_operator(hub, operator),
+        )
+        .await?;
+        let text = if operator.is_zero() {
+            format!("hub {hub}: operator key revoked")
+        } else {
+            format!("hub {hub}: operator set to {operator}")
+        };
+        Ok(tx_out(text, tx, json!({"hub": hub, "operator": operator})))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// The hub wallet; without it, every hub in the whitelist.
+    #[arg(value_parser = parse_address)]
+    hub: Option<Address>,
+    /// Hubs read per call when listing every hub (`histories(offset, limit)`).
+    #[arg(long, default_value_t = 100)]
+    page: u64,
+}
+
+const HISTORY_HEADER: &str = "hub                                         taken accepted settled cheats unanswered no-commit voided   leaves       earned SNM buyers last fault";
+
+fn history_row(h: &HubHistory) -> String {
+    format!(
+        "{} {:>5} {:>8} {:>7} {:>6} {:>10} {:>9} {:>6} {:>8} {:>16} {:>6} {}{}",
+        h.hub,
+        h.taken,
+        h.accepted,
+        h.settled,
+        h.cheats_proven,
+        h.queries_unanswered,
+        h.no_commits,
+        h.voided,
+        h.leaves_delivered,
+        snm(h.earned),
+        h.buyers,
+        if h.last_fault_at == 0 {
+            "-".to_owned()
+        } else {
+            h.last_fault_at.to_string()
+        },
+        if h.banned { " (banned)" } else { "" }
+    )
+}
+
+impl HistoryArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let client = connect(g).await?;
+        let market = Market::new(&client)?;
+        let histories = match self.hub {
+            Some(hub) => {
+                Hubs::new(&client)?.require_hub(hub).await?;
+                vec![spin("reading the history", market.history(hub)).await?]
+            }
+            None => spin("reading the histories", market.histories(self.page)).await?,
+        };
+        let mut text = match self.hub {
+            Some(_) => String::new(),
+            None => format!("{} hubs\n", histories.len()),
+        };
+        text.push_str(HISTORY_HEADER);
+        for h in &histories {
+            text.push('\n');
+            text.push_str(&history_row(h));
+        }
+        let json = match self.hub {
+            Some(_) => serde_json::to_value(&histories[0])?,
+            None => json!({"hubs": histories}),
+        };
+        Ok(Output::new(text, json))
     }
 }
 

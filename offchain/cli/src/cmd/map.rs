@@ -108,6 +108,17 @@ fn uri_to_path(uri: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(uri.strip_prefix("file://").unwrap_or(uri)))
 }
 
+/// `--computation`: `mandelbrot`, `montecarlo` (the deployment's examples) or a contract address.
+pub(crate) fn computation_address(client: &sonm_agents::Client, name: &str) -> Result<Address> {
+    Ok(match name.to_lowercase().as_str() {
+        "mandelbrot" => client.address(Contract::MandelbrotRow)?,
+        "montecarlo" => client.address(Contract::MonteCarloPi)?,
+        other => other.parse().map_err(|_| {
+            eyre!("--computation {name:?} is not `mandelbrot`, `montecarlo` or a contract address")
+        })?,
+    })
+}
+
 #[derive(Debug, Clone, ValueEnum)]
 pub(crate) enum Example {
     /// Rows of a Mandelbrot image (`MandelbrotRow`).
@@ -202,16 +213,7 @@ impl PostArgs {
     async fn run(self, g: &Global) -> Result<Output> {
         let client = connect(g).await?;
         let tasks = MapTasks::new(&client)?;
-        let computation: Address = match self.computation.to_lowercase().as_str() {
-            "mandelbrot" => client.address(Contract::MandelbrotRow)?,
-            "montecarlo" => client.address(Contract::MonteCarloPi)?,
-            other => other.parse().map_err(|_| {
-                eyre!(
-                    "--computation {:?} is not `mandelbrot`, `montecarlo` or a contract address",
-                    self.computation
-                )
-            })?,
-        };
+        let computation = computation_address(&client, &self.computation)?;
         client.require_contract(computation, "computation").await?;
         let data = read_inputs(&self.inputs)?;
         let params = tasks.parameters().await?;
@@ -287,7 +289,7 @@ pub(crate) struct ShowArgs {
 impl ShowArgs {
     async fn run(self, g: &Global) -> Result<Output> {
         let t = spin("reading the task", game(g).await?.task(self.task)).await?;
-        let text = format!(
+        let mut text = format!(
             "task         {}\nstatus       {}\nbuyer        {}\ncomputation  {}\nleaves       {} ({} gas each, at most {} bytes in and out)\ninput root   {}\nreward       {} SNM (solver bond {}, query bond {})\ncommit by    {}\nsolver       {}\ndeadline     {}\nqueries      {} open ({} extensions of the challenge window)\nresult root  {}",
             t.id,
             t.status,
@@ -307,6 +309,13 @@ impl ShowArgs {
             t.extensions,
             t.result_root
         );
+        if let Some(d) = &t.deal {
+            text.push_str(&format!(
+                "\ndeal         of hub {} (its wallet is the solver): challenge window {} s, response window {} s; \
+                 it never reopens",
+                t.solver, d.challenge_window, d.response_window
+            ));
+        }
         Ok(Output::new(text, serde_json::to_value(&t)?))
     }
 }

@@ -18,6 +18,7 @@ pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod hub;
 pub(crate) mod map;
+pub(crate) mod market;
 pub(crate) mod merkle;
 pub(crate) mod token;
 pub(crate) mod watch;

@@ -14,6 +14,7 @@ mod dispute;
 mod errors;
 mod hub;
 mod map;
+mod market;
 mod merkle;
 mod proof;
 mod watch;

@@ -197,12 +197,14 @@ async fn the_largest_map_judgement_is_a_transaction_within_2_pow_24_gas() {
     mined("post", buyer_game.post(task, "ipfs://inputs".into())).await;
     let task_id = buyer_game.taskCount().call().await.expect("taskCount");
     assert_eq!(
-        buyer_game
-            .task(task_id)
-            .call()
-            .await
-            .expect("task")
-            .maxLeafBytes,
+        u32::from(
+            buyer_game
+                .task(task_id)
+                .call()
+                .await
+                .expect("task")
+                .maxLeafBytes
+        ),
         max_bytes,
         "the task holds the DAO's bound"
     );

@@ -179,7 +179,7 @@ impl Chain {
         )
         .await
         .expect("executor");
-        let max_bytes = self.map_task(task).await.maxLeafBytes.to::<u32>();
+        let max_bytes = u32::from(self.map_task(task).await.maxLeafBytes);
         let mut outputs = exec.leaves(inputs, 1_000_000, max_bytes).expect("leaves");
         for &i in cheat {
             let mut b = outputs[i as usize].to_vec();
