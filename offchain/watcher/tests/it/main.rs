@@ -7,6 +7,7 @@ mod chain;
 mod common;
 mod logs;
 mod map;
+mod market;
 mod p2p;
 mod resilience;
 mod sending;
