@@ -73,31 +73,31 @@ contract HubWallet is IHubWallet {
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    // One slot: the owner is checked by every owner's call.
+    // Amounts are uint96: 7.9e28 wei, far above any SNM supply (4.44e26); writes are checked all the same.
+
+    // One slot: the owner, checked by every owner's call, and what the last PayDay unlocked (minus the DAO's fee),
+    // read only while it cools.
     address private _owner;
-    uint40 private _registeredAt;
-    uint40 private _suspectedAt;
+    uint96 private _cooling;
 
     // One slot: the terms, snapshotted at creation.
     HubParameters private _parameters;
 
-    // One slot: the ledger's totals with the state, so that `pay` and `claim` read and write a single slot.
-    // uint120 holds 1.3e36 wei, far above any SNM supply (4.44e26); writes are checked all the same.
+    // One slot: the state, the ledger's totals and when the cooling ends, so that `pay` and `claim` read and write a
+    // single slot and learn whether anything cools without another read. `initialize` sets `_coolingUntil` to
+    // NOT_COOLING (a time long past) rather than leaving the slot zero, so that `register` rewrites a live slot
+    // (~2,900 gas) instead of creating one (~22,100): the hub pays that once, at creation.
     HubState private _state;
-    uint120 private _locked;
-    uint120 private _totalOwed;
-
-    // One slot: what the last PayDay unlocked (minus the DAO's fee) and when it stops cooling. Read by `pay`,
-    // `register` and `withdraw`. `initialize` sets `_coolingUntil` to NOT_COOLING (a time long past) rather than
-    // leaving the slot zero, so that PayDay rewrites a live slot (~2,900 gas) instead of creating one (~22,100): the
-    // hub pays that once, at creation.
-    uint120 private _cooling;
+    uint96 private _locked;
+    uint96 private _totalOwed;
     uint40 private _coolingUntil;
 
-    mapping(address miner => uint256) private _owed;
-
-    // Its own slot: read by every call the operator makes, after the owner's slot.
+    // One slot: the operator key, read first by every call the operator makes, and the times of the state machine.
     address private _operator;
+    uint40 private _registeredAt;
+    uint40 private _suspectedAt;
+
+    mapping(address miner => uint256) private _owed;
 
     /*//////////////////////////////////////////////////////////////
                                MODIFIERS
@@ -211,8 +211,8 @@ contract HubWallet is IHubWallet {
         // DAO's reach, for the cool-down. A PayDay held while earlier funds still cool adds to them (the later end).
         uint256 stillCooling = _activeCooling();
         uint256 coolingUntil_ = block.timestamp + p.payDayCoolDown;
-        // `fee <= unlocked` (daoFeeBps <= 10,000, checked by the factory), both below 2^120.
-        _cooling = (stillCooling + unlocked - fee).toUint120();
+        // `fee <= unlocked` (daoFeeBps <= 10,000, checked by the factory), both below 2^96.
+        _cooling = (stillCooling + unlocked - fee).toUint96();
         _coolingUntil = coolingUntil_.toUint40();
         _locked = 0;
         _state = HubState.Idle;
@@ -276,8 +276,8 @@ contract HubWallet is IHubWallet {
         _owed[msg.sender] = 0;
         // Cannot underflow: `_totalOwed` is the sum of every `_owed`, this one included.
         unchecked {
-            // forge-lint: disable-next-line(unsafe-typecast) -- `amount` <= `_totalOwed`, a uint120.
-            _totalOwed -= uint120(amount);
+            // forge-lint: disable-next-line(unsafe-typecast) -- `amount` <= `_totalOwed`, a uint96.
+            _totalOwed -= uint96(amount);
         }
         emit Claimed(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
@@ -437,7 +437,7 @@ contract HubWallet is IHubWallet {
         if (amount == 0) revert HubWalletZeroAmount();
         if (miner == address(0) || miner == address(this)) revert HubWalletInvalidMiner(miner);
         lock = _lockFor(amount, lockBps);
-        // Cannot overflow where it matters: `_book` checks that the new total owed fits 120 bits, and every `_owed`
+        // Cannot overflow where it matters: `_book` checks that the new total owed fits 96 bits, and every `_owed`
         // is at most that total; a wrapped value here is reverted with the rest of the call.
         unchecked {
             _owed[miner] += amount;
@@ -460,8 +460,8 @@ contract HubWallet is IHubWallet {
         // amount that large reverts here with the checked addition.
         uint256 required = amount + lock;
         if (available < required) revert HubWalletInsufficientFreeBalance(available, required);
-        _locked = (locked_ + lock).toUint120();
-        _totalOwed = (totalOwed_ + amount).toUint120();
+        _locked = (locked_ + lock).toUint96();
+        _totalOwed = (totalOwed_ + amount).toUint96();
     }
 
     /// @dev The balance minus `blocked` (locked + frozen) and `owedToMiners`; 0 if the balance falls short.
