@@ -139,7 +139,7 @@ async fn deploy(g: &Global, args: DeployArgs) -> Result<Output> {
     }
     Ok(Output::new(
         text,
-        json!({"chainId": chain_id, "startBlock": written.start_block, "deployer": written.deployer, "file": target, "contracts": contracts}),
+        json!({"formatVersion": written.format_version, "chainId": chain_id, "startBlock": written.start_block, "deployer": written.deployer, "file": target, "contracts": contracts}),
     ))
 }
 

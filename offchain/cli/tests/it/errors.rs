@@ -125,6 +125,25 @@ async fn a_missing_or_malformed_deployments_file_is_explained() {
     std::fs::write(&file, "{\"chainId\": 1").unwrap();
     let line = chain.fails(None, &["hub", "list"]);
     assert!(line.contains("malformed deployment"), "{line}");
+    // A deployment of the format before the market, or of none, says to redeploy.
+    let mut older: serde_json::Value = serde_json::from_str(&template().deployment).unwrap();
+    older["formatVersion"] = serde_json::json!(1);
+    std::fs::write(&file, older.to_string()).unwrap();
+    let line = chain.fails(None, &["hub", "list"]);
+    assert!(
+        line.ends_with(
+            "is a deployment of format 1, this sonm reads format 2: redeploy with `sonm deploy` (or `make deploy`)"
+        ),
+        "{line}"
+    );
+    older.as_object_mut().unwrap().remove("formatVersion");
+    std::fs::write(&file, older.to_string()).unwrap();
+    let line = chain.fails(None, &["hub", "list"]);
+    assert!(
+        line.contains("has no formatVersion (a deployment from before the market)")
+            && line.ends_with("redeploy with `sonm deploy` (or `make deploy`)"),
+        "{line}"
+    );
     std::fs::remove_file(&file).unwrap();
     let line = chain.fails(None, &["hub", "list"]);
     assert!(
@@ -150,7 +169,10 @@ async fn wrong_state_and_missing_funds_are_caught_before_sending() {
     // Wrong caller.
     chain.ok(Some(0), &["hub", "deposit", &hub, "10"]);
     let line = chain.fails(Some(1), &["hub", "register", &hub]);
-    assert!(line.contains("is not the owner of hub"), "{line}");
+    assert!(
+        line.contains("is neither the owner nor the operator of hub"),
+        "{line}"
+    );
     // Not enough free balance for a payout and its lock.
     chain.ok(Some(0), &["hub", "register", &hub]);
     let line = chain.fails(Some(0), &["hub", "pay", &hub, &miner, "8"]);
