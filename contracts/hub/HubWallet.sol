@@ -2,11 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {IExpropriationVault} from "../interfaces/IExpropriationVault.sol";
-import {HubParameters, HubState, IHubWallet} from "../interfaces/IHubWallet.sol";
+import {HubParameters, HubState, IHubWallet, WorkReceipt} from "../interfaces/IHubWallet.sol";
 import {IWhitelist} from "../interfaces/IWhitelist.sol";
 import {IMarket} from "../market/interfaces/IMarket.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -36,7 +38,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// moves a token again, so miners should claim promptly; a suspicion (which blocks claims) is the warning.
 /// @dev Deployed once as an implementation and used through EIP-1167 clones made by the HubFactory, which share its
 /// immutables (token, whitelist, vault, DAO); each clone keeps its owner, state and terms in its own storage.
-contract HubWallet is IHubWallet {
+contract HubWallet is IHubWallet, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -46,6 +48,15 @@ contract HubWallet is IHubWallet {
 
     /// @dev Basis points in a whole.
     uint256 private constant BPS = 10_000;
+
+    /// @inheritdoc IHubWallet
+    /// @dev A week: long enough for a miner to present a receipt, short enough that a stolen operator key, once
+    /// replaced, signs receipts for no longer (docs/protocol.md, "Work receipts").
+    uint256 public constant MAX_RECEIPT_LIFETIME = 7 days;
+
+    /// @notice The EIP-712 type hash of {WorkReceipt}.
+    bytes32 public constant RECEIPT_TYPEHASH =
+        keccak256("WorkReceipt(address hub,address miner,uint256 deal,uint256 amount,uint256 nonce,uint40 expiry)");
 
     /// @dev `_coolingUntil` when nothing cools: a time long past, but not zero (see the storage layout).
     uint40 private constant NOT_COOLING = 1;
@@ -99,6 +110,10 @@ contract HubWallet is IHubWallet {
 
     mapping(address miner => uint256) private _owed;
 
+    // Receipts: spent nonces, 256 to a word; keys the owner replaced, and until when they still sign receipts.
+    mapping(uint256 word => uint256 bits) private _usedNonces;
+    mapping(address key => uint40) private _retiredUntil;
+
     /*//////////////////////////////////////////////////////////////
                                MODIFIERS
     //////////////////////////////////////////////////////////////*/
@@ -128,7 +143,9 @@ contract HubWallet is IHubWallet {
     /// @param vault_ The expropriation vault.
     /// @param dao_ The DAO (the timelock).
     /// @param market_ The market, which moves deal bonds out of the free balance (`fundDeal`).
-    constructor(IERC20 token_, IWhitelist whitelist_, IExpropriationVault vault_, address dao_, address market_) {
+    constructor(IERC20 token_, IWhitelist whitelist_, IExpropriationVault vault_, address dao_, address market_)
+        EIP712("SonmHubWallet", "1")
+    {
         token = token_;
         whitelist = whitelist_;
         vault = vault_;
@@ -242,8 +259,16 @@ contract HubWallet is IHubWallet {
         _expectState(
             _state, _bit(HubState.Created) | _bit(HubState.Registered) | _bit(HubState.Idle) | _bit(HubState.Suspected)
         );
+        address retired = _operator;
+        uint256 until;
+        if (retired != address(0) && retired != operator_) {
+            // The replaced key still signs receipts for the longest lifetime one may have left: the owner cannot void
+            // what it promised the miners by changing keys.
+            until = block.timestamp + MAX_RECEIPT_LIFETIME;
+            _retiredUntil[retired] = until.toUint40();
+        }
         _operator = operator_;
-        emit OperatorSet(operator_);
+        emit OperatorSet(operator_, retired, until);
         // The market keeps a copy for the game's check of a deal's committer (IMarket.actsFor).
         IMarket(market).recordOperator(operator_);
     }
@@ -267,6 +292,35 @@ contract HubWallet is IHubWallet {
     /*//////////////////////////////////////////////////////////////
                                  MINER
     //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubWallet
+    function redeem(WorkReceipt calldata receipt, bytes calldata signature) external returns (bool redeemed) {
+        _checkReceipt(receipt, signature);
+        uint256 nonce = receipt.nonce;
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 used = _usedNonces[nonce >> 8];
+        if (used & bit != 0) revert HubWalletReceiptUsed(nonce);
+        HubState current = _state;
+        // A Punished wallet's funds went to the vault with what it owed: its receipts are lost with them.
+        if (current == HubState.Punished) revert HubWalletUnexpectedState(current, ~_bit(HubState.Punished));
+
+        uint256 lockBps = _parameters.lockBps;
+        uint256 available = _available();
+        uint256 lock = _lockFor(receipt.amount, lockBps);
+        if (current != HubState.Registered || available < receipt.amount + lock) {
+            // The hub's own signature shows it took work it does not pay: a fault every miner can read.
+            emit ReceiptDishonoured(receipt.miner, receipt.deal, receipt.amount, nonce);
+            IMarket(market).recordDishonoured(receipt.amount);
+            return false;
+        }
+        _usedNonces[nonce >> 8] = used | bit;
+        _credit(receipt.miner, receipt.amount, lockBps, receipt.deal);
+        // The free balance was checked above: book the payout without reading the balance again.
+        _locked = (uint256(_locked) + lock).toUint96();
+        _totalOwed = (uint256(_totalOwed) + receipt.amount).toUint96();
+        emit ReceiptRedeemed(nonce);
+        return true;
+    }
 
     /// @inheritdoc IHubWallet
     function claim() external returns (uint256 amount) {
@@ -351,6 +405,21 @@ contract HubWallet is IHubWallet {
     /// @inheritdoc IHubWallet
     function operator() external view returns (address) {
         return _operator;
+    }
+
+    /// @inheritdoc IHubWallet
+    function hashReceipt(WorkReceipt calldata receipt) external view returns (bytes32) {
+        return _hashReceipt(receipt);
+    }
+
+    /// @inheritdoc IHubWallet
+    function isNonceUsed(uint256 nonce) external view returns (bool) {
+        return _usedNonces[nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    /// @inheritdoc IHubWallet
+    function retiredUntil(address key) external view returns (uint256) {
+        return _retiredUntil[key];
     }
 
     /// @inheritdoc IHubWallet
@@ -449,6 +518,38 @@ contract HubWallet is IHubWallet {
     /// beyond any SNM supply) overflows and reverts.
     function _lockFor(uint256 amount, uint256 lockBps) private pure returns (uint256) {
         return (amount * lockBps + (BPS - 1)) / BPS;
+    }
+
+    /// @dev Reverts unless `receipt` is for this wallet, unexpired, within MAX_RECEIPT_LIFETIME, for a valid miner and
+    /// amount, and signed by a key that signs receipts.
+    function _checkReceipt(WorkReceipt calldata receipt, bytes calldata signature) private view {
+        if (receipt.hub != address(this)) revert HubWalletReceiptForAnotherWallet(receipt.hub);
+        // forge-lint: disable-next-line(block-timestamp) -- a receipt lives days; validators move time by seconds.
+        if (block.timestamp >= receipt.expiry) revert HubWalletReceiptExpired(receipt.expiry);
+        uint256 latest = block.timestamp + MAX_RECEIPT_LIFETIME;
+        if (receipt.expiry > latest) revert HubWalletReceiptLifetimeTooLong(receipt.expiry, latest);
+        if (receipt.amount == 0) revert HubWalletZeroAmount();
+        address miner = receipt.miner;
+        if (miner == address(0) || miner == address(this)) revert HubWalletInvalidMiner(miner);
+        address signer = ECDSA.recover(_hashReceipt(receipt), signature);
+        if (!_signsReceipts(signer)) revert HubWalletNotOperator(signer);
+    }
+
+    /// @dev The free balance of a Registered wallet: what `pay` may spend.
+    function _available() private view returns (uint256) {
+        return _free(uint256(_locked) + _parameters.registrationFreeze + _activeCooling(), _totalOwed);
+    }
+
+    /// @dev Whether `signer` may sign receipts: the owner, the operator, or a key replaced less than
+    /// MAX_RECEIPT_LIFETIME ago.
+    function _signsReceipts(address signer) private view returns (bool) {
+        // forge-lint: disable-next-line(block-timestamp) -- a receipt lives days; validators move time by seconds.
+        return isOperator(signer) || block.timestamp < _retiredUntil[signer];
+    }
+
+    /// @dev The EIP-712 digest of `receipt` in this wallet's domain (each clone is its own verifying contract).
+    function _hashReceipt(WorkReceipt calldata receipt) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, receipt)));
     }
 
     /// @dev Books payouts of `amount` in total that lock `lock`: the free balance must cover both.

@@ -38,6 +38,25 @@ struct HubParameters {
     uint32 payDayCoolDown;
 }
 
+/// @notice A work receipt: a hub's signed promise to pay `miner` `amount` SNM for work on `deal`, which the miner (or
+/// anyone for it) redeems against the wallet itself as if the hub had called `pay`. EIP-712 typed data in the
+/// wallet's own domain ("SonmHubWallet", "1", chain, the wallet):
+/// `WorkReceipt(address hub,address miner,uint256 deal,uint256 amount,uint256 nonce,uint40 expiry)`.
+struct WorkReceipt {
+    /// The wallet that pays: this wallet (also bound by the domain).
+    address hub;
+    /// Who is owed the amount.
+    address miner;
+    /// The deal the work was for (a MapGame task id; 0 for work outside any deal).
+    uint256 deal;
+    /// SNM (wei) owed to the miner; the wallet locks `lockFor(amount)` on top, as for `pay`.
+    uint256 amount;
+    /// Any number the hub has not used for another receipt: each redeems once, in any order (a bitmap).
+    uint256 nonce;
+    /// The receipt cannot be redeemed from this time on; at most MAX_RECEIPT_LIFETIME after it is presented.
+    uint40 expiry;
+}
+
 /// @title HubWallet — a hub's anti-fraud wallet
 /// @notice A hub deposits SNM here (a plain ERC20 transfer) and pays its miners from it. Each payout locks a part of
 /// itself on top; the locked funds are released at PayDay, minus the DAO's fee. Miners pull what they are owed.
@@ -69,6 +88,18 @@ interface IHubWallet {
 
     /// @notice A batch payment's lists differ in length (`miners`, `amounts`), or are empty.
     error HubWalletInvalidBatch(uint256 miners, uint256 amounts);
+
+    /// @notice The receipt names another wallet (`hub`).
+    error HubWalletReceiptForAnotherWallet(address hub);
+
+    /// @notice The receipt expired at `expiry`.
+    error HubWalletReceiptExpired(uint256 expiry);
+
+    /// @notice The receipt's `expiry` is further than MAX_RECEIPT_LIFETIME from now (`latest` is the last allowed).
+    error HubWalletReceiptLifetimeTooLong(uint256 expiry, uint256 latest);
+
+    /// @notice The receipt with this `nonce` was redeemed already.
+    error HubWalletReceiptUsed(uint256 nonce);
 
     /// @notice The call is not allowed in the wallet's `current` state. `expectedStates` has bit `1 << uint8(s)` set
     /// for each state `s` in which it is allowed.
@@ -110,8 +141,16 @@ interface IHubWallet {
     /// `lock` more was locked.
     event Paid(address indexed miner, uint256 indexed deal, uint256 amount, uint256 lock);
 
-    /// @notice The owner set the operator key to `operator` (the zero address: none).
-    event OperatorSet(address indexed operator);
+    /// @notice The owner set the operator key to `operator` (the zero address: none). The key it replaced
+    /// (`retired`, zero if none) still signs receipts until `retiredUntil`, and nothing else.
+    event OperatorSet(address indexed operator, address indexed retired, uint256 retiredUntil);
+
+    /// @notice The receipt `nonce` was redeemed: a `Paid` event with its miner, deal and amount precedes this one.
+    event ReceiptRedeemed(uint256 indexed nonce);
+
+    /// @notice A valid receipt was presented but the wallet could not pay it (not Registered, or its free balance
+    /// short of `amount` plus its lock): a fault in the hub's history. The receipt stays redeemable until it expires.
+    event ReceiptDishonoured(address indexed miner, uint256 indexed deal, uint256 amount, uint256 nonce);
 
     /// @notice `miner` pulled `amount`.
     event Claimed(address indexed miner, uint256 amount);
@@ -170,8 +209,10 @@ interface IHubWallet {
                               HUB (OWNER)
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the operator key (the zero address revokes it at once). The operator may sign offers, commit and
-    /// answer on the hub's deals, register, pay and hold PayDay; it may never withdraw or change the operator.
+    /// @notice Sets the operator key (the zero address: none). The operator may sign offers and receipts, commit and
+    /// answer on the hub's deals, register, pay and hold PayDay; it may never withdraw or change the operator. The key
+    /// it replaces loses every power at once but one: receipts it signed stay good for MAX_RECEIPT_LIFETIME more, so
+    /// that an owner cannot void unpaid receipts by revoking the key that signed them.
     function setOperator(address operator) external;
 
     /// @notice Created or Idle: sends `amount` of the free balance (cooling funds excluded) to the owner.
@@ -188,6 +229,14 @@ interface IHubWallet {
     /*//////////////////////////////////////////////////////////////
                                  MINER
     //////////////////////////////////////////////////////////////*/
+
+    /// @notice Redeems a work receipt signed by the owner, the operator, or a key retired less than
+    /// MAX_RECEIPT_LIFETIME ago. Anyone may present it. If the wallet can pay it (Registered, free balance ≥ amount +
+    /// lock) the miner is credited exactly as by `pay` and the nonce is spent; if not (Created, Idle, Suspected, or
+    /// short of funds) the presentation is recorded as dishonoured in the hub's history, nothing else changes, and
+    /// the receipt stays redeemable until it expires. A Punished wallet refuses it (its funds are gone).
+    /// @return redeemed Whether the miner was credited.
+    function redeem(WorkReceipt calldata receipt, bytes calldata signature) external returns (bool redeemed);
 
     /// @notice Transfers to the caller everything the wallet owes it. Not while Suspected or Punished.
     /// @return amount What was transferred.
@@ -223,6 +272,19 @@ interface IHubWallet {
 
     /// @notice The DAO: the timelock, which may suspect, rehabilitate and ban, and receives the PayDay fee.
     function dao() external view returns (address);
+
+    /// @notice The longest a receipt may still run when presented, and how long a replaced operator key still signs
+    /// receipts.
+    function MAX_RECEIPT_LIFETIME() external view returns (uint256);
+
+    /// @notice The EIP-712 digest of `receipt` in this wallet's domain: what its signer signed.
+    function hashReceipt(WorkReceipt calldata receipt) external view returns (bytes32);
+
+    /// @notice Whether the receipt `nonce` was redeemed.
+    function isNonceUsed(uint256 nonce) external view returns (bool);
+
+    /// @notice Until when the retired key `key` still signs receipts (0 if it never was an operator, or in the past).
+    function retiredUntil(address key) external view returns (uint256);
 
     /// @notice The market: the only caller of `fundDeal`.
     function market() external view returns (address);

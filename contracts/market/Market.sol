@@ -114,6 +114,20 @@ contract Market is IMarket, EIP712 {
         _histories[msg.sender].banned = true;
     }
 
+    /// @inheritdoc IMarket
+    function recordDishonoured(uint256 amount) external {
+        _onlyHubWallet();
+        History storage h = _histories[msg.sender];
+        // A counter of 2^32 presentations cannot be reached: each costs a transaction. The sum saturates.
+        unchecked {
+            h.receiptsDishonoured += 1;
+        }
+        h.amountDishonoured = uint96(_saturatingAdd(h.amountDishonoured, amount, type(uint96).max));
+        // Safe until the year 36,812.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        h.lastFaultAt = uint40(block.timestamp);
+    }
+
     /*//////////////////////////////////////////////////////////////
                                   GAME
     //////////////////////////////////////////////////////////////*/

@@ -83,8 +83,12 @@ interface IMarket {
         uint32 voided;
         /// Distinct buyers that took its offers.
         uint32 buyers;
-        /// When its last fault (cheat, unanswered query, no commit) was written; 0 if never.
+        /// When its last fault (cheat, unanswered query, no commit, receipt dishonoured) was written; 0 if never.
         uint40 lastFaultAt;
+        /// Work receipts presented to its wallet that it could not pay (each presentation counts).
+        uint32 receiptsDishonoured;
+        /// The SNM those presentations asked for (saturates at 2^96 - 1).
+        uint96 amountDishonoured;
     }
 
     /// @notice A hub with its history, as `histories` pages them.
@@ -183,6 +187,9 @@ interface IMarket {
 
     /// @notice Called by a hub wallet when the DAO bans it: from then on nothing settles into it.
     function recordBan() external;
+
+    /// @notice Called by a hub wallet when a valid work receipt for `amount` was presented and it could not pay it.
+    function recordDishonoured(uint256 amount) external;
 
     /*//////////////////////////////////////////////////////////////
                                   GAME
