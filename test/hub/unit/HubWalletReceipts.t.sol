@@ -156,6 +156,8 @@ contract HubWalletReceiptsTest is MarketBase {
         vm.prank(hubOwner);
         hub.setOperator(address(0));
         assertFalse(hub.isOperator(operator), "every other power ends at once");
+        assertEq(hub.retiredUntil(operator), block.timestamp + hub.MAX_RECEIPT_LIFETIME());
+        assertEq(hub.retiredUntil(eve), 0);
         skip(2 days);
         assertTrue(redeemAs(miner, r, sig));
     }
