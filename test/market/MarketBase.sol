@@ -99,6 +99,15 @@ abstract contract MarketBase is MapGameBase {
         commitAs(operator, dealId, resultTree.root());
     }
 
+    /// @dev The DAO suspects `wallet` and bans it once the suspicion period is over (the clock moves on).
+    function banHub(HubWallet wallet) internal {
+        asDao();
+        wallet.suspect();
+        skip(wallet.banAt() - block.timestamp);
+        asDao();
+        wallet.ban();
+    }
+
     /// @dev Every SNM the market and the game hold.
     function heldByMarketAndGame() internal view returns (uint256) {
         return token.balanceOf(address(market)) + token.balanceOf(address(game));

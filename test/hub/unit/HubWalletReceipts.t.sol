@@ -214,11 +214,7 @@ contract HubWalletReceiptsTest is MarketBase {
     function test_RevertWhen_Punished() public {
         WorkReceipt memory r = receiptFor(hub, AMOUNT);
         r.expiry = uint40(block.timestamp + 7 days);
-        asDao();
-        hub.suspect();
-        skip(hub.banAt() - block.timestamp);
-        asDao();
-        hub.ban();
+        banHub(hub);
         // Signed by the owner (the operator would do as well), presented within its lifetime.
         r.expiry = uint40(block.timestamp + 1 days);
         bytes memory sig = signReceipt(hub, r, hubOwnerKey);

@@ -298,11 +298,7 @@ contract MarketOutcomesTest is MarketBase {
         _snapshotBalances();
         uint256 dealId = takeWorld();
         commitDeal(dealId);
-        asDao();
-        hub.suspect();
-        skip(hub.banAt() - block.timestamp);
-        asDao();
-        hub.ban();
+        banHub(hub);
         uint256 daoAfterBan = token.balanceOf(d.timelock);
         vm.prank(buyer);
         game.accept(dealId);
@@ -321,11 +317,7 @@ contract MarketOutcomesTest is MarketBase {
     function test_Outcome_BuyerCancelsWithAPunishedHub() public {
         _snapshotBalances();
         uint256 dealId = takeWorld();
-        asDao();
-        hub.suspect();
-        skip(hub.banAt() - block.timestamp);
-        asDao();
-        hub.ban();
+        banHub(hub);
         uint256 daoAfterBan = token.balanceOf(d.timelock);
         vm.prank(buyer);
         game.cancelDeal(dealId);
