@@ -26,18 +26,18 @@
 //! ```
 //!
 //! Integers in `message` are written as decimal strings (a `uint256` nonce does not fit a JSON number); a reader
-//! also takes JSON numbers and `0x` hex strings, as cast does. `hash` is informative: a reader recomputes it.
+//! also takes JSON numbers and `0x` hex strings, as cast does. `hash` is informative: a reader recomputes it. The
+//! file code is shared with the hub wallet's work receipts ([`crate::typed`]).
 
 use std::path::Path;
 
 use alloy::primitives::aliases::{U40, U96};
-use alloy::primitives::{Address, B256, Bytes, Signature, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::DynProvider;
 use alloy::signers::SignerSync as _;
-use alloy::sol_types::{Eip712Domain, SolStruct as _, eip712_domain};
-use alloy_dyn_abi::TypedData;
+use alloy::sol_types::{Eip712Domain, SolStruct as _};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sonm_bindings::{Contract, HubWallet, IMarket, Market as MarketContract};
 use tracing::info;
 
@@ -45,6 +45,7 @@ use crate::computation::Computations;
 use crate::hub::{HubState, Hubs};
 use crate::task::MapTasks;
 use crate::token::{Approval, Token};
+use crate::typed::{TypedKind, dec};
 use crate::units::{format_snm, ser_dec};
 use crate::{AgentError, Client, Result};
 
@@ -52,6 +53,18 @@ use crate::{AgentError, Client, Result};
 pub const DOMAIN_NAME: &str = "SonmMarket";
 /// The EIP-712 domain's version.
 pub const DOMAIN_VERSION: &str = "1";
+
+/// Offers as typed-data files.
+const OFFER_KIND: TypedKind = TypedKind {
+    primary_type: "Offer",
+    fields: &OFFER_FIELDS,
+    domain_name: DOMAIN_NAME,
+    domain_version: DOMAIN_VERSION,
+    owner: "the market's",
+    noun: "offer",
+    what: "a market offer",
+    sign_command: "sonm market offer",
+};
 
 /// The fields of the EIP-712 type `Offer`, in order, as `IMarket.Offer` declares them.
 pub const OFFER_FIELDS: [(&str, &str); 12] = [
@@ -146,53 +159,33 @@ impl Offer {
         Ok(self.to_sol()?.eip712_signing_hash(domain))
     }
 
+    /// The offer's `message`: its fields as typed data writes them (integers as decimal strings).
+    fn message(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("hub".into(), json!(self.hub));
+        m.insert("computation".into(), json!(self.computation));
+        m.insert("pricePerLeaf".into(), dec(&self.price_per_leaf));
+        m.insert("maxLeaves".into(), dec(&self.max_leaves));
+        m.insert("gasPerLeaf".into(), dec(&self.gas_per_leaf));
+        m.insert("hubBond".into(), dec(&self.hub_bond));
+        m.insert("challengerBond".into(), dec(&self.challenger_bond));
+        m.insert("challengeWindow".into(), dec(&self.challenge_window));
+        m.insert("responseWindow".into(), dec(&self.response_window));
+        m.insert("turnaround".into(), dec(&self.turnaround));
+        m.insert("expiry".into(), dec(&self.expiry));
+        m.insert("nonce".into(), dec(&self.nonce));
+        m
+    }
+
     /// The unsigned EIP-712 typed data of the offer in `domain`: what `cast wallet sign --data --from-file` signs.
     pub fn typed_data(&self, domain: &Eip712Domain) -> Value {
-        let field = |(name, ty): &(&str, &str)| json!({"name": name, "type": ty});
-        let dec = |v: &dyn ToString| Value::String(v.to_string());
-        json!({
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Offer": OFFER_FIELDS.iter().map(field).collect::<Vec<_>>(),
-            },
-            "primaryType": "Offer",
-            "domain": {
-                "name": domain.name.as_deref().unwrap_or_default(),
-                "version": domain.version.as_deref().unwrap_or_default(),
-                "chainId": domain.chain_id.map(|c| c.saturating_to::<u64>()),
-                "verifyingContract": domain.verifying_contract,
-            },
-            "message": {
-                "hub": self.hub,
-                "computation": self.computation,
-                "pricePerLeaf": dec(&self.price_per_leaf),
-                "maxLeaves": dec(&self.max_leaves),
-                "gasPerLeaf": dec(&self.gas_per_leaf),
-                "hubBond": dec(&self.hub_bond),
-                "challengerBond": dec(&self.challenger_bond),
-                "challengeWindow": dec(&self.challenge_window),
-                "responseWindow": dec(&self.response_window),
-                "turnaround": dec(&self.turnaround),
-                "expiry": dec(&self.expiry),
-                "nonce": dec(&self.nonce),
-            },
-        })
+        OFFER_KIND.typed_data(domain, self.message())
     }
 }
 
 /// The EIP-712 domain of the market at `market` on chain `chain_id`.
 pub fn offer_domain(chain_id: u64, market: Address) -> Eip712Domain {
-    eip712_domain! {
-        name: DOMAIN_NAME,
-        version: DOMAIN_VERSION,
-        chain_id: chain_id,
-        verifying_contract: market,
-    }
+    OFFER_KIND.domain(chain_id, market)
 }
 
 /// An offer with its signature, as it travels (the offer file).
@@ -221,150 +214,46 @@ impl SignedOffer {
 
     /// Who signed it: the address the signature recovers to, or why it recovers to none.
     pub fn signer(&self) -> Result<Address> {
-        let hash = self.hash()?;
-        let sig = Signature::try_from(self.signature.as_ref()).map_err(|e| {
-            AgentError::Invalid(format!("the offer's signature is malformed ({e})"))
-        })?;
-        sig.recover_address_from_prehash(&hash).map_err(|e| {
-            AgentError::Invalid(format!("the offer's signature recovers no signer ({e})"))
-        })
+        OFFER_KIND.recover(self.hash()?, &self.signature)
     }
 
     /// The offer file: the typed data plus `signature` and `hash`.
     pub fn to_json(&self) -> Result<Value> {
-        let mut v = self.offer.typed_data(&self.domain());
-        if let Value::Object(map) = &mut v {
-            map.insert("signature".into(), json!(self.signature));
-            map.insert("hash".into(), json!(self.hash()?));
-        }
-        Ok(v)
+        Ok(OFFER_KIND.file(
+            &self.domain(),
+            self.offer.message(),
+            &self.signature,
+            self.hash()?,
+        ))
     }
 
     /// Parses an offer file: EIP-712 typed data of primary type `Offer` (the market's type, field for field) in a
     /// `SonmMarket` domain, with a `signature`. The digest is computed from the typed data as any EIP-712 signer
     /// does, and must be the one the market computes for the offer read, so that what was signed is what is taken.
     pub fn from_json(text: &str, origin: &Path) -> Result<Self> {
-        let malformed = |reason: String| AgentError::Malformed {
-            path: origin.to_owned(),
-            reason,
-        };
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| malformed(format!("not JSON ({e})")))?;
-        let typed: TypedData = serde_json::from_value(value.clone())
-            .map_err(|e| malformed(format!("not EIP-712 typed data ({e})")))?;
-        if typed.primary_type != "Offer" {
-            return Err(malformed(format!(
-                "its primaryType is {:?}, not \"Offer\": not a market offer",
-                typed.primary_type
-            )));
-        }
-        let declared: Vec<(String, String)> = value
-            .pointer("/types/Offer")
-            .and_then(Value::as_array)
-            .map(|fields| {
-                fields
-                    .iter()
-                    .map(|f| {
-                        let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-                        (s("name"), s("type"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if declared
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .ne(OFFER_FIELDS.iter().copied())
-        {
-            return Err(malformed(
-                "its Offer type is not the market's (see `sonm market offer --help` for the format)".into(),
-            ));
-        }
-        let domain = &typed.domain;
-        if domain.name.as_deref() != Some(DOMAIN_NAME)
-            || domain.version.as_deref() != Some(DOMAIN_VERSION)
-            || domain.salt.is_some()
-        {
-            return Err(malformed(format!(
-                "its domain is not the market's (name {DOMAIN_NAME:?}, version {DOMAIN_VERSION:?}, chainId, \
-                 verifyingContract)"
-            )));
-        }
-        let chain_id = domain
-            .chain_id
-            .and_then(|c| u64::try_from(c).ok())
-            .ok_or_else(|| malformed("its domain has no chainId".into()))?;
-        let market = domain
-            .verifying_contract
-            .ok_or_else(|| malformed("its domain has no verifyingContract".into()))?;
-        let message = &typed.message;
-        let uint = |name: &str, bits: usize| -> Result<U256> {
-            let bad = || malformed(format!("message.{name} is not a uint{bits}"));
-            let v = match message.get(name) {
-                Some(Value::String(s)) => match s.strip_prefix("0x") {
-                    Some(hex) => U256::from_str_radix(hex, 16).map_err(|_| bad())?,
-                    None => U256::from_str_radix(s.as_str(), 10).map_err(|_| bad())?,
-                },
-                Some(Value::Number(n)) => n.as_u64().map(U256::from).ok_or_else(bad)?,
-                _ => return Err(malformed(format!("message.{name} is missing"))),
-            };
-            if bits < 256 && v >> bits != U256::ZERO {
-                return Err(bad());
-            }
-            Ok(v)
-        };
-        let address = |name: &str| -> Result<Address> {
-            message
-                .get(name)
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| malformed(format!("message.{name} is not an address")))
-        };
-        let small = |name: &str, bits: usize| -> Result<u64> { Ok(uint(name, bits)?.to::<u64>()) };
+        let file = OFFER_KIND.parse(text, origin)?;
         let offer = Offer {
-            hub: address("hub")?,
-            computation: address("computation")?,
-            price_per_leaf: uint("pricePerLeaf", 96)?,
-            max_leaves: small("maxLeaves", 64)?,
-            gas_per_leaf: small("gasPerLeaf", 32)? as u32,
-            hub_bond: uint("hubBond", 96)?,
-            challenger_bond: uint("challengerBond", 96)?,
-            challenge_window: small("challengeWindow", 32)? as u32,
-            response_window: small("responseWindow", 32)? as u32,
-            turnaround: small("turnaround", 32)? as u32,
-            expiry: small("expiry", 40)?,
-            nonce: uint("nonce", 256)?,
+            hub: file.address("hub")?,
+            computation: file.address("computation")?,
+            price_per_leaf: file.uint("pricePerLeaf", 96)?,
+            max_leaves: file.small("maxLeaves", 64)?,
+            gas_per_leaf: file.small("gasPerLeaf", 32)? as u32,
+            hub_bond: file.uint("hubBond", 96)?,
+            challenger_bond: file.uint("challengerBond", 96)?,
+            challenge_window: file.small("challengeWindow", 32)? as u32,
+            response_window: file.small("responseWindow", 32)? as u32,
+            turnaround: file.small("turnaround", 32)? as u32,
+            expiry: file.small("expiry", 40)?,
+            nonce: file.uint("nonce", 256)?,
         };
-        let signature = value
-            .get("signature")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                malformed(
-                    "it has no \"signature\": sign it (`sonm market offer`, or `cast wallet sign --data \
-                     --from-file`) and add the signature"
-                        .into(),
-                )
-            })
-            .and_then(|s| {
-                alloy::hex::decode(s)
-                    .map(Bytes::from)
-                    .map_err(|_| malformed("its signature is not hex".into()))
-            })?;
         let signed = Self {
             offer,
-            chain_id,
-            market,
-            signature,
+            chain_id: file.chain_id,
+            market: file.verifying_contract,
+            signature: file.signature.clone(),
         };
         // What a wallet signs for this typed data must be what the market hashes for the offer read from it.
-        let signed_hash = typed
-            .eip712_signing_hash()
-            .map_err(|e| malformed(format!("its typed data cannot be hashed ({e})")))?;
-        if signed_hash != signed.hash()? {
-            return Err(malformed(
-                "its typed data does not hash as the market's offer (a field's type or the domain differs)".into(),
-            ));
-        }
+        file.check_hash(signed.hash()?)?;
         Ok(signed)
     }
 
@@ -409,6 +298,11 @@ pub struct HubHistory {
     pub buyers: u32,
     /// When its last fault was written (0 if never).
     pub last_fault_at: u64,
+    /// Work receipts presented to its wallet that it could not pay (each presentation counts).
+    pub receipts_dishonoured: u32,
+    /// The SNM (wei) those presentations asked for.
+    #[serde(serialize_with = "ser_dec")]
+    pub amount_dishonoured: U256,
 }
 
 impl HubHistory {
@@ -427,21 +321,25 @@ impl HubHistory {
             voided: h.voided,
             buyers: h.buyers,
             last_fault_at: h.lastFaultAt.to::<u64>(),
+            receipts_dishonoured: h.receiptsDishonoured,
+            amount_dishonoured: U256::from(h.amountDishonoured),
         }
     }
 
-    /// Deals failed by the hub's fault (a proven cheat, an unanswered query, no commit).
+    /// Deals failed by the hub's fault (a proven cheat, an unanswered query, no commit); dishonoured receipts are
+    /// counted apart ([`Self::receipts_dishonoured`]).
     pub fn faults(&self) -> u32 {
         self.cheats_proven
             .saturating_add(self.queries_unanswered)
             .saturating_add(self.no_commits)
     }
 
-    /// One line: "3 taken, 2 accepted, 0 settled, 1 faults (1 cheat, 0 unanswered, 0 no commit), 0 voided, ...".
+    /// One line: "3 taken, 2 accepted, 0 settled, 1 faults (1 cheat, 0 unanswered, 0 no commit), 0 voided, ...,
+    /// 0 receipts dishonoured (0 SNM)".
     pub fn summary(&self) -> String {
         format!(
             "{} taken, {} accepted, {} settled, {} faults ({} cheats proven, {} queries unanswered, {} no commit), \
-             {} voided, {} leaves delivered, {} SNM earned, {} buyers{}",
+             {} voided, {} leaves delivered, {} SNM earned, {} buyers, {} receipts dishonoured ({} SNM){}",
             self.taken,
             self.accepted,
             self.settled,
@@ -453,6 +351,8 @@ impl HubHistory {
             self.leaves_delivered,
             format_snm(self.earned),
             self.buyers,
+            self.receipts_dishonoured,
+            format_snm(self.amount_dishonoured),
             if self.banned { ", banned" } else { "" }
         )
     }
@@ -903,6 +803,7 @@ impl Market {
 mod tests {
     use super::*;
     use alloy::signers::local::PrivateKeySigner;
+    use alloy_dyn_abi::TypedData;
 
     fn sample() -> Offer {
         Offer {

@@ -1,7 +1,8 @@
 //! `sonm`: every role of the sonm compute market from the command line.
 //!
 //! Errors are printed as one line (`error: what is wrong: what to do`) with a non-zero exit; `--json` prints one
-//! JSON document per command on stdout for scripts.
+//! JSON document per command on stdout for scripts. Exit codes: 0 done, 1 an error, 2 bad arguments, 3 a work
+//! receipt presented and dishonoured (`sonm hub redeem`: the transaction succeeded, the miner is not paid).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,7 +120,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(out) => {
             out.print(json);
-            ExitCode::SUCCESS
+            out.exit_code()
         }
         Err(e) => {
             eprintln!("error: {}", ui::one_line(&e));

@@ -8,11 +8,18 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
-/// What a command prints: text for people, JSON for scripts.
+/// The exit code of a command that did its work but whose outcome is not the one asked for: a work receipt
+/// presented and dishonoured (the transaction succeeded, the fault is recorded, the miner is not paid).
+pub(crate) const EXIT_DISHONOURED: u8 = 3;
+
+/// What a command prints: text for people, JSON for scripts; and, for an outcome that is not the one asked for, a
+/// one-line warning on stderr and a non-zero exit code.
 #[derive(Debug)]
 pub(crate) struct Output {
     text: String,
     json: Value,
+    warning: Option<String>,
+    exit: u8,
 }
 
 impl Output {
@@ -20,7 +27,21 @@ impl Output {
         Self {
             text: text.into(),
             json,
+            warning: None,
+            exit: 0,
         }
+    }
+
+    /// This output with a warning (printed as `warning: ...` on stderr) and exit code `exit`.
+    pub(crate) fn warn(mut self, warning: impl Into<String>, exit: u8) -> Self {
+        self.warning = Some(warning.into());
+        self.exit = exit;
+        self
+    }
+
+    /// The exit code.
+    pub(crate) fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.exit)
     }
 
     pub(crate) fn print(&self, json: bool) {
@@ -31,6 +52,9 @@ impl Output {
             );
         } else if !self.text.is_empty() {
             println!("{}", self.text.trim_end());
+        }
+        if let Some(w) = &self.warning {
+            eprintln!("warning: {w}");
         }
     }
 }

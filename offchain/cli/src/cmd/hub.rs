@@ -1,14 +1,19 @@
 //! `sonm hub`: the hub owner's wallet, the miner's claim, ratings and the registry.
 
+use std::path::{Path, PathBuf};
+
 use alloy::primitives::{Address, U256};
 use clap::{Args, Subcommand};
-use eyre::Result;
-use serde_json::json;
-use sonm_agents::{HubHistory, HubInfo, HubOwner, Hubs, Market, Miner};
+use eyre::{Result, eyre};
+use serde_json::{Value, json};
+use sonm_agents::{
+    HubHistory, HubInfo, HubOwner, Hubs, Market, Miner, ReceiptStatus, Receipts, SignedReceipt,
+    SignerRole, WorkReceipt,
+};
 
-use super::{connect, parse_address, parse_amount, snm};
+use super::{connect, parse_address, parse_amount, parse_u256, snm};
 use crate::Global;
-use crate::ui::{Output, spin};
+use crate::ui::{EXIT_DISHONOURED, Output, spin};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum HubCmd {
@@ -26,6 +31,14 @@ pub(crate) enum HubCmd {
     PayMany(PayManyArgs),
     /// Show a hub's operator key; set it or revoke it (owner).
     Operator(OperatorArgs),
+    /// Sign a work receipt for a miner with the hub's operator (or owner) key and print the receipt file (EIP-712
+    /// typed data in the wallet's domain, plus the signature).
+    Receipt(ReceiptArgs),
+    /// Check receipt files against the chain: signer, nonce, expiry, and whether the wallet can pay them now.
+    Receipts(ReceiptsArgs),
+    /// Present a work receipt to its hub wallet (any key pays the gas): the miner is credited, or, if the wallet
+    /// cannot pay, the receipt is dishonoured and recorded in the hub's history (exit code 3).
+    Redeem(RedeemArgs),
     /// The market history of one hub, or of every hub in the whitelist.
     History(HistoryArgs),
     /// Pull everything the hub owes the signer (miner).
@@ -54,6 +67,9 @@ impl HubCmd {
             Self::Pay(a) => a.run(g).await,
             Self::PayMany(a) => a.run(g).await,
             Self::Operator(a) => a.run(g).await,
+            Self::Receipt(a) => a.run(g).await,
+            Self::Receipts(a) => a.run(g).await,
+            Self::Redeem(a) => a.run(g).await,
             Self::History(a) => a.run(g).await,
             Self::Claim(a) => a.run(g).await,
             Self::Payday(a) => a.run(g).await,
@@ -322,6 +338,230 @@ impl OperatorArgs {
     }
 }
 
+/// The default `--expiry` of a receipt: 3 days.
+const RECEIPT_EXPIRY: u64 = 3 * 86_400;
+
+#[derive(Debug, Args)]
+pub(crate) struct ReceiptArgs {
+    /// The hub wallet that pays (the signer must be its operator or owner).
+    #[arg(value_parser = parse_address)]
+    hub: Address,
+    /// The miner owed the amount.
+    #[arg(long, value_parser = parse_address)]
+    miner: Address,
+    /// The deal the work was for (the MapGame task id of a market deal); 0 for work outside any deal.
+    #[arg(long, value_parser = parse_u256)]
+    deal: U256,
+    /// Decimal SNM owed to the miner (the wallet locks its lock share on top when it is redeemed).
+    #[arg(long, value_parser = parse_amount)]
+    amount: U256,
+    /// Any number the hub has not used for another receipt (default: random).
+    #[arg(long, value_parser = parse_u256)]
+    nonce: Option<U256>,
+    /// Seconds from now (the chain's latest block) until the receipt expires: at most the wallet's longest
+    /// receipt lifetime, 7 days (604800).
+    #[arg(long, default_value_t = RECEIPT_EXPIRY)]
+    expiry: u64,
+    /// Write the receipt file here instead of printing it.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+}
+
+impl ReceiptArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let client = connect(g).await?;
+        let receipts = Receipts::new(&client)?;
+        if self.expiry == 0 {
+            return Err(eyre!("--expiry 0: a receipt must run at least a second"));
+        }
+        let receipt = WorkReceipt {
+            hub: self.hub,
+            miner: self.miner,
+            deal: self.deal,
+            amount: self.amount,
+            nonce: self
+                .nonce
+                .unwrap_or_else(|| U256::from_be_bytes(rand::random::<[u8; 32]>())),
+            expiry: client.now().await?.saturating_add(self.expiry),
+        };
+        let signed = spin("signing the receipt", receipts.sign(receipt)).await?;
+        let file = signed.to_json()?;
+        let r = &signed.receipt;
+        match self.out {
+            None => Ok(Output::new(serde_json::to_string_pretty(&file)?, file)),
+            Some(path) => {
+                std::fs::write(&path, serde_json::to_string_pretty(&file)?)
+                    .map_err(|e| eyre!("cannot write {}: {e}", path.display()))?;
+                Ok(Output::new(
+                    format!(
+                        "receipt {} of hub {} signed, written to {}: {} SNM owed to {}{}, expires at {}",
+                        r.nonce,
+                        r.hub,
+                        path.display(),
+                        snm(r.amount),
+                        r.miner,
+                        for_deal_u256(r.deal),
+                        r.expiry
+                    ),
+                    json!({"file": path, "hash": signed.hash()?, "receipt": file}),
+                ))
+            }
+        }
+    }
+}
+
+/// " for deal N", or "" for work outside any deal.
+fn for_deal_u256(deal: U256) -> String {
+    if deal.is_zero() {
+        String::new()
+    } else {
+        format!(" for deal {deal}")
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReceiptsArgs {
+    /// Receipt files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+fn signer_text(role: SignerRole) -> String {
+    match role {
+        SignerRole::Owner => "the owner".into(),
+        SignerRole::Operator => "the operator".into(),
+        SignerRole::Retired { until } => {
+            format!("a retired operator key, good for receipts until {until}")
+        }
+        SignerRole::None => "no key of the hub".into(),
+    }
+}
+
+fn receipt_status_text(file: &Path, s: &ReceiptStatus, now: u64) -> String {
+    let r = &s.receipt;
+    let verdict = if !s.valid() {
+        format!("INVALID: {}", s.problems.join("; "))
+    } else if let Some(why) = &s.unpaid {
+        format!("valid, but would be dishonoured now: {why}")
+    } else {
+        "valid, payable now".to_owned()
+    };
+    let expires = if r.expiry > now {
+        format!("expires at {} (in {} s)", r.expiry, r.expiry - now)
+    } else {
+        format!("expired at {}", r.expiry)
+    };
+    format!(
+        "{} (receipt {})  {verdict}\n  hub {} ({}), signed by {} ({})\n  {} SNM (+{} SNM lock) owed to {}{}, nonce {}, {}",
+        file.display(),
+        s.hash,
+        r.hub,
+        s.hub_state
+            .map_or_else(|| "not a hub".to_owned(), |st| st.to_string()),
+        s.signer,
+        signer_text(s.signer_role),
+        snm(r.amount),
+        snm(s.lock),
+        r.miner,
+        for_deal_u256(r.deal),
+        r.nonce,
+        expires
+    )
+}
+
+impl ReceiptsArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let client = connect(g).await?;
+        let receipts = Receipts::new(&client)?;
+        let now = client.now().await?;
+        let (mut texts, mut items) = (Vec::new(), Vec::new());
+        for file in &self.files {
+            let checked = match SignedReceipt::read(file) {
+                Ok(signed) => receipts.status(&signed).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match checked {
+                Ok(status) => {
+                    texts.push(receipt_status_text(file, &status, now));
+                    let mut item = serde_json::to_value(&status)?;
+                    if let Value::Object(map) = &mut item {
+                        map.insert("file".into(), json!(file));
+                        map.insert("valid".into(), json!(status.valid()));
+                        map.insert("payable".into(), json!(status.payable()));
+                    }
+                    items.push(item);
+                }
+                Err(reason) => {
+                    texts.push(format!("{}  INVALID: {reason}", file.display()));
+                    items.push(json!({"file": file, "valid": false, "payable": false, "problems": [reason]}));
+                }
+            }
+        }
+        let payable = items.iter().filter(|v| v["payable"] == true).count();
+        let valid = items.iter().filter(|v| v["valid"] == true).count();
+        texts.insert(
+            0,
+            format!(
+                "{valid} of {} receipts are valid, {payable} payable now",
+                items.len()
+            ),
+        );
+        Ok(Output::new(texts.join("\n"), json!({"receipts": items})))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RedeemArgs {
+    /// The receipt file.
+    file: PathBuf,
+}
+
+impl RedeemArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let signed = SignedReceipt::read(&self.file)?;
+        let receipts = Receipts::new(&connect(g).await?)?;
+        let done = spin("presenting the receipt", receipts.redeem(&signed)).await?;
+        let r = &done.receipt;
+        let json = serde_json::to_value(&done)?;
+        if done.redeemed {
+            return Ok(Output::new(
+                format!(
+                    "redeemed: {} SNM owed to {}{} (locked {} SNM; it is owed {} SNM in all: `sonm hub claim {}` \
+                     pulls it) (tx {})",
+                    snm(r.amount),
+                    r.miner,
+                    for_deal_u256(r.deal),
+                    snm(done.lock),
+                    snm(done.owed),
+                    r.hub,
+                    done.tx
+                ),
+                json,
+            ));
+        }
+        let why = done
+            .dishonoured_because
+            .as_deref()
+            .unwrap_or("it cannot pay");
+        Ok(Output::new(String::new(), json).warn(
+            format!(
+                "receipt {} dishonoured: hub {} could not pay {} SNM to {} ({why}); recorded in the hub's history \
+                 ({} receipts dishonoured, {} SNM); the receipt stays good until {} (unix time): present it again \
+                 once the hub can pay (tx {})",
+                r.nonce,
+                r.hub,
+                snm(r.amount),
+                r.miner,
+                done.history.receipts_dishonoured,
+                snm(done.history.amount_dishonoured),
+                r.expiry,
+                done.tx
+            ),
+            EXIT_DISHONOURED,
+        ))
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
     /// The hub wallet; without it, every hub in the whitelist.
@@ -332,11 +572,11 @@ pub(crate) struct HistoryArgs {
     page: u64,
 }
 
-const HISTORY_HEADER: &str = "hub                                         taken accepted settled cheats unanswered no-commit voided   leaves       earned SNM buyers last fault";
+const HISTORY_HEADER: &str = "hub                                         taken accepted settled cheats unanswered no-commit voided   leaves       earned SNM buyers dishonoured  dishonoured SNM last fault";
 
 fn history_row(h: &HubHistory) -> String {
     format!(
-        "{} {:>5} {:>8} {:>7} {:>6} {:>10} {:>9} {:>6} {:>8} {:>16} {:>6} {}{}",
+        "{} {:>5} {:>8} {:>7} {:>6} {:>10} {:>9} {:>6} {:>8} {:>16} {:>6} {:>11} {:>16} {}{}",
         h.hub,
         h.taken,
         h.accepted,
@@ -348,6 +588,8 @@ fn history_row(h: &HubHistory) -> String {
         h.leaves_delivered,
         snm(h.earned),
         h.buyers,
+        h.receipts_dishonoured,
+        snm(h.amount_dishonoured),
         if h.last_fault_at == 0 {
             "-".to_owned()
         } else {

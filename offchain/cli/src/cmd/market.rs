@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sonm_agents::task::read_inputs;
 use sonm_agents::{MapTasks, Market, Offer, OfferStatus, SignedOffer};
 
-use super::{connect, parse_address, parse_amount, snm};
+use super::{connect, parse_address, parse_amount, parse_u256, snm};
 use crate::Global;
 use crate::ui::{Output, spin};
 
@@ -101,16 +101,6 @@ pub(crate) struct OfferArgs {
     /// Write the offer file here instead of printing it.
     #[arg(long, short)]
     out: Option<PathBuf>,
-}
-
-/// clap parser for a uint256 in decimal or 0x hex.
-fn parse_u256(s: &str) -> Result<U256, String> {
-    let s = s.trim();
-    match s.strip_prefix("0x") {
-        Some(hex) => U256::from_str_radix(hex, 16),
-        None => U256::from_str_radix(s, 10),
-    }
-    .map_err(|_| "not a uint256: give a decimal number or 0x hex".to_owned())
 }
 
 impl OfferArgs {

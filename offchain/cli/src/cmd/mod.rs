@@ -65,6 +65,16 @@ pub(crate) fn parse_amount(s: &str) -> Result<U256, String> {
     sonm_agents::units::parse_snm(s).map_err(|e| e.to_string())
 }
 
+/// clap parser for a uint256 in decimal or 0x hex.
+pub(crate) fn parse_u256(s: &str) -> Result<U256, String> {
+    let s = s.trim();
+    match s.strip_prefix("0x") {
+        Some(hex) => U256::from_str_radix(hex, 16),
+        None => U256::from_str_radix(s, 10),
+    }
+    .map_err(|_| "not a uint256: give a decimal number or 0x hex".to_owned())
+}
+
 /// Decimal SNM.
 pub(crate) fn snm(v: U256) -> String {
     sonm_agents::units::format_snm(v)
