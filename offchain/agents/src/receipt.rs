@@ -546,10 +546,10 @@ impl Receipts {
             .await
             .map_err(|e| c.classify("lockFor", &e))?;
         if state != HubState::Registered {
-            status.unpaid = Some(format!("hub {hub} is {state}, not Registered"));
+            status.unpaid = Some(format!("the wallet is {state}, not Registered"));
         } else if status.free_balance < r.amount + status.lock {
             status.unpaid = Some(format!(
-                "hub {hub} has {} SNM free, the receipt needs {} SNM with the {} SNM lock",
+                "the wallet has {} SNM free, the receipt needs {} SNM with the {} SNM lock",
                 format_snm(status.free_balance),
                 format_snm(r.amount + status.lock),
                 format_snm(status.lock)
@@ -633,14 +633,16 @@ impl Receipts {
                 ),
             });
         }
-        let dishonoured_because =
-            if dishonoured {
-                Some(status.unpaid.clone().unwrap_or_else(|| {
-                    format!("hub {} could not pay it when it was presented", r.hub)
-                }))
-            } else {
-                None
-            };
+        let dishonoured_because = if dishonoured {
+            Some(
+                status
+                    .unpaid
+                    .clone()
+                    .unwrap_or_else(|| "the wallet could not pay it when it was presented".into()),
+            )
+        } else {
+            None
+        };
         let owed = self.hubs.owed(r.hub, r.miner).await?;
         let history = self.market.history(r.hub).await?;
         info!(
@@ -666,9 +668,9 @@ impl Receipts {
 
 /// "7 days", "36 hours", "600 s".
 fn days(seconds: u64) -> String {
-    if seconds % 86_400 == 0 {
+    if seconds.is_multiple_of(86_400) {
         format!("{} days", seconds / 86_400)
-    } else if seconds % 3_600 == 0 {
+    } else if seconds.is_multiple_of(3_600) {
         format!("{} hours", seconds / 3_600)
     } else {
         format!("{seconds} s")

@@ -17,4 +17,5 @@ mod map;
 mod market;
 mod merkle;
 mod proof;
+mod receipt;
 mod watch;

@@ -16,18 +16,18 @@ use sonm_bindings::{HubWallet, Market};
 use crate::common::{Chain, repo, s, snm, tempdir, tool_path};
 
 // Anvil's accounts: 0 holds the SNM supply.
-const OWNER: usize = 1;
-const OPERATOR: usize = 2;
-const BUYER: usize = 3;
-const MINERS: [usize; 2] = [4, 5];
+pub(crate) const OWNER: usize = 1;
+pub(crate) const OPERATOR: usize = 2;
+pub(crate) const BUYER: usize = 3;
+pub(crate) const MINERS: [usize; 2] = [4, 5];
 /// Has ETH, never any SNM.
 const POOR: usize = 6;
 /// Acts for no hub.
-const STRANGER: usize = 7;
+pub(crate) const STRANGER: usize = 7;
 
 /// A registered hub (100 SNM deposited) owned by [`OWNER`] with [`OPERATOR`] as its operator key, and a buyer
 /// holding 50 SNM. Returns the hub.
-fn hub_with_operator(chain: &Chain) -> String {
+pub(crate) fn hub_with_operator(chain: &Chain) -> String {
     chain.fund(Some(0), &[OWNER], "200");
     chain.fund(Some(0), &[BUYER], "50");
     let created = chain.ok(
@@ -81,7 +81,7 @@ fn offer(chain: &Chain, who: usize, hub: &str, out: &Path, extra: &[&str]) -> Va
 }
 
 /// `cast wallet sign --data --from-file FILE` with anvil's key `i`: the signature cast makes of the typed data.
-fn cast_sign(chain: &Chain, i: usize, file: &Path) -> String {
+pub(crate) fn cast_sign(chain: &Chain, i: usize, file: &Path) -> String {
     let out = Command::new(sonm_testkit::devnet::tool(&repo(), "cast"))
         .args(["wallet", "sign", "--data", "--from-file"])
         .arg(file)
@@ -97,7 +97,7 @@ fn cast_sign(chain: &Chain, i: usize, file: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn write_json(path: &Path, v: &Value) {
+pub(crate) fn write_json(path: &Path, v: &Value) {
     std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
 }
 
