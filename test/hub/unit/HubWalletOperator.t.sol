@@ -60,7 +60,7 @@ contract HubWalletOperatorTest is HubWalletTestBase {
         hub = hubIn(HubState.Registered);
         assertEq(hub.operator(), address(0));
         vm.expectEmit(address(hub));
-        emit IHubWallet.OperatorSet(operator);
+        emit IHubWallet.OperatorSet(operator, address(0), 0);
         vm.prank(hubOwner);
         hub.setOperator(operator);
         assertEq(hub.operator(), operator);
@@ -79,6 +79,9 @@ contract HubWalletOperatorTest is HubWalletTestBase {
     function test_SetOperator_ReplacesTheKey() public {
         hub = _withOperator(hubIn(HubState.Registered));
         address next = makeAddr("next");
+        uint256 retiredUntil = block.timestamp + hub.MAX_RECEIPT_LIFETIME();
+        vm.expectEmit(address(hub));
+        emit IHubWallet.OperatorSet(next, operator, retiredUntil);
         vm.prank(hubOwner);
         hub.setOperator(next);
         assertFalse(hub.isOperator(operator));
@@ -91,8 +94,9 @@ contract HubWalletOperatorTest is HubWalletTestBase {
 
     function test_SetOperator_ZeroRevokes() public {
         hub = _withOperator(hubIn(HubState.Registered));
+        uint256 retiredUntil = block.timestamp + hub.MAX_RECEIPT_LIFETIME();
         vm.expectEmit(address(hub));
-        emit IHubWallet.OperatorSet(address(0));
+        emit IHubWallet.OperatorSet(address(0), operator, retiredUntil);
         vm.prank(hubOwner);
         hub.setOperator(address(0));
         assertEq(hub.operator(), address(0));

@@ -98,7 +98,7 @@ contract MarketInvariantTest is MarketBase {
         for (uint256 i; i < deals.length; ++i) {
             IMapGame.Task memory t = game.task(deals[i]);
             IMarket.Offer memory o = handler.offerAt(handler.offerOf(deals[i]));
-            assertTrue(game.dealTerms(deals[i]).isDeal);
+            assertTrue(t.isDeal);
             // A deal never reopens: it is never Open, and its solver stays its hub while it lives.
             assertTrue(t.status != IMapGame.TaskStatus.Open, "a deal never reopens");
             assertTrue(t.status != IMapGame.TaskStatus.None);

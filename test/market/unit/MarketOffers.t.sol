@@ -228,7 +228,7 @@ contract MarketOffersTest is MarketBase {
         assertEq(t.commitDeadline, block.timestamp + o.turnaround);
         assertEq(t.round, 1);
         IMapGame.DealTerms memory terms = game.dealTerms(dealId);
-        assertTrue(terms.isDeal);
+        assertTrue(t.isDeal);
         assertEq(terms.challengeWindow, o.challengeWindow);
         assertEq(terms.responseWindow, o.responseWindow);
 
