@@ -623,11 +623,7 @@ contract MarketOffersTest is MarketBase {
     }
 
     function test_RevertWhen_OfferOfAPunishedHub() public {
-        asDao();
-        hub.suspect();
-        skip(hub.parameters().suspicionPeriod);
-        asDao();
-        hub.ban();
+        banHub(hub);
         IMarket.Offer memory o = defaultOffer();
         _expectTakeReverts(buyer, o, sign(o, operatorKey), _unexpectedState(HubState.Punished));
     }
