@@ -155,6 +155,8 @@ contract Market is IMarket, EIP712 {
                 h.earned = uint96(_saturatingAdd(h.earned, earned, type(uint96).max));
             } else if (outcome == Outcome.Voided) {
                 h.voided += 1;
+            } else if (outcome == Outcome.Declined) {
+                h.declined += 1;
             } else {
                 if (outcome == Outcome.CheatProven) h.cheatsProven += 1;
                 else if (outcome == Outcome.QueryUnanswered) h.queriesUnanswered += 1;

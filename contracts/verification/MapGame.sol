@@ -159,7 +159,13 @@ contract MapGame is IMapGame {
         t.status = TaskStatus.Claimed;
         t.round = 1;
         t.isDeal = true;
-        _deals[taskId] = DealTerms({challengeWindow: spec.challengeWindow, responseWindow: spec.responseWindow});
+        _deals[taskId] = DealTerms({
+            challengeWindow: spec.challengeWindow,
+            responseWindow: spec.responseWindow,
+            // Safe until the year 36,000, as `deadline`.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            declineBy: uint40(block.timestamp + spec.turnaround / 2)
+        });
         emit TaskPosted(taskId, buyer, spec.computation, task_, inputURI);
         // The market's DealTaken tells the deal's offer and price; `dealTerms` its windows.
         emit TaskClaimed(taskId, hub, 1, deadline);
@@ -260,18 +266,13 @@ contract MapGame is IMapGame {
     }
 
     /// @inheritdoc IMapGame
+    function declineDeal(uint256 taskId) external {
+        _unwind(taskId, true);
+    }
+
+    /// @inheritdoc IMapGame
     function cancelDeal(uint256 taskId) external {
-        Task storage t = _tasks[taskId];
-        if (!t.isDeal) revert MapGameNotDeal(taskId);
-        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
-        address buyer = t.buyer;
-        if (msg.sender != buyer) revert MapGameNotBuyer(msg.sender, buyer);
-        address hub = t.solver;
-        HubState state = IHubWallet(hub).state();
-        if (state != HubState.Suspected && state != HubState.Punished) {
-            revert MapGameHubInGoodStanding(hub, uint8(state));
-        }
-        _void(taskId, t, hub, state);
+        _unwind(taskId, false);
     }
 
     /// @inheritdoc IMapGame
@@ -566,11 +567,31 @@ contract MapGame is IMapGame {
         token.safeTransfer(solver, payout);
     }
 
-    /// @dev Ends a deal whose hub is Suspected or Punished without settling into its wallet: the escrow back to the
-    /// buyer; the bond back to a Suspected wallet (where the DAO's decision reaches it) or, Punished, to the DAO.
-    function _void(uint256 taskId, Task storage t, address hub, HubState state) internal {
-        IMarket(market).recordOutcome(hub, IMarket.Outcome.Voided, 0, 0);
-        _payVoided(taskId, t, hub, state == HubState.Punished ? dao : hub);
+    /// @dev Ends an uncommitted deal without settling: declined by the hub (`byHub`) before its decline deadline, or
+    /// cancelled by the buyer because the hub is Suspected or Punished. The escrow goes back to the buyer; the bond
+    /// back to the wallet (declined, or Suspected: where the DAO's decision reaches it) or, Punished, to the DAO.
+    function _unwind(uint256 taskId, bool byHub) internal {
+        Task storage t = _tasks[taskId];
+        if (!t.isDeal) revert MapGameNotDeal(taskId);
+        _expectTaskStatus(taskId, t.status, TaskStatus.Claimed);
+        address hub = t.solver;
+        address bondTo = hub;
+        IMarket.Outcome outcome = IMarket.Outcome.Declined;
+        if (byHub) {
+            if (!IMarket(market).actsFor(hub, msg.sender)) revert MapGameNotSolver(msg.sender, hub);
+            uint256 declineBy = _deals[taskId].declineBy;
+            if (block.timestamp >= declineBy) revert MapGameDeadlinePassed(declineBy);
+        } else {
+            if (msg.sender != t.buyer) revert MapGameNotBuyer(msg.sender, t.buyer);
+            HubState state = IHubWallet(hub).state();
+            if (state != HubState.Suspected && state != HubState.Punished) {
+                revert MapGameHubInGoodStanding(hub, uint8(state));
+            }
+            if (state == HubState.Punished) bondTo = dao;
+            outcome = IMarket.Outcome.Voided;
+        }
+        IMarket(market).recordOutcome(hub, outcome, 0, 0);
+        _payVoided(taskId, t, hub, bondTo);
     }
 
     /// @dev The payments of a voided deal (recorded already): the escrow to the buyer, the bond to `bondTo`.

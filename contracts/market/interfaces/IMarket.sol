@@ -56,7 +56,8 @@ interface IMarket {
         CheatProven, // a proof of cheat: the bond was slashed, the escrow returned to the buyer
         QueryUnanswered, // a query timed out: the bond was slashed, the escrow returned to the buyer
         NoCommit, // no commit by the turnaround: escrow and bond went to the buyer
-        Voided // the hub was Suspected or Punished: the buyer cancelled, or nothing could settle into the wallet
+        Voided, // the hub was Suspected or Punished: the buyer cancelled, or nothing could settle into the wallet
+        Declined // the hub declined before committing (inputs not served): escrow to the buyer, bond to the wallet
     }
 
     /// @notice What a hub has done in the market. Two slots: what a settlement writes, and the rest.
@@ -89,6 +90,8 @@ interface IMarket {
         uint32 receiptsDishonoured;
         /// The SNM those presentations asked for (saturates at 2^96 - 1).
         uint96 amountDishonoured;
+        /// Deals the hub declined before committing (not a fault: a buyer may withhold its inputs).
+        uint32 declined;
     }
 
     /// @notice A hub with its history, as `histories` pages them.

@@ -138,11 +138,14 @@ interface IMapGame {
         uint32 turnaround;
     }
 
-    /// @notice A deal's windows, its own instead of the DAO's (both zero for an open task; a deal's are at least
-    /// MIN_WINDOW, so a non-zero window also tells a deal where only these are read). One slot.
+    /// @notice A deal's windows, its own instead of the DAO's (all zero for an open task; a deal's windows are at
+    /// least MIN_WINDOW, so a non-zero window also tells a deal where only these are read). One slot.
+    /// @param declineBy Until when the hub may decline the deal (half its turnaround after the take): a buyer who
+    /// does not serve the inputs behind its root cannot make the hub lose its bond (docs/protocol.md, "Declining").
     struct DealTerms {
         uint32 challengeWindow;
         uint32 responseWindow;
+        uint40 declineBy;
     }
 
     /// @notice A direct proof of cheat: the input leaf and the solver's result leaf at the same index.
@@ -237,8 +240,9 @@ interface IMapGame {
     /// or, for a deal with a Punished hub, a DealVoided).
     event TaskAccepted(uint256 indexed taskId, address indexed buyer);
 
-    /// @notice A deal ended without settling into the hub wallet, which was Suspected or Punished: `toBuyer` (the
-    /// escrow) went to the buyer and the bond to `bondTo` (the wallet if Suspected, the DAO if Punished).
+    /// @notice A deal ended without settling into the hub wallet: the hub declined it, or it was Suspected or
+    /// Punished. `toBuyer` (the escrow) went to the buyer and the bond to `bondTo` (the wallet if declined or
+    /// Suspected, the DAO if Punished). The market's history tells a decline from a void.
     event DealVoided(uint256 indexed taskId, address indexed hub, uint256 toBuyer, address bondTo, uint256 bond);
 
     /// @notice The DAO set new parameters.
@@ -434,6 +438,11 @@ interface IMapGame {
     /// @notice The buyer of an uncommitted deal whose hub became Suspected or Punished takes the escrow back; the
     /// bond returns to the wallet (Suspected: within the DAO's reach) or goes to the DAO (Punished).
     function cancelDeal(uint256 taskId) external;
+
+    /// @notice The hub (its owner or operator) declines an uncommitted deal before `dealTerms(taskId).declineBy`,
+    /// typically because the buyer does not serve the inputs behind the deal's input root: the escrow goes back to
+    /// the buyer, the bond back to the wallet; the hub's history counts it as declined, not as a fault.
+    function declineDeal(uint256 taskId) external;
 
     /// @notice Sets the parameters. DAO only.
     function setParameters(Parameters calldata parameters) external;
