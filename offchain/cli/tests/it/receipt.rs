@@ -270,6 +270,16 @@ async fn a_receipt_the_hub_cannot_pay_is_dishonoured_recorded_and_redeemed_once_
         "{checked}"
     );
 
+    let text = chain.sonm(None, &["hub", "receipts", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.starts_with("1 of 1 receipts are valid, 0 payable now\n")
+            && text.contains("valid, but would be dishonoured now: the wallet has 99 SNM free")
+            && text.contains("signed by")
+            && text.contains("(the operator)"),
+        "{text}"
+    );
+
     // Presented: the transaction succeeds, but the miner is not paid: one warning line, exit code 3.
     let args = ["hub", "redeem", file.to_str().unwrap()];
     let out = chain.sonm(Some(miner), &args);
