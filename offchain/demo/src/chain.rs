@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use alloy::node_bindings::AnvilInstance;
+use sonm_testkit::DevnetError;
 use sonm_testkit::devnet;
 
 use crate::DemoError;
@@ -23,8 +24,31 @@ pub(crate) fn repo_root() -> Result<PathBuf, DemoError> {
     Ok(devnet::find_repo(&cwd)?)
 }
 
+/// anvil's accounts: one per role of the demo (anvil's default is 10, one short of the hub's operator key).
+pub(crate) const ACCOUNTS: usize = 11;
+
+/// A fresh anvil of [`ACCOUNTS`] accounts.
+fn spawn(repo: &Path) -> Result<AnvilInstance, DemoError> {
+    devnet::anvil(repo, CHAIN_ID)
+        .args(["--accounts", &ACCOUNTS.to_string()])
+        .try_spawn()
+        .map_err(|e| DevnetError::Anvil(e.to_string()).into())
+}
+
 /// A fresh anvil with sonm deployed on it (`deployments/31337.json` rewritten, with the same addresses: a fresh
-/// anvil and the same deployer give the same ones).
+/// anvil and the same deployer give the same ones). As `sonm_testkit::devnet::deployed_chain` does, a deploy script
+/// that hangs is killed and the whole thing tried once more on a new anvil; the demo's anvil has more accounts.
 pub(crate) async fn deployed_chain(repo: &Path) -> Result<AnvilInstance, DemoError> {
-    Ok(devnet::deployed_chain(repo, CHAIN_ID, DEPLOY_TIMEOUT).await?)
+    let anvil = spawn(repo)?;
+    match devnet::deploy(repo, &anvil, DEPLOY_TIMEOUT).await {
+        Ok(_) => Ok(anvil),
+        Err(DevnetError::Deploy(reason)) if reason.contains("did not finish") => {
+            tracing::warn!(%reason, "deploying again on a fresh anvil");
+            drop(anvil);
+            let anvil = spawn(repo)?;
+            devnet::deploy(repo, &anvil, DEPLOY_TIMEOUT).await?;
+            Ok(anvil)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

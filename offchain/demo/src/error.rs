@@ -13,7 +13,7 @@ pub enum DemoError {
     #[error(transparent)]
     Chain(#[from] sonm_testkit::DevnetError),
     /// anvil gave fewer accounts than the demo's roles.
-    #[error("anvil has no account {0}: the demo needs 10")]
+    #[error("anvil has no account {0}: the demo needs 11")]
     Accounts(usize),
     /// A role client's call failed.
     #[error(transparent)]
@@ -21,6 +21,9 @@ pub enum DemoError {
     /// The watcher failed.
     #[error("the watcher failed: {0}")]
     Watch(#[from] sonm_watcher::WatchError),
+    /// The executor could not be set up or failed on a leaf.
+    #[error(transparent)]
+    Executor(#[from] sonm_executor::ExecutorError),
     /// A Merkle tree could not be built.
     #[error(transparent)]
     Merkle(#[from] sonm_merkle::MerkleError),

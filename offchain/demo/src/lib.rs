@@ -4,8 +4,12 @@
 //! `tools/local-deploy.sh` does; [`sonm_testkit::devnet`]), then, with the toolkit's role clients ([`sonm_agents`])
 //! and the watcher bot ([`sonm_watcher`]):
 //!
-//! 1. a hub is created, funded and registered; it pays three miners, who claim; the payout period passes (anvil
-//!    time travel); PayDay sends the DAO its fee; the owner withdraws the free balance;
+//! 1. the market: a hub is created, funded and registered, and its owner sets an operator key; the operator signs an
+//!    offer of Mandelbrot rows (EIP-712); a buyer takes 16 rows (the escrow and the hub's bond move into the map
+//!    game); the hub's three miners compute the rows, the operator commits the result root, the buyer recomputes
+//!    and accepts (price and bond land in the hub wallet; the market's history records the deal); the operator pays
+//!    the miners for the rows each computed in one `payMany` naming the deal; they claim; the payout period passes
+//!    (anvil time travel); PayDay sends the DAO its fee; the owner withdraws the free balance;
 //! 2. a buyer posts two Mandelbrot rendering map tasks and a KeccakChain task; three solvers (bound by their bonds,
 //!    not the hub's miners) take them: an honest one solves the first, a cheating one falsifies a few rows of the
 //!    second, another commits a wrong final state of the chain;

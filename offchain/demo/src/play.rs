@@ -13,9 +13,10 @@ use sonm_agents::task::{mandelbrot_inputs, write_dump};
 use sonm_agents::units::format_snm;
 use sonm_agents::{
     ChainPostSpec, ChainTaskStatus, ChainTasks, Client, DisputePhase, HubOwner, HubState, MapTasks,
-    Miner, PostSpec, SolveMode, TaskStatus, Token,
+    Market, Miner, Offer, PostSpec, SolveMode, TaskStatus, Token,
 };
 use sonm_bindings::{ChainGame, Contract, HubWallet, MapGame};
+use sonm_executor::Executor;
 use sonm_merkle::{BuildOptions, IndexedTree};
 use sonm_watcher::{Watcher, WatcherConfig};
 use tracing::warn;
@@ -36,8 +37,15 @@ const CHAIN_STEPS: u64 = 1_000;
 /// How long the watcher gets to catch both cheats (wall time).
 const WATCH_LIMIT: Duration = Duration::from_secs(90);
 
-// Anvil's accounts, one per role: the hub's three miners (paid out of its wallet) are not the solvers (bound in the
-// games by their bonds).
+/// The hub's offer: how many rows all its deals may have together.
+const OFFER_ROWS: u64 = 64;
+/// The rows the buyer takes from the offer (one map leaf each).
+const DEAL_ROWS: u32 = 16;
+/// The rows each of the hub's three miners computes, in order.
+const MINER_ROWS: [u32; 3] = [6, 5, 5];
+
+// Anvil's accounts (chain::ACCOUNTS), one per role: the hub's three miners (paid out of its wallet for the deal's
+// rows) are not the solvers (bound in the games by their bonds).
 const DEPLOYER: usize = 0;
 const HUB_OWNER: usize = 1;
 const MINERS: [usize; 3] = [2, 3, 4];
@@ -46,6 +54,7 @@ const SOLVER_MAP_CHEAT: usize = 6;
 const SOLVER_CHAIN_CHEAT: usize = 7;
 const BUYER: usize = 8;
 const WATCHER: usize = 9;
+const OPERATOR: usize = 10;
 
 fn snm(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
@@ -258,6 +267,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     };
     let deployer = connect(DEPLOYER).await?;
     let owner_c = connect(HUB_OWNER).await?;
+    let operator_c = connect(OPERATOR).await?;
     let miner_c = [
         connect(MINERS[0]).await?,
         connect(MINERS[1]).await?,
@@ -305,8 +315,9 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         .await?;
     println!("  the deployer sent SNM to the hub owner, 3 solvers, the buyer and the watcher");
 
-    let roles: [(&str, Address); 10] = [
+    let roles: [(&str, Address); 11] = [
         ("hub owner", addr(&owner_c)),
+        ("hub operator", addr(&operator_c)),
         ("miner-1", addr(&miner_c[0])),
         ("miner-2", addr(&miner_c[1])),
         ("miner-3", addr(&miner_c[2])),
@@ -322,8 +333,10 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         before.push(story.balance(&token, a).await?);
     }
 
-    // ---------------------------------------------------------------- the hub
-    section("A hub pays its miners (the anti-fraud wallet)");
+    // ---------------------------------------------------------------- the hub: a deal of the market
+    section(
+        "A hub sells Mandelbrot rows on the market; its miners compute them and are paid for them",
+    );
     let owner = HubOwner::new(&owner_c)?;
     let (hub, tx) = owner.create("hub.demo.sonm:15010", "demo hub").await?;
     story.record("hub", "hub owner", "createHub", tx).await?;
@@ -334,6 +347,17 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         .await?;
     let tx = owner.register(hub).await?;
     story.record("hub", "hub owner", "register", tx).await?;
+    let operator_addr = addr(&operator_c);
+    let tx = owner.set_operator(hub, operator_addr).await?;
+    story.record("hub", "hub owner", "setOperator", tx).await?;
+    let hubs = owner.hubs();
+    let keys = hubs.keys(hub).await?;
+    story.check(
+        keys.owner == addr(&owner_c)
+            && keys.operator == operator_addr
+            && hubs.state(hub).await? == HubState::Registered,
+        format!("the hub is Registered and its operator key is {operator_addr}"),
+    )?;
     let wallet = HubWallet::new(hub, story.provider.clone());
     let rpc = |what: &'static str| {
         move |e: alloy::contract::Error| DemoError::Rpc {
@@ -341,33 +365,245 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
             reason: sonm_bindings::describe_error(&e),
         }
     };
-    let pays = [
-        (&miner_c[0], "miner-1", 10u64),
-        (&miner_c[1], "miner-2", 20),
-        (&miner_c[2], "miner-3", 30),
-    ];
-    let mut locked_total = U256::ZERO;
-    for (c, who, amount) in pays {
-        // Work outside any deal: the demo's hub pays its miners from its own funds (deal 0).
-        let p = owner.pay(hub, addr(c), snm(amount), 0).await?;
-        locked_total += p.lock;
-        story
-            .record("hub", "hub owner", format!("pay {who} {amount} SNM"), p.tx)
-            .await?;
+
+    // The operator key runs the hub from here on: it signs an offer, commits the deal, pays the miners, holds
+    // PayDay. The owner's key only withdraws.
+    let operator = HubOwner::new(&operator_c)?;
+    let operator_market = Market::new(&operator_c)?;
+    let operator_tasks = MapTasks::new(&operator_c)?;
+    let buyer_market = Market::new(&buyer_c)?;
+    let buyer_tasks = MapTasks::new(&buyer_c)?;
+    let params = buyer_tasks.parameters().await?;
+    let mandelbrot = buyer_c.address(Contract::MandelbrotRow)?;
+    let row_price = snm(3) / U256::from(2u64);
+    // What the hub pays a miner per row; the rest of the price is its margin.
+    let row_pay = snm(1);
+    let offer = Offer {
+        hub,
+        computation: mandelbrot,
+        price_per_leaf: row_price,
+        max_leaves: OFFER_ROWS,
+        gas_per_leaf: GAS_PER_ROW,
+        hub_bond: U256::from(params.minSolverBond).max(snm(10)),
+        challenger_bond: U256::from(params.minChallengerBond),
+        challenge_window: params.challengeWindow,
+        response_window: params.responseWindow,
+        turnaround: 3_600,
+        expiry: operator_c.now().await? + 86_400,
+        nonce: U256::from(1u64),
+    };
+    let signed = operator_market.sign(offer).await?;
+    let offer_path = args.out.join("offer.json");
+    let offer_json =
+        serde_json::to_string_pretty(&signed.to_json()?).map_err(|e| DemoError::Io {
+            action: "write",
+            path: offer_path.clone(),
+            source: e.into(),
+        })?;
+    std::fs::write(&offer_path, offer_json).map_err(|source| DemoError::Io {
+        action: "write",
+        path: offer_path.clone(),
+        source,
+    })?;
+    let hub_bond = signed.offer.hub_bond;
+    println!(
+        "  the operator signed offer {} (EIP-712, off chain), written to {}",
+        signed.hash()?,
+        offer_path.display()
+    );
+    println!(
+        "  its terms: Mandelbrot rows at {} SNM each, up to {OFFER_ROWS} rows, a {} SNM hub bond per deal",
+        format_snm(row_price),
+        format_snm(hub_bond)
+    );
+
+    // The buyer takes 16 rows: the price goes into the game, and the hub's bond with it.
+    let deal_rows = u64::from(DEAL_ROWS);
+    let deal_inputs = mandelbrot_inputs(
+        WIDTH,
+        DEAL_ROWS,
+        (-0.75, 0.0),
+        3.0 / f64::from(WIDTH),
+        MAX_ITER,
+    );
+    let input_tree = buyer_tasks.input_tree(&deal_inputs).await?;
+    let input_uri = dump(&input_tree, &args.out.join("inputs-deal.json"))?;
+    let game = buyer_tasks.address();
+    let buyer_addr = addr(&buyer_c);
+    let before_take = (
+        story.balance(&token, game).await?,
+        story.balance(&token, hub).await?,
+        story.balance(&token, buyer_addr).await?,
+    );
+    let taken = buyer_market
+        .take(&signed, input_tree.root(), deal_rows, input_uri)
+        .await?;
+    let deal = taken.deal;
+    story.approval("market", "buyer", &taken.approval).await?;
+    story
+        .record(
+            "market",
+            "buyer",
+            format!("take the offer: {DEAL_ROWS} rows (deal {deal})"),
+            taken.tx,
+        )
+        .await?;
+    let price = taken.price;
+    story.check(
+        price == row_price * U256::from(deal_rows)
+            && story.balance(&token, game).await? == before_take.0 + price + hub_bond
+            && story.balance(&token, hub).await? + hub_bond == before_take.1
+            && story.balance(&token, buyer_addr).await? + price == before_take.2,
+        format!(
+            "at the take the buyer's {} SNM escrow and the hub's {} SNM bond (its free balance) went into the game",
+            format_snm(price),
+            format_snm(hub_bond)
+        ),
+    )?;
+    let info = buyer_tasks.task(deal).await?;
+    story.check(
+        info.is_deal()
+            && info.status == TaskStatus::Claimed
+            && info.solver == hub
+            && info.buyer == buyer_addr,
+        format!("deal {deal} opened as a map task claimed by the hub wallet"),
+    )?;
+
+    // The hub's three miners compute the rows, each its share, with the executor (the judge's own EVM semantics).
+    let judge = buyer_c.address(Contract::JudgeHarness)?;
+    let mut deal_outputs = Vec::with_capacity(deal_inputs.len());
+    let mut shares = Vec::new();
+    let mut miner_rows = Vec::new();
+    for (i, rows) in MINER_ROWS.iter().enumerate() {
+        let from = deal_outputs.len();
+        let to = from + *rows as usize;
+        let (Some(c), Some(inputs)) = (miner_c.get(i), deal_inputs.get(from..to)) else {
+            return Err(DemoError::Outcome(format!(
+                "miner {i} has no rows {from}..{to} of the deal's {DEAL_ROWS}"
+            )));
+        };
+        let executor = Executor::from_chain(c.provider_ref(), judge, info.computation).await?;
+        deal_outputs.extend(executor.leaves(
+            inputs,
+            u64::from(info.gas_per_leaf),
+            info.max_leaf_bytes,
+        )?);
+        println!(
+            "  miner-{} computed rows {from}..{} of deal {deal}",
+            i + 1,
+            to - 1
+        );
+        shares.push((addr(c), row_pay * U256::from(*rows)));
+        miner_rows.push(format!("rows {from}..{}", to - 1));
     }
+    story.check(
+        deal_outputs.len() == deal_inputs.len(),
+        format!("the three miners computed all {DEAL_ROWS} rows, {MINER_ROWS:?}"),
+    )?;
+    let results = IndexedTree::from_data(deal_outputs, BuildOptions::default())?;
+    let results_uri = dump(&results, &args.out.join("results-deal.json"))?;
+    let tx = operator_tasks
+        .commit(deal, results.root(), results_uri)
+        .await?;
+    story
+        .record("market", "hub operator", "commit the result root", tx)
+        .await?;
+    // Before accepting, the buyer checks the result: it recomputes every row itself.
+    let own = buyer_tasks
+        .solve(deal, &deal_inputs, &SolveMode::Honest, &|_| {})
+        .await?;
+    let info = buyer_tasks.task(deal).await?;
+    story.check(
+        info.status == TaskStatus::Committed && info.result_root == own.root(),
+        format!(
+            "the operator committed root {} for the hub; the buyer recomputed the {DEAL_ROWS} rows: the same root",
+            info.result_root
+        ),
+    )?;
+    let wallet_before = story.balance(&token, hub).await?;
+    let tx = buyer_tasks.accept(deal).await?;
+    story
+        .record("market", "buyer", format!("accept deal {deal}"), tx)
+        .await?;
+    story.check(
+        story.balance(&token, hub).await? == wallet_before + price + hub_bond
+            && buyer_tasks.task(deal).await?.status == TaskStatus::Finalized,
+        format!(
+            "the buyer accepted: the price and the bond ({} SNM) landed in the hub wallet",
+            format_snm(price + hub_bond)
+        ),
+    )?;
+    let history = buyer_market.history(hub).await?;
+    story.check(
+        history.taken == 1
+            && history.accepted == 1
+            && history.settled == 0
+            && history.faults() == 0
+            && history.leaves_delivered == deal_rows
+            && history.earned == price
+            && history.buyers == 1,
+        format!(
+            "the market's history of the hub: {} taken, {} accepted, {} rows delivered, {} SNM earned, {} buyer",
+            history.taken,
+            history.accepted,
+            history.leaves_delivered,
+            format_snm(history.earned),
+            history.buyers
+        ),
+    )?;
+
+    // The operator pays the miners for the rows each computed, in one payMany naming the deal.
+    let paid_from = story.head().await? + 1;
+    let batch = operator.pay_many(hub, deal, &shares).await?;
+    story
+        .record(
+            "hub",
+            "hub operator",
+            format!("payMany: 3 miners, deal {deal}"),
+            batch.tx,
+        )
+        .await?;
+    let paid_total: U256 = shares.iter().map(|(_, a)| *a).sum();
     let locked = wallet.locked().call().await.map_err(rpc("locked"))?;
     story.check(
-        locked == locked_total && locked == snm(60) * U256::from(3u64) / U256::from(10u64),
+        batch.total == paid_total
+            && locked == batch.lock
+            && locked == paid_total * U256::from(3u64) / U256::from(10u64),
         format!(
-            "the hub locked 30% of its payouts: {} SNM",
+            "the hub paid its miners {} SNM for the deal's rows and locked 30% on top: {} SNM",
+            format_snm(paid_total),
             format_snm(locked)
         ),
     )?;
-    for (c, who, amount) in pays {
+    let paid: Vec<HubWallet::Paid> = story
+        .logs(
+            &Filter::new()
+                .address(hub)
+                .event_signature(HubWallet::Paid::SIGNATURE_HASH)
+                .from_block(paid_from),
+        )
+        .await?
+        .iter()
+        .filter_map(|l| l.log_decode::<HubWallet::Paid>().ok())
+        .map(|l| l.inner.data)
+        .collect();
+    story.check(
+        paid.len() == shares.len()
+            && paid
+                .iter()
+                .zip(&shares)
+                .all(|(p, (m, a))| p.deal == U256::from(deal) && p.miner == *m && p.amount == *a),
+        format!(
+            "{} Paid events, each naming deal {deal} and the rows' pay",
+            paid.len()
+        ),
+    )?;
+    for (i, ((_, amount), c)) in shares.iter().zip(&miner_c).enumerate() {
+        let who = format!("miner-{}", i + 1);
         let (got, tx) = Miner::new(c)?.claim(hub).await?;
-        story.record("hub", who, "claim", tx).await?;
+        story.record("hub", &who, "claim", tx).await?;
         story.check(
-            got == snm(amount),
+            got == *amount,
             format!("{who} claimed {} SNM from the hub", format_snm(got)),
         )?;
     }
@@ -386,15 +622,14 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     );
     let wallet_dao = wallet.dao().call().await.map_err(rpc("dao"))?;
     let dao_before = story.balance(&token, wallet_dao).await?;
-    let tx = owner.pay_day(hub).await?;
-    story.record("hub", "hub owner", "payDay", tx).await?;
+    let tx = operator.pay_day(hub).await?;
+    story.record("hub", "hub operator", "payDay", tx).await?;
     let fee = story.balance(&token, wallet_dao).await? - dao_before;
     // 0.5% of the locked funds, as the factory's default terms say.
     story.check(
         fee == locked * U256::from(5u64) / U256::from(1_000u64),
         format!("PayDay sent the DAO its 0.5% fee: {} SNM", format_snm(fee)),
     )?;
-    let hubs = owner.hubs();
     story.check(
         hubs.state(hub).await? == HubState::Idle
             && wallet
@@ -423,15 +658,20 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
             format_snm(free)
         ),
     )?;
+    let (cooling, _) = hubs.cooling(hub).await?;
+    story.check(
+        cooling == locked - fee,
+        format!(
+            "what PayDay unlocked stays in the wallet for its cool-down: {} SNM",
+            format_snm(cooling)
+        ),
+    )?;
 
     // ---------------------------------------------------------------- the tasks
     section(&format!(
         "A buyer posts two Mandelbrot rendering tasks ({} rows x {WIDTH} px) and a KeccakChain task",
         args.rows
     ));
-    let buyer_tasks = MapTasks::new(&buyer_c)?;
-    let params = buyer_tasks.parameters().await?;
-    let mandelbrot = buyer_c.address(Contract::MandelbrotRow)?;
     let step = (3.0 / f64::from(WIDTH)).max(2.6 / f64::from(args.rows));
     let inputs_a = mandelbrot_inputs(WIDTH, args.rows, (-0.6, 0.0), step, MAX_ITER);
     let inputs_b = mandelbrot_inputs(WIDTH, args.rows, (-0.745, 0.11), step / 8.0, MAX_ITER);
@@ -695,27 +935,44 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     println!("  wrote {}", image_path.display());
 
     // ---------------------------------------------------------------- the ledger
-    let notes = [
+    let mut notes = vec![
         format!(
-            "ran hub {hub}: paid 60 SNM, PayDay, withdrew {} SNM",
-            format_snm(free)
+            "ran hub {hub}: sold {DEAL_ROWS} rows for {} SNM, paid its miners {} SNM; withdrew {} SNM after PayDay, {} SNM cooling",
+            format_snm(price),
+            format_snm(paid_total),
+            format_snm(free),
+            format_snm(cooling)
         ),
-        "paid 10 SNM by the hub, claimed it".to_owned(),
-        "paid 20 SNM by the hub, claimed it".to_owned(),
-        "paid 30 SNM by the hub, claimed it".to_owned(),
+        format!("signed the offer, committed deal {deal}, paid the miners, PayDay (gas only)"),
+    ];
+    for ((_, amount), rows) in shares.iter().zip(&miner_rows) {
+        notes.push(format!(
+            "computed {rows} of deal {deal}: paid {} SNM by the hub, claimed it",
+            format_snm(*amount)
+        ));
+    }
+    notes.extend([
         "rendered task A honestly: paid the reward, bond back".to_owned(),
         format!("falsified {} rows of task B: bond slashed", cheats.len()),
         "wrong final state of task C: lost the dispute, bond slashed".to_owned(),
-        "posted A (paid), B and C (reopened, rewards still in escrow)".to_owned(),
+        format!(
+            "bought deal {deal} ({} SNM, accepted); posted A (paid), B and C (reopened, rewards in escrow)",
+            format_snm(price)
+        ),
         "proved the map cheat, won the chain dispute".to_owned(),
         format!(
             "PayDay fee {} SNM + the DAO's share of both slashes",
             format_snm(fee)
         ),
-    ];
-    let slashed = [
-        false, false, false, false, false, true, true, false, false, false,
-    ];
+    ]);
+    // The parties, in the order of `roles`.
+    const MINER_1: usize = 2;
+    const SOLVER_1: usize = 5;
+    const SOLVER_2: usize = 6;
+    const SOLVER_3: usize = 7;
+    const BUYER_P: usize = 8;
+    const WATCHER_P: usize = 9;
+    const DAO_P: usize = 10;
     let mut parties = Vec::new();
     for (i, ((role, a), note)) in roles.iter().zip(notes).enumerate() {
         parties.push(Party {
@@ -723,36 +980,62 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
             address: *a,
             before: before[i],
             after: story.balance(&token, *a).await?,
-            slashed: slashed[i],
+            slashed: i == SOLVER_2 || i == SOLVER_3,
             note,
         });
     }
     let gain = |i: usize| parties[i].after.checked_sub(parties[i].before);
+    let loss = |i: usize| parties[i].before.checked_sub(parties[i].after);
     story.check(
-        (gain(1), gain(2), gain(3)) == (Some(snm(10)), Some(snm(20)), Some(snm(30))),
-        "the miners earned 10, 20 and 30 SNM from the hub",
+        shares
+            .iter()
+            .enumerate()
+            .all(|(i, (_, amount))| gain(MINER_1 + i) == Some(*amount)),
+        format!(
+            "the miners earned {} SNM from the hub, for the rows of deal {deal} each computed",
+            shares
+                .iter()
+                .map(|(_, a)| format_snm(*a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     )?;
-    story.check(gain(4) == Some(reward), "solver-1 earned the 5 SNM reward")?;
     story.check(
-        gain(8) == Some(to_watcher_map + to_watcher_chain),
+        gain(1) == Some(U256::ZERO),
+        "the operator key held no SNM: it only signs and sends",
+    )?;
+    story.check(
+        gain(SOLVER_1) == Some(reward),
+        "solver-1 earned the 5 SNM reward",
+    )?;
+    story.check(
+        loss(BUYER_P) == Some(price + reward * U256::from(3u64)),
+        format!(
+            "the buyer paid {} SNM for the deal and 3 rewards of {} SNM",
+            format_snm(price),
+            format_snm(reward)
+        ),
+    )?;
+    story.check(
+        gain(WATCHER_P) == Some(to_watcher_map + to_watcher_chain),
         format!(
             "the watcher earned {} SNM (its bonds back)",
             format_snm(to_watcher_map + to_watcher_chain)
         ),
     )?;
     story.check(
-        gain(9) == Some(fee + to_dao_map + to_dao_chain),
+        gain(DAO_P) == Some(fee + to_dao_map + to_dao_chain),
         format!(
             "the DAO got the PayDay fee and its share of both slashes: {} SNM",
             format_snm(fee + to_dao_map + to_dao_chain)
         ),
     )?;
     story.check(
-        parties[5].after + solver_bond == parties[5].before,
+        parties[SOLVER_2].after + solver_bond == parties[SOLVER_2].before,
         "solver-2 lost its bond",
     )?;
     story.check(
-        parties[6].after + chain_bond == parties[6].before,
+        parties[SOLVER_3].after + chain_bond == parties[SOLVER_3].before,
         format!(
             "solver-3 lost its {} SNM chain bond",
             format_snm(chain_bond)
@@ -780,12 +1063,17 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         chain_cheater,
         chain_buyer,
         buyer_tasks,
+        buyer_market,
         owner,
+        operator,
+        operator_market,
+        operator_tasks,
         token,
     ));
     drop((
         deployer,
         owner_c,
+        operator_c,
         miner_c,
         honest_c,
         map_cheat_c,

@@ -15,6 +15,25 @@ async fn the_demo_plays_the_whitepaper_end_to_end() {
     let png = std::fs::read(&summary.image).expect("image written");
     assert_eq!(&png[1..4], b"PNG");
     assert!(summary.parties.iter().filter(|p| p.slashed).count() == 2);
+    // The hub's part is a market deal: taken, committed by the operator, accepted, the miners paid naming it.
+    for step in [
+        "setOperator",
+        "take the offer",
+        "commit the result root",
+        "accept deal",
+        "payMany",
+    ] {
+        assert!(
+            summary.steps.iter().any(|s| s.action.starts_with(step)),
+            "no step {step}"
+        );
+    }
+    assert!(
+        summary
+            .checks
+            .iter()
+            .any(|c| c.starts_with("the market's history of the hub: 1 taken, 1 accepted"))
+    );
     assert!(
         summary
             .steps
