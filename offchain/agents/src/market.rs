@@ -303,6 +303,8 @@ pub struct HubHistory {
     /// The SNM (wei) those presentations asked for.
     #[serde(serialize_with = "ser_dec")]
     pub amount_dishonoured: U256,
+    /// Deals the hub declined before committing (not a fault: a buyer may withhold its inputs).
+    pub declined: u32,
 }
 
 impl HubHistory {
@@ -323,6 +325,7 @@ impl HubHistory {
             last_fault_at: h.lastFaultAt.to::<u64>(),
             receipts_dishonoured: h.receiptsDishonoured,
             amount_dishonoured: U256::from(h.amountDishonoured),
+            declined: h.declined,
         }
     }
 
@@ -334,12 +337,12 @@ impl HubHistory {
             .saturating_add(self.no_commits)
     }
 
-    /// One line: "3 taken, 2 accepted, 0 settled, 1 faults (1 cheat, 0 unanswered, 0 no commit), 0 voided, ...,
-    /// 0 receipts dishonoured (0 SNM)".
+    /// One line: "3 taken, 2 accepted, 0 settled, 1 faults (1 cheat, 0 unanswered, 0 no commit), 0 declined,
+    /// 0 voided, ..., 0 receipts dishonoured (0 SNM)".
     pub fn summary(&self) -> String {
         format!(
             "{} taken, {} accepted, {} settled, {} faults ({} cheats proven, {} queries unanswered, {} no commit), \
-             {} voided, {} leaves delivered, {} SNM earned, {} buyers, {} receipts dishonoured ({} SNM){}",
+             {} declined, {} voided, {} leaves delivered, {} SNM earned, {} buyers, {} receipts dishonoured ({} SNM){}",
             self.taken,
             self.accepted,
             self.settled,
@@ -347,6 +350,7 @@ impl HubHistory {
             self.cheats_proven,
             self.queries_unanswered,
             self.no_commits,
+            self.declined,
             self.voided,
             self.leaves_delivered,
             format_snm(self.earned),

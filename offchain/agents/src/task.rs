@@ -76,6 +76,9 @@ pub struct DealTerms {
     pub challenge_window: u32,
     /// Seconds the hub has to answer a query (instead of the DAO's).
     pub response_window: u32,
+    /// Until when (unix time, exclusive) the hub may decline the uncommitted deal: half its turnaround after the
+    /// take (docs/protocol.md, "Declining").
+    pub decline_by: u64,
 }
 
 impl From<IMapGame::DealTerms> for DealTerms {
@@ -83,6 +86,7 @@ impl From<IMapGame::DealTerms> for DealTerms {
         Self {
             challenge_window: d.challengeWindow,
             response_window: d.responseWindow,
+            decline_by: d.declineBy.to::<u64>(),
         }
     }
 }
@@ -539,13 +543,17 @@ impl MapTasks {
         Ok(receipt.transaction_hash)
     }
 
-    /// Whether `account` acts for the hub wallet `hub` (its owner or operator).
+    /// Whether `account` acts for the hub wallet `hub` (its owner or operator), asked as the game asks it of a
+    /// deal's committer or decliner: `Market.actsFor`.
     pub async fn acts_for(&self, hub: Address, account: Address) -> Result<bool> {
-        sonm_bindings::HubWallet::new(hub, self.client.provider_ref().clone())
-            .isOperator(account)
-            .call()
-            .await
-            .map_err(|e| self.client.classify("isOperator", &e))
+        sonm_bindings::Market::new(
+            self.client.address(Contract::Market)?,
+            self.client.provider_ref().clone(),
+        )
+        .actsFor(hub, account)
+        .call()
+        .await
+        .map_err(|e| self.client.classify("actsFor", &e))
     }
 
     /// The game's bounds of a deal's windows and turnaround: `(MIN_WINDOW, MAX_WINDOW)` in seconds.
@@ -630,6 +638,39 @@ impl MapTasks {
             .send("cancelDeal", self.game.cancelDeal(U256::from(id)))
             .await?;
         info!(deal = id, hub = %info.solver, %state, "deal cancelled");
+        Ok(r.transaction_hash)
+    }
+
+    /// Hub (its owner or operator): declines an uncommitted deal before its `declineBy` (half the turnaround after
+    /// the take), typically because the buyer does not serve the inputs behind the deal's input root. The escrow
+    /// goes back to the buyer, the bond back to the wallet; the hub's history counts it as declined, not as a
+    /// fault. Refused before anything is sent if the task is no deal, is not Claimed, the key does not act for the
+    /// hub, or the decline window has closed.
+    pub async fn decline_deal(&self, id: u64) -> Result<B256> {
+        let info = self.deal(id).await?;
+        Self::require_status(&info, &[TaskStatus::Claimed], "declining the deal")?;
+        let me = self.client.sender()?;
+        if !self.acts_for(info.solver, me).await? {
+            return Err(AgentError::WrongState(format!(
+                "deal {id} is hub {}'s, and {me} is neither its owner nor its operator: only they may decline it",
+                info.solver
+            )));
+        }
+        let decline_by = info.deal.map_or(0, |d| d.decline_by);
+        let now = self.client.now().await?;
+        if now >= decline_by {
+            return Err(AgentError::WrongState(format!(
+                "deal {id} could be declined until {decline_by} (unix time), {} s ago: commit by {} or lose the \
+                 bond",
+                now - decline_by,
+                info.deadline
+            )));
+        }
+        let r = self
+            .client
+            .send("declineDeal", self.game.declineDeal(U256::from(id)))
+            .await?;
+        info!(deal = id, hub = %info.solver, buyer = %info.buyer, "deal declined");
         Ok(r.transaction_hash)
     }
 

@@ -3,7 +3,7 @@
 //! 1. announcement propagation to 50 peers: the time from a hub's publish to each node believing it (signature
 //!    and trust checks included, against an in-memory chain), median and p99;
 //! 2. work round trips per second with tiny units (one 8-byte unit a lease), pipelined, with and without the
-//!    miner's signed receipt;
+//!    miner's signed lease receipt;
 //! 3. verified data transfer of 2^20 64-byte leaves with multiproofs against the root, against the same leaves
 //!    moved by a bare request-response swarm with no proof and no check.
 //!
@@ -213,8 +213,8 @@ async fn work(signed: bool) -> Result<()> {
     }
     let sequential = one.elapsed() / 500;
     println!(
-        "work leases, one 8-byte unit each, {} receipt: {:.0} round trips/s ({done} leases, {IN_FLIGHT} in flight); \
-         one at a time {:.0} µs a round trip",
+        "work leases, one 8-byte unit each, {} lease receipt: {:.0} round trips/s ({done} leases, \
+         {IN_FLIGHT} in flight); one at a time {:.0} µs a round trip",
         if signed { "signed" } else { "no" },
         done as f64 / pipelined.as_secs_f64(),
         sequential.as_secs_f64() * 1e6

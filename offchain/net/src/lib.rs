@@ -50,8 +50,8 @@ pub use chain::{Chain, ChainError, HubStanding, HubState, MemoryChain, Payments,
 pub use data::DataStore;
 pub use error::{NetError, Result};
 pub use message::{
-    Gossip, HubAnnouncement, HubReport, MinerReport, SignedAnnouncement, SignedHubReport,
-    SignedMinerReport, WorkReceipt, domain,
+    Gossip, HubAnnouncement, HubReport, LeaseReceipt, MinerReport, SignedAnnouncement,
+    SignedHubReport, SignedMinerReport, domain,
 };
 pub use metrics::{Metrics, MetricsServer};
 pub use node::{Event, Events, HubConfig, Identity, KnownHub, Node, NodeConfig, Status};

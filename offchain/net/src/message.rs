@@ -55,9 +55,10 @@ alloy::sol! {
         uint64 seq;
     }
 
-    /// What a miner signs when it returns the outputs of a lease: the hub can later show any output it was given.
+    /// A lease receipt: what a miner signs when it returns the outputs of a lease, so the hub can later show any
+    /// output it was given. Not a work receipt (the hub's signed promise to pay a miner, redeemed at its wallet).
     #[derive(Debug, PartialEq, Eq)]
-    struct WorkReceipt {
+    struct LeaseReceipt {
         /// The task.
         uint256 taskId;
         /// The task's input root the lease's inputs were proven against.
@@ -87,10 +88,10 @@ alloy::sol! {
         bytes32[] inputProof;
         /// The output the miner returned.
         bytes output;
-        /// The proof of `(index, output)` under the receipt's outputs root.
+        /// The proof of `(index, output)` under the lease receipt's outputs root.
         bytes32[] outputProof;
-        /// The miner's receipt for the lease that held the unit.
-        WorkReceipt receipt;
+        /// The miner's lease receipt for the lease that held the unit.
+        LeaseReceipt receipt;
         /// The miner's EIP-712 signature of `receipt`.
         bytes receiptSignature;
         /// Unix time after which the report is dropped.
@@ -258,9 +259,9 @@ impl HubReport {
         })
     }
 
-    /// Whether the report's own evidence holds together, given the task's input root on chain: the receipt is signed
-    /// by `miner` for that input root and covers `index`, the input is the task's, the output is the one the miner
-    /// signed. (Whether the output is wrong takes the computation: whoever cares recomputes it.)
+    /// Whether the report's own evidence holds together, given the task's input root on chain: the lease receipt is
+    /// signed by `miner` for that input root and covers `index`, the input is the task's, the output is the one the
+    /// miner signed. (Whether the output is wrong takes the computation: whoever cares recomputes it.)
     pub(crate) fn evidence_error(
         &self,
         domain: &Eip712Domain,
@@ -293,8 +294,8 @@ impl HubReport {
     }
 }
 
-impl WorkReceipt {
-    /// Signs the receipt with the miner's key.
+impl LeaseReceipt {
+    /// Signs the lease receipt with the miner's key.
     pub fn sign(&self, domain: &Eip712Domain, miner: &impl SignerSync) -> Result<Bytes> {
         sign(self, domain, miner)
     }

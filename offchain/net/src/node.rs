@@ -359,7 +359,7 @@ impl Node {
         self.ask(|tx| Command::Info(peer, tx)).await?
     }
 
-    /// Leases units to `peer` and waits for the outputs; checks one output per unit and the receipt's signature.
+    /// Leases units to `peer` and waits for the outputs; checks one output per unit and the lease receipt's signature.
     pub async fn lease(&self, peer: PeerId, lease: WorkLease) -> Result<WorkResult> {
         let response = self
             .ask(|tx| Command::Work(peer, lease.clone(), tx))

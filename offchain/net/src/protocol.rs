@@ -2,7 +2,7 @@
 //!
 //! - [`INFO_PROTOCOL`]: a hub's signed announcement (its offers included), fetched from the hub itself.
 //! - [`WORK_PROTOCOL`]: a hub leases a range of a task's units to a miner, with their input leaves and a multiproof
-//!   against the task's input root; the miner answers with the outputs and, if it has a key, a signed receipt.
+//!   against the task's input root; the miner answers with the outputs and, if it has a key, a signed lease receipt.
 //! - [`DATA_PROTOCOL`]: leaves of a tree by its root, with a multiproof, from whoever serves the tree; leaves too
 //!   large for one response come in chunks.
 //!
@@ -63,11 +63,11 @@ pub struct WorkLease {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WorkResponse {
     /// The outputs, in unit order, and the miner's EIP-712 signature of the
-    /// [`WorkReceipt`](crate::message::WorkReceipt) over them, if it signs.
+    /// [`LeaseReceipt`](crate::message::LeaseReceipt) over them, if it signs.
     Done {
         /// One output per unit, first to last.
         outputs: Vec<Bytes>,
-        /// The receipt's signature.
+        /// The lease receipt's signature.
         receipt_signature: Option<Bytes>,
     },
     /// The miner will not do the work.

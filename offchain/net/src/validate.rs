@@ -428,7 +428,7 @@ mod tests {
 
     use super::*;
     use crate::chain::MemoryChain;
-    use crate::message::{HubAnnouncement, SignedHubReport, WorkReceipt};
+    use crate::message::{HubAnnouncement, LeaseReceipt, SignedHubReport};
 
     const NOW: u64 = 1_000_000;
 
@@ -681,7 +681,7 @@ mod tests {
             .collect();
         let out_tree = IndexedTree::of(outputs, &IndexedLeaf::ENCODING, BuildOptions::default())
             .expect("tree");
-        let receipt = WorkReceipt {
+        let receipt = LeaseReceipt {
             taskId: task,
             inputRoot: input_tree.root(),
             first: 2,

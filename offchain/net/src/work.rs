@@ -1,5 +1,5 @@
 //! Work leases: a hub hands a miner a range of a task's units with their inputs proven against the task's input
-//! root; the miner returns one output per unit and signs a [`WorkReceipt`] over them, so the hub can show later
+//! root; the miner returns one output per unit and signs a [`LeaseReceipt`] over them, so the hub can show later
 //! what the miner returned.
 
 use std::ops::Range;
@@ -10,7 +10,7 @@ use alloy::sol_types::Eip712Domain;
 use sonm_merkle::{BuildOptions, IndexedLeaf, IndexedTree};
 
 use crate::data::{process_multi_proof_batched, wire_leaf_hashes};
-use crate::message::{WorkReceipt, recover};
+use crate::message::{LeaseReceipt, recover};
 use crate::protocol::{LeafData, LeaseUnit, WireLeaf, WorkLease, WorkResponse};
 use crate::{NetError, Result};
 
@@ -91,9 +91,9 @@ impl WorkLease {
             .ok_or("a unit missing")
     }
 
-    /// The receipt a miner signs for `outputs` (one per unit, in unit order).
-    pub fn receipt(&self, outputs: &[Bytes]) -> Result<WorkReceipt> {
-        Ok(WorkReceipt {
+    /// The lease receipt a miner signs for `outputs` (one per unit, in unit order).
+    pub fn receipt(&self, outputs: &[Bytes]) -> Result<LeaseReceipt> {
+        Ok(LeaseReceipt {
             taskId: self.task_id,
             inputRoot: self.input_root,
             first: self.first,
@@ -102,7 +102,7 @@ impl WorkLease {
         })
     }
 
-    /// The miner's answer without a receipt (a miner without an Ethereum key).
+    /// The miner's answer without a lease receipt (a miner without an Ethereum key).
     pub fn answer(&self, outputs: Vec<Bytes>) -> WorkResponse {
         WorkResponse::Done {
             outputs,
@@ -110,7 +110,7 @@ impl WorkLease {
         }
     }
 
-    /// The miner's answer with the receipt signed by `miner`.
+    /// The miner's answer with the lease receipt signed by `miner`.
     pub fn answer_signed(
         &self,
         outputs: Vec<Bytes>,
@@ -144,15 +144,15 @@ pub fn outputs_tree(first: u64, outputs: &[Bytes]) -> Result<IndexedTree> {
 pub struct WorkResult {
     /// One output per unit, first to last.
     pub outputs: Vec<Bytes>,
-    /// The receipt the outputs make.
-    pub receipt: WorkReceipt,
-    /// The miner's signature of the receipt, if it signed.
+    /// The lease receipt the outputs make.
+    pub receipt: LeaseReceipt,
+    /// The miner's signature of the lease receipt, if it signed.
     pub receipt_signature: Option<Bytes>,
     /// Who signed it.
     pub miner: Option<Address>,
 }
 
-/// Checks a miner's answer to `lease`: one output per unit; the signature, if any, is of the receipt.
+/// Checks a miner's answer to `lease`: one output per unit; the signature, if any, is of the lease receipt.
 pub(crate) fn check_answer(
     lease: &WorkLease,
     outputs: Vec<Bytes>,

@@ -572,11 +572,11 @@ pub(crate) struct HistoryArgs {
     page: u64,
 }
 
-const HISTORY_HEADER: &str = "hub                                         taken accepted settled cheats unanswered no-commit voided   leaves       earned SNM buyers dishonoured  dishonoured SNM last fault";
+const HISTORY_HEADER: &str = "hub                                         taken accepted settled cheats unanswered no-commit declined voided   leaves       earned SNM buyers dishonoured  dishonoured SNM last fault";
 
 fn history_row(h: &HubHistory) -> String {
     format!(
-        "{} {:>5} {:>8} {:>7} {:>6} {:>10} {:>9} {:>6} {:>8} {:>16} {:>6} {:>11} {:>16} {}{}",
+        "{} {:>5} {:>8} {:>7} {:>6} {:>10} {:>9} {:>8} {:>6} {:>8} {:>16} {:>6} {:>11} {:>16} {}{}",
         h.hub,
         h.taken,
         h.accepted,
@@ -584,6 +584,7 @@ fn history_row(h: &HubHistory) -> String {
         h.cheats_proven,
         h.queries_unanswered,
         h.no_commits,
+        h.declined,
         h.voided,
         h.leaves_delivered,
         snm(h.earned),

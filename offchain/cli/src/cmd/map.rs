@@ -312,8 +312,8 @@ impl ShowArgs {
         if let Some(d) = &t.deal {
             text.push_str(&format!(
                 "\ndeal         of hub {} (its wallet is the solver): challenge window {} s, response window {} s; \
-                 it never reopens",
-                t.solver, d.challenge_window, d.response_window
+                 it never reopens\ndecline by   {} (the hub may decline it uncommitted until then)",
+                t.solver, d.challenge_window, d.response_window, d.decline_by
             ));
         }
         Ok(Output::new(text, serde_json::to_value(&t)?))

@@ -33,6 +33,9 @@ pub(crate) enum MarketCmd {
     Cancel(CancelArgs),
     /// Take the escrow of an uncommitted deal back while its hub is Suspected or Punished (the buyer).
     CancelDeal(CancelDealArgs),
+    /// Decline an uncommitted deal before its decline deadline, e.g. because the buyer does not serve the inputs
+    /// (the hub's operator or owner): the escrow goes back to the buyer, the bond to the wallet.
+    Decline(DeclineArgs),
 }
 
 impl MarketCmd {
@@ -44,6 +47,7 @@ impl MarketCmd {
             Self::Accept(a) => a.run(g).await,
             Self::Cancel(a) => a.run(g).await,
             Self::CancelDeal(a) => a.run(g).await,
+            Self::Decline(a) => a.run(g).await,
         }
     }
 }
@@ -365,6 +369,29 @@ impl CancelDealArgs {
         .await?;
         Ok(Output::new(
             format!("deal {deal} cancelled: its escrow is back with the buyer (tx {tx})"),
+            json!({"deal": deal, "tx": tx}),
+        ))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeclineArgs {
+    /// The deal (the game's task id).
+    deal: u64,
+}
+
+impl DeclineArgs {
+    async fn run(self, g: &Global) -> Result<Output> {
+        let deal = self.deal;
+        let tx = spin(
+            "declining the deal",
+            MapTasks::new(&connect(g).await?)?.decline_deal(deal),
+        )
+        .await?;
+        Ok(Output::new(
+            format!(
+                "deal {deal} declined: its escrow is back with the buyer, the bond with the hub wallet (tx {tx})"
+            ),
             json!({"deal": deal, "tx": tx}),
         ))
     }

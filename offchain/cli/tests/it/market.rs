@@ -1,7 +1,8 @@
 //! The market through the CLI: a hub's owner sets an operator key, the operator signs an offer (`sonm market
 //! offer`, byte for byte what `cast wallet sign --data --from-file` signs), a buyer takes it, the operator commits,
-//! the buyer accepts, the hub pays its miners naming the deal; and the one-line refusals of an expired offer, a
-//! forged one and a buyer without SNM.
+//! the buyer accepts, the hub pays its miners naming the deal; the operator declines a deal in time (and is refused
+//! once half the turnaround has passed); and the one-line refusals of an expired offer, a forged one and a buyer
+//! without SNM.
 
 use std::path::Path;
 use std::process::Command;
@@ -559,5 +560,117 @@ async fn expired_forged_and_unpaid_takes_are_refused_in_one_line() {
             "is Registered: a deal can be cancelled only while its hub is Suspected or Punished"
         ),
         "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operator_declines_an_uncommitted_deal_in_time_and_the_buyer_is_whole() {
+    let chain = Chain::new().await;
+    let dir = tempdir("market-decline");
+    let hub = hub_with_operator(&chain);
+    let file = dir.join("offer.json");
+    offer(&chain, OPERATOR, &hub, &file, &[]);
+    let inputs = dir.join("rows.json");
+    chain.mandelbrot_inputs(&inputs, 8, 2);
+    let take = || {
+        let taken = chain.ok(
+            Some(BUYER),
+            &[
+                "market",
+                "take",
+                file.to_str().unwrap(),
+                "--inputs",
+                inputs.to_str().unwrap(),
+            ],
+        );
+        taken["deal"].as_u64().unwrap().to_string()
+    };
+    let wallet = |chain: &Chain| -> U256 {
+        s(&chain.ok(None, &["token", "balance", &hub]), "balance")
+            .parse()
+            .unwrap()
+    };
+    let (buyer_before, wallet_before) = (chain.balance(BUYER), wallet(&chain));
+
+    // The deal's decline deadline is half the offer's turnaround (3600 s) after the take.
+    let deal = take();
+    let shown = chain.ok(None, &["map", "show", &deal]);
+    let decline_by = shown["deal"]["decline_by"].as_u64().unwrap();
+    let deadline = shown["deadline"].as_u64().unwrap();
+    assert_eq!(deadline - decline_by, 1800, "{shown}");
+    let text = chain.sonm(None, &["map", "show", &deal]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("decline by   {decline_by}")),
+        "{text}"
+    );
+    assert_eq!(chain.balance(BUYER), buyer_before - snm(1), "escrowed");
+
+    // Only a key acting for the hub declines; the operator's does, and the escrow and the bond go back.
+    let line = chain.fails(Some(BUYER), &["market", "decline", &deal]);
+    assert!(
+        line.contains("is neither its owner nor its operator: only they may decline it"),
+        "{line}"
+    );
+    let declined = chain.ok(Some(OPERATOR), &["market", "decline", &deal]);
+    assert_eq!(declined["deal"].as_u64(), deal.parse().ok());
+    assert_eq!(
+        s(&chain.ok(None, &["map", "show", &deal]), "status"),
+        "Refunded"
+    );
+    assert_eq!(chain.balance(BUYER), buyer_before, "the buyer is whole");
+    assert_eq!(wallet(&chain), wallet_before, "the bond is back");
+    let history = chain.ok(None, &["hub", "history", &hub]);
+    assert_eq!(
+        (
+            &history["taken"],
+            &history["declined"],
+            &history["voided"],
+            &history["no_commits"],
+            &history["last_fault_at"],
+        ),
+        (
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(0),
+            &Value::from(0),
+            &Value::from(0)
+        ),
+        "a decline, not a fault: {history}"
+    );
+    let table = chain.sonm(None, &["hub", "history", &hub]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    let column = header.iter().position(|c| *c == "declined").unwrap();
+    assert_eq!(row[column], "1", "{table}");
+    let listed = chain.sonm(None, &["market", "offers", file.to_str().unwrap()]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("1 declined, 0 voided"), "{listed}");
+    let line = chain.fails(Some(OPERATOR), &["market", "decline", &deal]);
+    assert!(
+        line.contains(&format!(
+            "task {deal} is Refunded: declining the deal needs Claimed"
+        )),
+        "{line}"
+    );
+
+    // Once half the turnaround has passed, the hub must commit: declining is refused in one line.
+    let late = take();
+    let decline_by = chain.ok(None, &["map", "show", &late])["deal"]["decline_by"]
+        .as_u64()
+        .unwrap();
+    chain.travel(decline_by - chain.now().await).await;
+    let line = chain.fails(Some(OPERATOR), &["market", "decline", &late]);
+    assert!(
+        line.contains(&format!(
+            "deal {late} could be declined until {decline_by} (unix time), "
+        )) && line.contains("s ago: commit by"),
+        "{line}"
+    );
+    assert_eq!(
+        s(&chain.ok(None, &["map", "show", &late]), "status"),
+        "Claimed"
     );
 }

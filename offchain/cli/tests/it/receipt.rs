@@ -327,7 +327,7 @@ async fn a_receipt_the_hub_cannot_pay_is_dishonoured_recorded_and_redeemed_once_
             .nth(1)
             .unwrap()
             .split_whitespace()
-            .collect::<Vec<_>>()[11..13]
+            .collect::<Vec<_>>()[12..14]
             == ["1", "80"],
         "{table}"
     );

@@ -1,6 +1,6 @@
 //! Reports both ways, checked against the chain: a miner's report about a hub that paid it (figures from the
 //! hub wallet's `Paid` events); a hub's report about a miner that returned a wrong unit in a real lease of a real
-//! map task, with the miner's signed receipt as evidence.
+//! map task, with the miner's signed lease receipt as evidence.
 
 use alloy::primitives::{Bytes, U256, keccak256};
 use alloy::providers::Provider as _;

@@ -1,4 +1,4 @@
-//! Work leases between real nodes: a round trip with a signed receipt; a forged lease refused and its hub banned;
+//! Work leases between real nodes: a round trip with a signed lease receipt; a forged lease refused and its hub banned;
 //! a miner that goes away mid-lease, and one that never answers, fail the hub's request cleanly and in bounded
 //! time, and the hub goes on working.
 //!
@@ -71,7 +71,7 @@ async fn next_work(events: &mut Events) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lease_round_trip_returns_outputs_under_a_signed_receipt() {
+async fn a_lease_round_trip_returns_outputs_under_a_signed_lease_receipt() {
     let key = PrivateKeySigner::random();
     let m = miner(NodeConfig::local(), key.clone()).await;
     let mut c = NodeConfig::local();
