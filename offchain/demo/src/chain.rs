@@ -28,27 +28,15 @@ pub(crate) fn repo_root() -> Result<PathBuf, DemoError> {
 pub(crate) const ACCOUNTS: usize = 11;
 
 /// A fresh anvil of [`ACCOUNTS`] accounts.
-fn spawn(repo: &Path) -> Result<AnvilInstance, DemoError> {
+fn spawn(repo: &Path) -> Result<AnvilInstance, DevnetError> {
     devnet::anvil(repo, CHAIN_ID)
         .args(["--accounts", &ACCOUNTS.to_string()])
         .try_spawn()
-        .map_err(|e| DevnetError::Anvil(e.to_string()).into())
+        .map_err(|e| DevnetError::Anvil(e.to_string()))
 }
 
-/// A fresh anvil with sonm deployed on it (`deployments/31337.json` rewritten, with the same addresses: a fresh
-/// anvil and the same deployer give the same ones). As `sonm_testkit::devnet::deployed_chain` does, a deploy script
-/// that hangs is killed and the whole thing tried once more on a new anvil; the demo's anvil has more accounts.
+/// A fresh anvil of [`ACCOUNTS`] accounts with sonm deployed on it (`deployments/31337.json` rewritten, with the same
+/// addresses: a fresh anvil and the same deployer give the same ones); a deploy that hangs is tried once more.
 pub(crate) async fn deployed_chain(repo: &Path) -> Result<AnvilInstance, DemoError> {
-    let anvil = spawn(repo)?;
-    match devnet::deploy(repo, &anvil, DEPLOY_TIMEOUT).await {
-        Ok(_) => Ok(anvil),
-        Err(DevnetError::Deploy(reason)) if reason.contains("did not finish") => {
-            tracing::warn!(%reason, "deploying again on a fresh anvil");
-            drop(anvil);
-            let anvil = spawn(repo)?;
-            devnet::deploy(repo, &anvil, DEPLOY_TIMEOUT).await?;
-            Ok(anvil)
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(devnet::deployed_chain(repo, || spawn(repo), DEPLOY_TIMEOUT).await?)
 }

@@ -138,20 +138,21 @@ pub async fn deploy(repo: &Path, anvil: &AnvilInstance, timeout: Duration) -> Re
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// A fresh anvil of chain `chain_id` with sonm deployed on it. A deploy script that hangs (seen while another
-/// forge compiles the same project) is killed and the whole thing tried once more on a new anvil.
+/// A fresh anvil from `spawn` (e.g. `|| spawn_anvil(repo, chain_id)`, or an anvil with more accounts) with sonm
+/// deployed on it. A deploy script that hangs (seen while another forge compiles the same project) is killed and the
+/// whole thing tried once more on a new anvil.
 pub async fn deployed_chain(
     repo: &Path,
-    chain_id: u64,
+    spawn: impl Fn() -> Result<AnvilInstance>,
     timeout: Duration,
 ) -> Result<AnvilInstance> {
-    let anvil = spawn_anvil(repo, chain_id)?;
+    let anvil = spawn()?;
     match deploy(repo, &anvil, timeout).await {
         Ok(_) => Ok(anvil),
         Err(DevnetError::Deploy(reason)) if reason.contains("did not finish") => {
             tracing::warn!(%reason, "deploying again on a fresh anvil");
             drop(anvil);
-            let anvil = spawn_anvil(repo, chain_id)?;
+            let anvil = spawn()?;
             deploy(repo, &anvil, timeout).await?;
             Ok(anvil)
         }
