@@ -360,7 +360,7 @@ mod tests {
 
     /// The error with every argument zero (empty for dynamic types).
     fn zero_args(error: &AbiError) -> Vec<u8> {
-        use alloy::dyn_abi::{DynSolType, Specifier as _};
+        use alloy::dyn_abi::DynSolType;
         fn zero(ty: &DynSolType) -> DynSolValue {
             match ty {
                 DynSolType::Address => DynSolValue::Address(Address::ZERO),
@@ -376,10 +376,12 @@ mod tests {
                 other => panic!("unexpected error parameter type {other}"),
             }
         }
+        // The canonical type, not `resolve()`: with alloy-dyn-abi's `eip712` feature on (another crate of the
+        // workspace enables it) a struct resolves to a named `CustomStruct`, without it to a plain tuple.
         let values: Vec<DynSolValue> = error
             .inputs
             .iter()
-            .map(|p| zero(&p.resolve().expect("a valid type")))
+            .map(|p| zero(&DynSolType::parse(&p.selector_type()).expect("a valid type")))
             .collect();
         [
             error.selector().as_slice(),
