@@ -577,32 +577,7 @@ impl HubOwner {
         amount: U256,
         deal: u64,
     ) -> Result<Payment> {
-        self.hubs
-            .require_state(
-                hub,
-                &[HubState::Registered],
-                "pay",
-                ": run `sonm hub register` first",
-            )
-            .await?;
-        self.require_operator(hub).await?;
-        let w = self.hubs.wallet(hub);
-        let lock = w
-            .lockFor(amount)
-            .call()
-            .await
-            .map_err(|e| self.client.classify("lockFor", &e))?;
-        let free = self.hubs.free_balance(hub).await?;
-        if free < amount + lock {
-            return Err(AgentError::InsufficientFunds(format!(
-                "hub {hub} has {} SNM free{}, paying {} SNM needs {} SNM with the {} SNM lock: deposit with `sonm hub deposit`",
-                format_snm(free),
-                self.hubs.cooling_note(hub).await?,
-                format_snm(amount),
-                format_snm(amount + lock),
-                format_snm(lock)
-            )));
-        }
+        let (w, lock) = self.check_pay(hub, &[amount]).await?;
         let receipt = self
             .client
             .send("pay", w.pay(miner, amount, U256::from(deal)))
@@ -634,6 +609,31 @@ impl HubOwner {
                 "the payment to {miner} is zero"
             )));
         }
+        let (miners, amounts): (Vec<Address>, Vec<U256>) = payments.iter().copied().unzip();
+        let (w, lock) = self.check_pay(hub, &amounts).await?;
+        let total = amounts.iter().fold(U256::ZERO, |sum, a| sum + a);
+        let receipt = self
+            .client
+            .send("payMany", w.payMany(U256::from(deal), miners, amounts))
+            .await?;
+        info!(%hub, deal, payments = payments.len(), total = %format_snm(total), "miners paid");
+        Ok(BatchPayment {
+            tx: receipt.transaction_hash,
+            deal,
+            payments: payments.iter().map(|(m, a)| (*m, a.to_string())).collect(),
+            total,
+            lock,
+        })
+    }
+
+    /// What `pay` and `payMany` check before sending: the hub Registered, the caller its owner or operator, and its
+    /// free balance covering `amounts` with their locks (each rounded up by the wallet). Returns the wallet and the
+    /// total lock.
+    async fn check_pay(
+        &self,
+        hub: Address,
+        amounts: &[U256],
+    ) -> Result<(HubWallet::HubWalletInstance<DynProvider>, U256)> {
         self.hubs
             .require_state(
                 hub,
@@ -645,7 +645,7 @@ impl HubOwner {
         self.require_operator(hub).await?;
         let w = self.hubs.wallet(hub);
         let (mut total, mut lock) = (U256::ZERO, U256::ZERO);
-        for (_, amount) in payments {
+        for amount in amounts {
             total += *amount;
             lock += w
                 .lockFor(*amount)
@@ -664,19 +664,7 @@ impl HubOwner {
                 format_snm(lock)
             )));
         }
-        let (miners, amounts): (Vec<Address>, Vec<U256>) = payments.iter().copied().unzip();
-        let receipt = self
-            .client
-            .send("payMany", w.payMany(U256::from(deal), miners, amounts))
-            .await?;
-        info!(%hub, deal, payments = payments.len(), total = %format_snm(total), "miners paid");
-        Ok(BatchPayment {
-            tx: receipt.transaction_hash,
-            deal,
-            payments: payments.iter().map(|(m, a)| (*m, a.to_string())).collect(),
-            total,
-            lock,
-        })
+        Ok((w, lock))
     }
 
     /// Sets `hub`'s operator key (the zero address revokes it). The owner only.
