@@ -268,6 +268,48 @@ impl SignedOffer {
     }
 }
 
+/// Where offers that came over the network are said to come from, in errors.
+const ANNOUNCED: &str = "the announced offers";
+
+/// The offers a hub announces on the network (`HubAnnouncement.offers` in sonm-net): the UTF-8 JSON array of their
+/// offer files ([`SignedOffer::to_json`]).
+pub fn offers_to_bytes(offers: &[SignedOffer]) -> Result<Bytes> {
+    let files = offers
+        .iter()
+        .map(SignedOffer::to_json)
+        .collect::<Result<Vec<_>>>()?;
+    let text = serde_json::to_vec(&Value::Array(files)).map_err(|e| AgentError::Malformed {
+        path: ANNOUNCED.into(),
+        reason: e.to_string(),
+    })?;
+    Ok(Bytes::from(text))
+}
+
+/// Reads the offers of a hub's announcement ([`offers_to_bytes`]). Every offer file is parsed and its digest checked
+/// as [`SignedOffer::from_json`] does; the signer, the market and the expiry are the receiver's to check
+/// ([`Market::status`]). Empty bytes are no offers.
+pub fn offers_from_bytes(bytes: &[u8]) -> Result<Vec<SignedOffer>> {
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let malformed = |reason: String| AgentError::Malformed {
+        path: ANNOUNCED.into(),
+        reason,
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+    let Value::Array(files) = value else {
+        return Err(malformed("not a JSON array of offer files".into()));
+    };
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            SignedOffer::from_json(&file.to_string(), Path::new(ANNOUNCED))
+                .map_err(|e| malformed(format!("offer {i}: {e}")))
+        })
+        .collect()
+}
+
 /// A hub's history in the market (`IMarket.History`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct HubHistory {
@@ -896,6 +938,26 @@ mod tests {
             "{}",
             refuse(json!([1, 2]))
         );
+    }
+
+    #[test]
+    fn announced_offers_round_trip_and_junk_is_refused_with_the_offer_named() {
+        let (a, b) = (signed(), signed());
+        let bytes = offers_to_bytes(&[a.clone(), b.clone()]).expect("encodes");
+        assert_eq!(offers_from_bytes(&bytes).expect("decodes"), vec![a, b]);
+        assert!(offers_from_bytes(&[]).expect("no offers").is_empty());
+        assert!(
+            offers_from_bytes(&offers_to_bytes(&[]).expect("empty"))
+                .expect("[]")
+                .is_empty()
+        );
+        let err = |bytes: &[u8]| offers_from_bytes(bytes).expect_err("refused").to_string();
+        assert!(err(b"{").contains("the announced offers"), "{}", err(b"{"));
+        assert!(err(b"{}").contains("not a JSON array"), "{}", err(b"{}"));
+        let mut files: Value = serde_json::from_slice(&bytes).expect("json");
+        files[1]["primaryType"] = json!("Mail");
+        let tampered = serde_json::to_vec(&files).expect("json");
+        assert!(err(&tampered).contains("offer 1:"), "{}", err(&tampered));
     }
 
     #[test]
