@@ -179,6 +179,10 @@ async fn run<C: Chain>(args: Args, chain: Arc<C>) -> eyre::Result<()> {
                     println!("work lease from {peer}: this node does not compute, refused");
                     node.answer_work(id, sonm_net::WorkResponse::Refused { reason: "not a miner".into() }).await?;
                 }
+                Some(Event::MarketRequest { id, peer, request }) => {
+                    println!("market request from {peer}: {request:?}; this node is no hub, refused");
+                    node.answer_market(id, sonm_net::MarketResponse::Refused { reason: "not a hub".into() }).await?;
+                }
                 Some(Event::Listening(_)) => {}
                 None => break,
             },

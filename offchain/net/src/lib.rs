@@ -10,7 +10,8 @@
 //!   behind [`Chain`] ([`WhitelistChain`] on a node, [`MemoryChain`] in unit tests and benchmarks).
 //! - Request-response (CBOR, versioned, size-limited, with timeouts; [`protocol`]): hub info, work leases
 //!   ([`WorkLease`], [`work`]), data by root ([`data`]): every leaf received is checked against the root the caller
-//!   trusts, and a peer that sends one that does not verify is banned.
+//!   trusts, and a peer that sends one that does not verify is banned; the market ([`MarketRequest`]: a miner
+//!   joins a hub, a buyer hands it a deal's inputs, anyone asks a deal's progress), answered by the application.
 //! - [`Node`] is the handle on a running node (its swarm runs in a task of its own), [`Events`] what it observed;
 //!   [`Metrics`] and [`MetricsServer`] expose its figures to Prometheus.
 //!
@@ -56,7 +57,8 @@ pub use message::{
 pub use metrics::{Metrics, MetricsServer};
 pub use node::{Event, Events, HubConfig, Identity, KnownHub, Node, NodeConfig, Status};
 pub use protocol::{
-    DATA_PROTOCOL, INFO_PROTOCOL, ProtocolLimits, WORK_PROTOCOL, WorkLease, WorkResponse,
+    DATA_PROTOCOL, DealProgress, INFO_PROTOCOL, MARKET_PROTOCOL, MarketRequest, MarketResponse,
+    ProtocolLimits, WORK_PROTOCOL, WorkLease, WorkResponse,
 };
 pub use validate::{GossipLimits, HUBS_TOPIC, REPORTS_TOPIC, RejectReason, Topic};
 pub use work::{WorkResult, outputs_tree};

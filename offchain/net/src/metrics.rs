@@ -164,6 +164,20 @@ impl Metrics {
             .get()
     }
 
+    /// How many inbound requests of `protocol` (e.g. [`crate::MARKET_PROTOCOL`]) were answered.
+    pub fn served(&self, protocol: &'static str) -> u64 {
+        self.requests_served
+            .get_or_create(&ProtocolLabel { protocol })
+            .get()
+    }
+
+    /// How many outbound requests of `protocol` failed for `reason` (`timeout`, `connection_closed`, ...).
+    pub fn failed(&self, protocol: &'static str, reason: &'static str) -> u64 {
+        self.requests_failed
+            .get_or_create(&FailureLabels { protocol, reason })
+            .get()
+    }
+
     /// How many data leaves were received and checked.
     pub fn leaves_verified_total(&self) -> u64 {
         self.leaves_verified.get()

@@ -17,7 +17,9 @@ use crate::chain::Chain;
 use crate::data::DataStore;
 use crate::message::{Gossip, HubAnnouncement, HubReport, MinerReport, SignedAnnouncement};
 use crate::metrics::Metrics;
-use crate::protocol::{ProtocolLimits, WORK_PROTOCOL, WorkLease, WorkResponse};
+use crate::protocol::{
+    MarketRequest, MarketResponse, ProtocolLimits, WORK_PROTOCOL, WorkLease, WorkResponse,
+};
 use crate::swarm::{self, Command, CommandBox};
 use crate::validate::{GossipLimits, RejectReason, Topic};
 use crate::work::{WorkResult, check_answer};
@@ -177,6 +179,16 @@ pub enum Event {
         lease: WorkLease,
         /// The inputs, in unit order, each checked against the lease's input root.
         inputs: Vec<Bytes>,
+    },
+    /// A peer's market request; answer with [`Node::answer_market`] within its
+    /// [`ProtocolLimits::market_timeout`].
+    MarketRequest {
+        /// The request, to answer.
+        id: u64,
+        /// The asking peer.
+        peer: PeerId,
+        /// The request.
+        request: MarketRequest,
     },
     /// A peer banned (disconnected and refused from now on).
     Banned {
@@ -388,6 +400,18 @@ impl Node {
     /// [`WorkLease::answer_signed`]).
     pub async fn answer_work(&self, id: u64, response: WorkResponse) -> Result<()> {
         self.ask(|tx| Command::AnswerWork(id, response, tx)).await?
+    }
+
+    /// Sends `peer` a market request and waits for its answer (at most [`ProtocolLimits::market_timeout`]).
+    /// A [`MarketResponse::Refused`] is an answer, returned as it is.
+    pub async fn market(&self, peer: PeerId, request: MarketRequest) -> Result<MarketResponse> {
+        self.ask(|tx| Command::Market(peer, request, tx)).await?
+    }
+
+    /// Answers the market request of [`Event::MarketRequest`] `id`.
+    pub async fn answer_market(&self, id: u64, response: MarketResponse) -> Result<()> {
+        self.ask(|tx| Command::AnswerMarket(id, response, tx))
+            .await?
     }
 
     /// Bans `peer`: disconnects it and refuses it from now on.

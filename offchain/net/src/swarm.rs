@@ -30,7 +30,8 @@ use crate::metrics::{FailureLabels, Metrics, ProtocolLabel, RejectLabels, TopicL
 use crate::node::{Event, HubConfig, KnownHub, NodeConfig, Status};
 use crate::protocol::{
     DATA_PROTOCOL, DataRequest, DataResponse, INFO_PROTOCOL, InfoRequest, InfoResponse,
-    ProtocolLimits, WORK_PROTOCOL, WorkLease, WorkResponse,
+    MARKET_PROTOCOL, MarketRequest, MarketResponse, ProtocolLimits, WORK_PROTOCOL, WorkLease,
+    WorkResponse,
 };
 use crate::validate::{Prechecked, RejectReason, Topic, Validator, Verdict, Verified, check_chain};
 use crate::{NetError, Result};
@@ -48,6 +49,8 @@ pub(crate) enum Command {
     Work(PeerId, WorkLease, Reply<WorkResponse>),
     AnswerWork(u64, WorkResponse, Reply<()>),
     Data(PeerId, DataRequest, Reply<DataResponse>),
+    Market(PeerId, MarketRequest, Reply<MarketResponse>),
+    AnswerMarket(u64, MarketResponse, Reply<()>),
     Ban(PeerId, String),
     Shutdown,
 }
@@ -60,6 +63,7 @@ struct Behaviour {
     info: request_response::cbor::Behaviour<InfoRequest, InfoResponse>,
     work: request_response::cbor::Behaviour<WorkLease, WorkResponse>,
     data: request_response::cbor::Behaviour<DataRequest, DataResponse>,
+    market: request_response::cbor::Behaviour<MarketRequest, MarketResponse>,
     mdns: Toggle<mdns::tokio::Behaviour>,
 }
 
@@ -195,6 +199,12 @@ pub(crate) async fn start<C: Chain>(
                     p,
                     c,
                 );
+                let (p, c) = rr(MARKET_PROTOCOL, limits.market_timeout);
+                let market = request_response::cbor::Behaviour::with_codec(
+                    crate::protocol::market_codec(&limits),
+                    p,
+                    c,
+                );
                 let mdns = if mdns_on {
                     Some(mdns::tokio::Behaviour::new(
                         mdns::Config::default(),
@@ -213,6 +223,7 @@ pub(crate) async fn start<C: Chain>(
                     info,
                     work,
                     data,
+                    market,
                     mdns: Toggle::from(mdns),
                 })
             },
@@ -301,8 +312,11 @@ pub(crate) async fn start<C: Chain>(
         pending_info: HashMap::new(),
         pending_work: HashMap::new(),
         pending_data: HashMap::new(),
+        pending_market: HashMap::new(),
         inbound_work: HashMap::new(),
         next_work: 0,
+        inbound_market: HashMap::new(),
+        next_market: 0,
         hubs: HashMap::new(),
     };
     let span = info_span!("node", peer = %short(&peer_id));
@@ -374,8 +388,11 @@ struct Task<C> {
     pending_info: HashMap<OutboundRequestId, Pending<SignedAnnouncement>>,
     pending_work: HashMap<OutboundRequestId, Pending<WorkResponse>>,
     pending_data: HashMap<OutboundRequestId, Pending<DataResponse>>,
+    pending_market: HashMap<OutboundRequestId, Pending<MarketResponse>>,
     inbound_work: HashMap<u64, ResponseChannel<WorkResponse>>,
     next_work: u64,
+    inbound_market: HashMap<u64, ResponseChannel<MarketResponse>>,
+    next_market: u64,
     hubs: HashMap<Address, KnownHub>,
 }
 
@@ -608,6 +625,40 @@ impl<C: Chain> Task<C> {
                     },
                 );
             }
+            Command::Market(peer, request, reply) => {
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .market
+                    .send_request(&peer, request);
+                self.pending_market.insert(
+                    id,
+                    Pending {
+                        reply,
+                        peer,
+                        started: Instant::now(),
+                    },
+                );
+            }
+            Command::AnswerMarket(id, response, reply) => {
+                let r = match self.inbound_market.remove(&id) {
+                    Some(channel) => self
+                        .swarm
+                        .behaviour_mut()
+                        .market
+                        .send_response(channel, response)
+                        .map_err(|_| {
+                            NetError::Invalid(format!("market request {id}: the peer is gone"))
+                        }),
+                    None => Err(NetError::Invalid(format!(
+                        "no open market request {id} (answered already, or timed out)"
+                    ))),
+                };
+                if r.is_ok() {
+                    self.served(MARKET_PROTOCOL);
+                }
+                let _ = reply.send(r);
+            }
             Command::AnswerWork(id, response, reply) => {
                 let r = match self.inbound_work.remove(&id) {
                     Some(channel) => self
@@ -702,6 +753,7 @@ impl<C: Chain> Task<C> {
             BehaviourEvent::Info(e) => self.on_info(e),
             BehaviourEvent::Work(e) => self.on_work(e),
             BehaviourEvent::Data(e) => self.on_data(e),
+            BehaviourEvent::Market(e) => self.on_market(e),
             _ => {}
         }
     }
@@ -1077,6 +1129,41 @@ impl<C: Chain> Task<C> {
                 self.finish(p, DATA_PROTOCOL, Err(error));
             }
             _ => {}
+        }
+    }
+
+    fn on_market(&mut self, event: request_response::Event<MarketRequest, MarketResponse>) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    let id = self.next_market;
+                    self.next_market += 1;
+                    self.inbound_market.insert(id, channel);
+                    debug!(%peer, id, ?request, "market request");
+                    self.emit(Event::MarketRequest { id, peer, request });
+                }
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
+                    let p = self.pending_market.remove(&request_id);
+                    self.finish(p, MARKET_PROTOCOL, Ok(response));
+                }
+            },
+            request_response::Event::OutboundFailure {
+                request_id, error, ..
+            } => {
+                let p = self.pending_market.remove(&request_id);
+                self.finish(p, MARKET_PROTOCOL, Err(error));
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                // The asker gave up (timeout, closed): its request can no longer be answered.
+                debug!(%peer, %error, "market request lost");
+                self.inbound_market.retain(|_, ch| ch.is_open());
+            }
+            request_response::Event::ResponseSent { .. } => {}
         }
     }
 

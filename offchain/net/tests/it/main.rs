@@ -6,6 +6,7 @@
 mod common;
 mod data;
 mod gossip;
+mod market;
 mod node;
 mod reports;
 mod work;
