@@ -23,6 +23,7 @@ pub mod dao;
 mod error;
 pub mod hub;
 pub mod keys;
+pub mod mark;
 pub mod market;
 pub mod proof;
 pub mod receipt;
