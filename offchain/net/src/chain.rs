@@ -1,5 +1,5 @@
-//! What the network checks against the chain, behind one small trait: the Whitelist's record of a hub, what a hub
-//! paid a miner, a task's input root, the registry's endpoints.
+//! What the network checks against the chain, behind one small trait: the Whitelist's record of a hub (with its
+//! wallet's operator key), what a hub paid a miner, a task's input root, the registry's endpoints.
 //!
 //! [`WhitelistChain`] reads a deployment over an alloy provider (what a node runs with); [`MemoryChain`] holds the
 //! same facts in memory, for unit tests and benchmarks that have no node.
@@ -71,8 +71,11 @@ impl std::fmt::Display for HubState {
 /// A hub's record in the Whitelist, as read at `block`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HubStanding {
-    /// The wallet's owner: the only key whose announcements and reports speak for the hub.
+    /// The wallet's owner: its announcements and reports speak for the hub.
     pub owner: Address,
+    /// The wallet's operator key (`HubWallet.operator()`; zero: none): its announcements and reports speak for the
+    /// hub too. A retired operator key does not.
+    pub operator: Address,
     /// The wallet's state.
     pub state: HubState,
     /// Its endpoint (a multiaddr for the network's bootstrap).
@@ -163,14 +166,16 @@ impl MemoryChain {
         f(&mut guard)
     }
 
-    /// Lists `hub`, owned by `owner`, in `state`.
+    /// Lists `hub`, owned by `owner`, in `state`, with no operator (or the one it had).
     pub fn set_hub(&self, hub: Address, owner: Address, state: HubState, endpoint: &str) {
         self.with(|s| {
             let block = s.block;
+            let operator = s.hubs.get(&hub).map_or(Address::ZERO, |h| h.operator);
             s.hubs.insert(
                 hub,
                 HubStanding {
                     owner,
+                    operator,
                     state,
                     endpoint: endpoint.to_owned(),
                     name: String::new(),
@@ -178,6 +183,19 @@ impl MemoryChain {
                 },
             );
         });
+    }
+
+    /// Sets the operator key of listed `hub` (the zero address: none), as `HubWallet.setOperator` does. Returns
+    /// whether `hub` is listed.
+    pub fn set_operator(&self, hub: Address, operator: Address) -> bool {
+        self.with(|s| {
+            let block = s.block;
+            s.hubs.get_mut(&hub).is_some_and(|h| {
+                h.operator = operator;
+                h.block = block;
+                true
+            })
+        })
     }
 
     /// Records a payment of `amount` from `hub` to `miner` in a new block at time `at`.
@@ -329,8 +347,15 @@ impl Chain for WhitelistChain {
                 .call()
                 .await
                 .map_err(Self::err("Whitelist.record"))?;
+            let operator = HubWallet::new(hub, self.provider.clone())
+                .operator()
+                .block(at)
+                .call()
+                .await
+                .map_err(Self::err("HubWallet.operator"))?;
             Some(HubStanding {
                 owner: r.owner,
+                operator,
                 state: HubState::from(r.status),
                 endpoint: r.endpoint,
                 name: r.name,

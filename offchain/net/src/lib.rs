@@ -5,7 +5,7 @@
 //! - Transport: TCP, noise, yamux. Discovery: the Whitelist's endpoints (multiaddrs) dialed at start, mDNS on a
 //!   LAN, peers given by hand; identify tells each peer the others' listen addresses.
 //! - Gossip (gossipsub, signed, validated before forwarding): [`HUBS_TOPIC`] carries [`HubAnnouncement`]s, signed
-//!   by the hub's owner ([`message`]); [`REPORTS_TOPIC`] carries [`MinerReport`]s and [`HubReport`]s. What a node
+//!   by the hub wallet's owner or operator ([`message`]); [`REPORTS_TOPIC`] carries [`MinerReport`]s and [`HubReport`]s. What a node
 //!   checks before it believes and forwards a message is in [`validate`]; the facts it reads from the chain are
 //!   behind [`Chain`] ([`WhitelistChain`] on a node, [`MemoryChain`] in unit tests and benchmarks).
 //! - Request-response (CBOR, versioned, size-limited, with timeouts; [`protocol`]): hub info, work leases

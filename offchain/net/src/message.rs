@@ -14,7 +14,7 @@ use sonm_merkle::{IndexedLeaf, LeafValue as _, verify_proof};
 use crate::{NetError, Result};
 
 alloy::sol! {
-    /// A hub's announcement on `sonm/hubs/1`: where to reach it and what it offers, signed by the hub's owner.
+    /// A hub's announcement on `sonm/hubs/1`: where to reach it and what it offers, signed by the hub's owner or operator.
     #[derive(Debug, PartialEq, Eq)]
     struct HubAnnouncement {
         /// The hub's wallet (its key in the Whitelist).
@@ -74,7 +74,7 @@ alloy::sol! {
     /// A hub's report about a miner on `sonm/reports/1`: a unit the miner returned wrong, with the unit.
     #[derive(Debug, PartialEq, Eq)]
     struct HubReport {
-        /// The hub wallet reporting (its owner signs).
+        /// The hub wallet reporting (its owner or operator signs).
         address hub;
         /// The miner reported on.
         address miner;
@@ -100,7 +100,7 @@ alloy::sol! {
         uint64 seq;
     }
 
-    /// An announcement and its owner's signature.
+    /// An announcement and its signature by the hub's owner or operator.
     #[derive(Debug, PartialEq, Eq)]
     struct SignedAnnouncement {
         HubAnnouncement announcement;
@@ -114,7 +114,7 @@ alloy::sol! {
         bytes signature;
     }
 
-    /// A hub's report and its owner's signature.
+    /// A hub's report and its signature by the hub's owner or operator.
     #[derive(Debug, PartialEq, Eq)]
     struct SignedHubReport {
         HubReport report;
@@ -211,13 +211,13 @@ impl Gossip {
 }
 
 impl HubAnnouncement {
-    /// Signs the announcement with the hub owner's key.
+    /// Signs the announcement with the key of the hub's owner or operator.
     pub fn sign(
         self,
         domain: &Eip712Domain,
-        owner: &impl SignerSync,
+        signer: &impl SignerSync,
     ) -> Result<SignedAnnouncement> {
-        let signature = sign(&self, domain, owner)?;
+        let signature = sign(&self, domain, signer)?;
         Ok(SignedAnnouncement {
             announcement: self,
             signature,
@@ -250,9 +250,9 @@ impl MinerReport {
 }
 
 impl HubReport {
-    /// Signs the report with the hub owner's key.
-    pub fn sign(self, domain: &Eip712Domain, owner: &impl SignerSync) -> Result<SignedHubReport> {
-        let signature = sign(&self, domain, owner)?;
+    /// Signs the report with the key of the hub's owner or operator.
+    pub fn sign(self, domain: &Eip712Domain, signer: &impl SignerSync) -> Result<SignedHubReport> {
+        let signature = sign(&self, domain, signer)?;
         Ok(SignedHubReport {
             report: self,
             signature,

@@ -39,8 +39,9 @@ pub enum Identity {
 /// What a hub's node announces, and how often.
 #[derive(Clone, Debug)]
 pub struct HubConfig {
-    /// The key that signs announcements: the hub wallet's owner (the Whitelist's record names it).
-    pub owner: PrivateKeySigner,
+    /// The key that signs announcements: the hub wallet's owner (the Whitelist's record names it) or its operator
+    /// (`HubWallet.operator()`); a hub daemon holds only the operator key.
+    pub signer: PrivateKeySigner,
     /// The hub wallet.
     pub hub: Address,
     /// The hub's display name.
@@ -56,10 +57,10 @@ pub struct HubConfig {
 }
 
 impl HubConfig {
-    /// Announcements of `hub` signed by `owner`, living 10 minutes, republished every 2.
-    pub fn new(owner: PrivateKeySigner, hub: Address, name: impl Into<String>) -> Self {
+    /// Announcements of `hub` signed by `signer` (its owner or operator), living 10 minutes, republished every 2.
+    pub fn new(signer: PrivateKeySigner, hub: Address, name: impl Into<String>) -> Self {
         Self {
-            owner,
+            signer,
             hub,
             name: name.into(),
             offers: Bytes::new(),

@@ -498,7 +498,7 @@ impl<C: Chain> Task<C> {
             expiry: unix_now() + c.lifetime.as_secs(),
             seq: hub.seq,
         };
-        let bytes = Gossip::Announcement(announcement.clone().sign(&domain, &c.owner)?).encode();
+        let bytes = Gossip::Announcement(announcement.clone().sign(&domain, &c.signer)?).encode();
         hub.current = Some(bytes.clone());
         match self.publish(Topic::Hubs, bytes) {
             Ok(()) => {

@@ -3,7 +3,8 @@
 //! In order, cheapest first: the size, the encoding, the expiry, the signature, the publishing peer (an
 //! announcement may only come from the peer it names), replay (the sequence number must be newer than the last one
 //! believed from that signer about that subject: the same one again is a replay, an older one stale), then the chain
-//! ([`Chain`]): the signer owns a listed hub whose wallet is Registered, or is a miner the hub has paid with the
+//! ([`Chain`]): the signer is the owner or the (non-zero) operator key of a listed hub whose wallet is Registered,
+//! or is a miner the hub has paid with the
 //! figures it claims, or the evidence of a hub's report holds under the task's input root. A message that fails is
 //! rejected (gossipsub does not forward it and lowers the score of the peer that sent it); a stale one, or one the
 //! chain could not be asked about, is ignored (dropped without blaming the peer).
@@ -109,13 +110,15 @@ pub enum RejectReason {
     /// The hub is not in the Whitelist.
     #[error("hub {0} is not in the whitelist")]
     UnknownHub(Address),
-    /// Signed by another key than the hub's owner.
-    #[error("signed by {signer}, not by the hub's owner {owner}")]
-    NotHubOwner {
+    /// Signed by another key than the hub's owner or operator.
+    #[error("signed by {signer}, neither the hub's owner {owner} nor its operator {operator}")]
+    NotHubSigner {
         /// The signer.
         signer: Address,
         /// The owner.
         owner: Address,
+        /// The operator (zero: none).
+        operator: Address,
     },
     /// The hub's wallet is not Registered.
     #[error("the hub is {0}, not Registered")]
@@ -156,7 +159,7 @@ impl RejectReason {
             Self::Replayed { .. } => "replayed",
             Self::Stale { .. } => "stale",
             Self::UnknownHub(_) => "unknown_hub",
-            Self::NotHubOwner { .. } => "not_hub_owner",
+            Self::NotHubSigner { .. } => "not_hub_signer",
             Self::HubNotRegistered(_) => "hub_not_registered",
             Self::NotPaidByHub(_) => "not_paid_by_hub",
             Self::PaymentMismatch => "payment_mismatch",
@@ -227,11 +230,11 @@ pub(crate) struct Prechecked {
 /// A message the node believes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verified {
-    /// A hub's announcement, signed by its owner.
+    /// A hub's announcement, signed by its owner or operator.
     Announcement(SignedAnnouncement),
     /// A miner's report about a hub.
     MinerReport(MinerReport),
-    /// A hub's report about a miner, signed by the hub's owner.
+    /// A hub's report about a miner, signed by the hub's owner or operator.
     HubReport(HubReport),
 }
 
@@ -365,10 +368,10 @@ pub(crate) async fn check_chain<C: Chain>(
     p: &Prechecked,
 ) -> Result<(), Verdict> {
     match &p.gossip {
-        Gossip::Announcement(m) => check_hub_owner(chain, m.announcement.hub, p.signer).await,
+        Gossip::Announcement(m) => check_hub_signer(chain, m.announcement.hub, p.signer).await,
         Gossip::HubReport(m) => {
             let r = &m.report;
-            check_hub_owner(chain, r.hub, p.signer).await?;
+            check_hub_signer(chain, r.hub, p.signer).await?;
             let root = chain
                 .input_root(r.taskId)
                 .await?
@@ -400,17 +403,19 @@ pub(crate) async fn check_chain<C: Chain>(
     }
 }
 
-/// `signer` owns `hub`, which is listed and Registered.
-async fn check_hub_owner<C: Chain>(
+/// `signer` is the owner or the (non-zero) operator of `hub`, which is listed and Registered.
+async fn check_hub_signer<C: Chain>(
     chain: &C,
     hub: Address,
     signer: Address,
 ) -> Result<(), Verdict> {
     let standing = chain.hub(hub).await?.ok_or(RejectReason::UnknownHub(hub))?;
-    if standing.owner != signer {
-        return Err(RejectReason::NotHubOwner {
+    let by_operator = standing.operator != Address::ZERO && standing.operator == signer;
+    if standing.owner != signer && !by_operator {
+        return Err(RejectReason::NotHubSigner {
             signer,
             owner: standing.owner,
+            operator: standing.operator,
         }
         .into());
     }
@@ -515,6 +520,50 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_announcement_by_the_operator_is_believed_until_the_owner_revokes_or_replaces_it() {
+        let mut f = fixture();
+        let owner = f.owner.clone();
+        let operator = PrivateKeySigner::random();
+        // Not yet the operator: a stranger.
+        let early = f.signed(f.announcement(1, NOW + 60), &operator);
+        assert_eq!(
+            f.run(Topic::Hubs, &early, f.peer).await,
+            Err("not_hub_signer".into())
+        );
+        assert!(f.chain.set_operator(f.hub, operator.address()));
+        let msg = f.signed(f.announcement(2, NOW + 60), &operator);
+        assert!(matches!(
+            f.run(Topic::Hubs, &msg, f.peer).await,
+            Ok(Verified::Announcement(a)) if a.announcement.hub == f.hub
+        ));
+        // The owner still speaks for the hub.
+        let by_owner = f.signed(f.announcement(3, NOW + 60), &owner);
+        assert!(f.run(Topic::Hubs, &by_owner, f.peer).await.is_ok());
+        // Revoked (set back to zero on chain): no longer believed.
+        assert!(f.chain.set_operator(f.hub, Address::ZERO));
+        let revoked = f.signed(f.announcement(4, NOW + 60), &operator);
+        assert_eq!(
+            f.run(Topic::Hubs, &revoked, f.peer).await,
+            Err("not_hub_signer".into())
+        );
+        // Replaced: the new key is believed, the retired one not.
+        let next = PrivateKeySigner::random();
+        assert!(f.chain.set_operator(f.hub, next.address()));
+        let retired = f.signed(f.announcement(5, NOW + 60), &operator);
+        assert_eq!(
+            f.run(Topic::Hubs, &retired, f.peer).await,
+            Err("not_hub_signer".into())
+        );
+        let msg = f.signed(f.announcement(6, NOW + 60), &next);
+        assert!(f.run(Topic::Hubs, &msg, f.peer).await.is_ok());
+        // A hub not listed has no operator to set.
+        assert!(
+            !f.chain
+                .set_operator(Address::repeat_byte(9), next.address())
+        );
+    }
+
+    #[tokio::test]
     async fn bad_announcements_are_rejected_with_their_reason() {
         let mut f = fixture();
         let owner = f.owner.clone();
@@ -524,7 +573,7 @@ mod tests {
                 f.signed(f.announcement(1, NOW + 60), &stranger),
                 f.peer,
                 Topic::Hubs,
-                "not_hub_owner",
+                "not_hub_signer",
             ),
             (
                 f.signed(f.announcement(1, NOW), &owner),
@@ -746,7 +795,24 @@ mod tests {
         assert_eq!(
             f.run(Topic::Reports, &send(report.clone(), &stranger), src)
                 .await,
-            Err("not_hub_owner".into())
+            Err("not_hub_signer".into())
+        );
+        // The operator signs for the hub while it is the operator.
+        let operator = PrivateKeySigner::random();
+        assert!(f.chain.set_operator(f.hub, operator.address()));
+        let mut by_operator = report.clone();
+        by_operator.seq = 2;
+        assert!(matches!(
+            f.run(Topic::Reports, &send(by_operator.clone(), &operator), src)
+                .await,
+            Ok(Verified::HubReport(_))
+        ));
+        assert!(f.chain.set_operator(f.hub, Address::ZERO));
+        by_operator.seq = 3;
+        assert_eq!(
+            f.run(Topic::Reports, &send(by_operator, &operator), src)
+                .await,
+            Err("not_hub_signer".into())
         );
         assert!(matches!(
             f.run(Topic::Reports, &send(report, &owner), src).await,

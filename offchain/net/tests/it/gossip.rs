@@ -149,7 +149,7 @@ async fn announcements_reach_everyone_and_bad_ones_stop_at_the_first_hop() {
                     .expect("sign"),
             )
             .encode(),
-            "not_hub_owner",
+            "not_hub_signer",
         ),
         (
             s,

@@ -8,5 +8,6 @@ mod data;
 mod gossip;
 mod market;
 mod node;
+mod operator;
 mod reports;
 mod work;
