@@ -47,7 +47,7 @@ struct Args {
     /// Where `<chainId>.json` of the deployment is.
     #[arg(long, default_value = "deployments")]
     deployments: PathBuf,
-    /// Announce this hub wallet, signing with its owner's key from SONM_PRIVATE_KEY (needs --rpc-url).
+    /// Announce this hub wallet, signing with its owner's or operator's key from SONM_PRIVATE_KEY (needs --rpc-url).
     #[arg(long)]
     hub: Option<Address>,
     /// The hub's name in its announcements.
@@ -105,7 +105,7 @@ async fn run<C: Chain>(args: Args, chain: Arc<C>) -> eyre::Result<()> {
     let hub = match args.hub {
         Some(wallet) => {
             let key: PrivateKeySigner = std::env::var("SONM_PRIVATE_KEY")
-                .wrap_err("--hub needs the owner's key in SONM_PRIVATE_KEY")?
+                .wrap_err("--hub needs the owner's or the operator's key in SONM_PRIVATE_KEY")?
                 .parse()
                 .wrap_err("SONM_PRIVATE_KEY is not a private key")?;
             Some(HubConfig::new(key, wallet, args.name.clone()))

@@ -1,6 +1,6 @@
 //! sonm's P2P network, on rust-libp2p: every daemon (hub, miner, buyer, watcher) is a node with a persistent
 //! identity that gossips signed hub announcements and reports, leases work and moves data verified against
-//! on-chain Merkle roots (docs/protocol.md, "Off chain: the P2P network").
+//! on-chain Merkle roots (docs/protocol.md, "Off chain: the agents").
 //!
 //! - Transport: TCP, noise, yamux. Discovery: the Whitelist's endpoints (multiaddrs) dialed at start, mDNS on a
 //!   LAN, peers given by hand; identify tells each peer the others' listen addresses.
