@@ -16,6 +16,10 @@ mod ui;
 const KEYS_HELP: &str = "Keys: set SONM_PRIVATE_KEY in the environment, or pass --keystore PATH (its password from \
 SONM_KEYSTORE_PASSWORD or a prompt). Keys are never taken as a bare argument.";
 
+/// What `sonm buy` must say of the data it hands out.
+const BUY_PUBLIC: &str = "Inputs and results are public to anyone who asks for them: whoever knows a root can fetch \
+the data from the buyer or the hub that serves it (confidentiality is not a goal yet).";
+
 /// sonm: a decentralized market for computing power on Ethereum.
 #[derive(Debug, Parser)]
 #[command(name = "sonm", version, about, after_help = KEYS_HELP, propagate_version = true)]
@@ -92,6 +96,14 @@ enum Cmd {
     Computation(cmd::computation::ComputationCmd),
     /// The watcher/challenger bot: recompute every commitment, prove cheats, play disputes, defend this key's solver.
     Watch(sonm_watcher::cli::WatchArgs),
+    /// Buy work on the market: hear hubs' offers, take the cheapest acceptable, verify the results and accept.
+    ///
+    /// Lists the offers heard on the network with each hub's history and mark, takes the cheapest acceptable one
+    /// (or --hub's), serves the inputs and hands them to the hub, shows the progress (rows done, by which miner),
+    /// waits for the commit on chain, fetches the results (every row checked against the committed root),
+    /// recomputes a sample itself (--sample), accepts (or --no-accept waits out the window) and writes the picture.
+    #[command(after_help = BUY_PUBLIC)]
+    Buy(sonm_buyer::BuyArgs),
 }
 
 fn main() -> ExitCode {
@@ -144,5 +156,6 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
         Cmd::Dispute(c) => c.run(&g).await,
         Cmd::Computation(c) => c.run(&g).await,
         Cmd::Watch(a) => cmd::watch::run(&g, a).await,
+        Cmd::Buy(a) => cmd::buy::run(&g, a).await,
     }
 }

@@ -160,8 +160,15 @@ impl OfferArgs {
 #[derive(Debug, Args)]
 pub(crate) struct OffersArgs {
     /// Offer files.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "network")]
     files: Vec<PathBuf>,
+    /// Instead of files: listen this many seconds for the offers hubs announce on the network (the Whitelist's hub
+    /// endpoints are dialed), each checked against the chain, with its hub's history and mark.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "5", conflicts_with = "files")]
+    network: Option<f64>,
+    /// A peer to dial, with --network (repeatable).
+    #[arg(long, value_name = "MULTIADDR", requires = "network")]
+    peer: Vec<sonm_buyer::Multiaddr>,
 }
 
 fn status_json(file: &Path, s: &OfferStatus) -> Value {
@@ -216,6 +223,21 @@ fn status_text(file: &Path, s: &OfferStatus, now: u64) -> String {
 impl OffersArgs {
     async fn run(self, g: &Global) -> Result<Output> {
         let client = connect(g).await?;
+        if let Some(seconds) = self.network {
+            let window = std::time::Duration::from_secs_f64(seconds.clamp(0.0, 3_600.0));
+            let heard = spin(
+                format!("listening for offers ({seconds} s)"),
+                sonm_buyer::discover::network_offers(&client, self.peer, window),
+            )
+            .await?;
+            let lines: Vec<_> = heard
+                .iter()
+                .map(|c| sonm_buyer::discover::OfferLine::new(c, None))
+                .collect();
+            let mut text = vec![format!("{} offers heard on the network", lines.len())];
+            text.extend(lines.iter().map(|l| l.text()));
+            return Ok(Output::new(text.join("\n"), json!({ "offers": lines })));
+        }
         let market = Market::new(&client)?;
         let now = client.now().await?;
         let (mut texts, mut items) = (Vec::new(), Vec::new());

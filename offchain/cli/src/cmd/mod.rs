@@ -11,6 +11,7 @@ use sonm_agents::{AgentError, Client};
 
 use crate::{Global, ui};
 
+pub(crate) mod buy;
 pub(crate) mod chain;
 pub(crate) mod computation;
 pub(crate) mod dao;
