@@ -96,6 +96,9 @@ enum Cmd {
     Computation(cmd::computation::ComputationCmd),
     /// The watcher/challenger bot: recompute every commitment, prove cheats, play disputes, defend this key's solver.
     Watch(sonm_watcher::cli::WatchArgs),
+    /// The miner: find hubs, mark them, spread capacity over them, compute their leases, redeem and claim the pay.
+    #[command(subcommand)]
+    Miner(cmd::miner::MinerCmd),
     /// Buy work on the market: hear hubs' offers, take the cheapest acceptable, verify the results and accept.
     ///
     /// Lists the offers heard on the network with each hub's history and mark, takes the cheapest acceptable one
@@ -156,6 +159,7 @@ async fn run(cli: Cli) -> eyre::Result<ui::Output> {
         Cmd::Dispute(c) => c.run(&g).await,
         Cmd::Computation(c) => c.run(&g).await,
         Cmd::Watch(a) => cmd::watch::run(&g, a).await,
+        Cmd::Miner(c) => c.run(&g).await,
         Cmd::Buy(a) => cmd::buy::run(&g, a).await,
     }
 }

@@ -44,8 +44,15 @@ impl Output {
         ExitCode::from(self.exit)
     }
 
+    /// Nothing more to print: a daemon that printed its events as they came.
+    pub(crate) fn silent() -> Self {
+        Self::new("", Value::Null)
+    }
+
     pub(crate) fn print(&self, json: bool) {
-        if json {
+        if json && self.json.is_null() {
+            // Printed already (a daemon's JSON lines).
+        } else if json {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&self.json).unwrap_or_else(|_| "null".into())

@@ -21,6 +21,7 @@ pub(crate) mod hub;
 pub(crate) mod map;
 pub(crate) mod market;
 pub(crate) mod merkle;
+pub(crate) mod miner;
 pub(crate) mod token;
 pub(crate) mod watch;
 
