@@ -55,6 +55,9 @@ pub(crate) enum HubCmd {
     Show(ShowArgs),
     /// List hubs (paged).
     List(ListArgs),
+    /// Run the hub daemon with the hub's operator key: offers on the network, deals from the chain, units leased to
+    /// miners and sampled, results committed, queries answered, miners given work receipts. Until Ctrl-C.
+    Serve(Box<sonm_hub::ServeArgs>),
 }
 
 impl HubCmd {
@@ -78,8 +81,36 @@ impl HubCmd {
             Self::Unrate(a) => a.run(g).await,
             Self::Show(a) => a.run(g).await,
             Self::List(a) => a.run(g).await,
+            Self::Serve(a) => serve(g, *a).await,
         }
     }
+}
+
+/// `sonm hub serve`: the daemon (crate `sonm-hub`) under the CLI's node, deployments and key.
+async fn serve(g: &Global, args: sonm_hub::ServeArgs) -> Result<Output> {
+    let signer = super::signer(g)?.ok_or(sonm_agents::AgentError::NoSigner)?;
+    let config = args.into_config(g.rpc_url.clone(), g.deployments.clone(), signer, g.json)?;
+    sonm_hub::run(config, async {
+        // Ctrl-C or SIGTERM stops the daemon between steps; what it signed is journaled for the next start.
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    })
+    .await?;
+    // With --json every event was printed as a line already.
+    Ok(if g.json {
+        Output::silent()
+    } else {
+        Output::new("stopped", json!({ "event": "stopped" }))
+    })
 }
 
 /// The hub owner's client.
