@@ -57,6 +57,8 @@ struct Miner {
     executors: Mutex<HashMap<Address, Executor>>,
     /// Per hub: the figures last reported and when.
     published: Mutex<HashMap<Address, (U256, U256, Instant)>>,
+    /// Hubs learnt by asking their peer (`/sonm/info/1`): peer, name, expiry of the announcement.
+    asked: Mutex<HashMap<Address, (PeerId, String, u64)>>,
     /// Hubs whose peer reconnected: join them again.
     rejoin: Mutex<HashSet<Address>>,
     round_running: AtomicBool,
@@ -116,6 +118,7 @@ pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Res
         executors: Mutex::new(HashMap::new()),
         published: Mutex::new(HashMap::new()),
         rejoin: Mutex::new(HashSet::new()),
+        asked: Mutex::new(HashMap::new()),
         round_running: AtomicBool::new(false),
         wake: Notify::new(),
         config,
@@ -197,6 +200,10 @@ impl Miner {
                 if let Some(hub) = lock(&self.peers).get(&peer).copied() {
                     lock(&self.rejoin).insert(hub);
                     self.wake.notify_one();
+                } else {
+                    // A hub announces itself every few minutes: ask a new peer now whether it is one.
+                    let me = Arc::clone(self);
+                    tokio::spawn(async move { me.ask_info(peer).await });
                 }
             }
             Event::WorkRequest {
@@ -209,6 +216,19 @@ impl Miner {
                 tokio::spawn(async move { me.serve_lease(id, peer, lease, inputs).await });
             }
             _ => {}
+        }
+    }
+
+    /// Asks `peer` for its hub announcement (checked as gossip is); a hub's is kept as if it had been gossiped.
+    async fn ask_info(&self, peer: PeerId) {
+        match self.node.hub_info(peer).await {
+            Ok(signed) => {
+                let a = signed.announcement;
+                lock(&self.peers).insert(peer, a.hub);
+                lock(&self.asked).insert(a.hub, (peer, a.name.clone(), a.expiry));
+                self.wake.notify_one();
+            }
+            Err(e) => debug!(%peer, "not a hub: {e}"),
         }
     }
 
@@ -409,10 +429,16 @@ impl Miner {
                 peers.insert(k.peer, k.announcement.hub);
             }
         }
-        let announced: HashMap<Address, (PeerId, String)> = known
-            .iter()
-            .map(|k| (k.announcement.hub, (k.peer, k.announcement.name.clone())))
-            .collect();
+        let mut announced: HashMap<Address, (PeerId, String)> = HashMap::new();
+        let wall = wall_now().as_secs();
+        for (hub, (peer, name, expiry)) in lock(&self.asked).iter() {
+            if *expiry > wall {
+                announced.insert(*hub, (*peer, name.clone()));
+            }
+        }
+        for k in &known {
+            announced.insert(k.announcement.hub, (k.peer, k.announcement.name.clone()));
+        }
         let mut hubs: Vec<Address> = announced.keys().copied().collect();
         for l in self.state.hubs()? {
             if !hubs.contains(&l.hub) {
