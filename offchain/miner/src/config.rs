@@ -15,6 +15,10 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::events::MinerEvent;
 use crate::{MinerError, Result};
 
+/// The debt limit when `--max-debt` is not given, SNM. Work receipts come once a deal settles, so a hub owes a miner
+/// its share of a whole deal for a while: the limit must exceed it.
+pub const DEFAULT_MAX_DEBT: &str = "1000";
+
 /// Where the state goes when `--state` is not given.
 pub const DEFAULT_STATE: &str = "./sonm-miner-state";
 
@@ -49,7 +53,8 @@ pub struct RunArgs {
     /// Compute threads (default: every core).
     #[arg(long, env = "SONM_MINER_THREADS", value_name = "N")]
     pub threads: Option<usize>,
-    /// The unpaid debt (SNM) past which the miner stops working for a hub until it pays (default 50).
+    /// The unpaid debt (SNM) past which the miner stops working for a hub until it pays (default 1000). Receipts come
+    /// when a deal settles: give more than the miner's share of one deal.
     #[arg(long, env = "SONM_MINER_MAX_DEBT", value_name = "SNM")]
     pub max_debt: Option<String>,
     /// The most SNM of work in flight at one hub, the briefcase's exposure cap (default 20).
@@ -84,7 +89,7 @@ pub struct HubsArgs {
     /// A TOML file with `state` (and the run's settings).
     #[arg(long, env = "SONM_MINER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The unpaid debt (SNM) past which a hub is dropped (default 50, or the file's).
+    /// The unpaid debt (SNM) past which a hub is dropped (default 1000, or the file's).
     #[arg(long, env = "SONM_MINER_MAX_DEBT", value_name = "SNM")]
     pub max_debt: Option<String>,
 }
@@ -259,7 +264,7 @@ impl RunArgs {
                 &self
                     .max_debt
                     .or(file.max_debt)
-                    .unwrap_or_else(|| "50".into()),
+                    .unwrap_or_else(|| DEFAULT_MAX_DEBT.into()),
             )?,
             max_exposure: snm(
                 "max-exposure",
@@ -292,7 +297,7 @@ impl HubsArgs {
                 .max_debt
                 .clone()
                 .or(file.max_debt)
-                .unwrap_or_else(|| "50".into()),
+                .unwrap_or_else(|| DEFAULT_MAX_DEBT.into()),
         )?;
         Ok((state, max_debt))
     }

@@ -589,6 +589,12 @@ impl Miner {
             return;
         };
         let before = self.state.hub(hub).map(|l| l.capacity).unwrap_or(0);
+        // Take leases from it as soon as it may send them (it may lease before its answer arrives here).
+        if capacity > 0
+            && let Err(e) = self.state.update_hub(hub, |h| h.capacity = capacity)
+        {
+            self.warn(e.to_string());
+        }
         let answer = self
             .node
             .market(
@@ -624,15 +630,21 @@ impl Miner {
                 }
             }
             Ok(MarketResponse::Joined { hub: said, .. }) => {
+                let _ = self.state.update_hub(hub, |h| h.capacity = 0);
                 self.warn(format!("hub {hub}'s peer answered a join as hub {said}"));
             }
             Ok(MarketResponse::Refused { reason }) => {
                 let _ = self.state.update_hub(hub, |h| h.capacity = 0);
                 self.warn(format!("hub {hub} refused the join: {reason}"));
             }
-            Ok(other) => self.warn(format!("hub {hub} answered a join with {other:?}")),
+            Ok(other) => {
+                let _ = self.state.update_hub(hub, |h| h.capacity = before);
+                self.warn(format!("hub {hub} answered a join with {other:?}"));
+            }
             Err(e) => {
-                if capacity == 0 {
+                if capacity > 0 {
+                    let _ = self.state.update_hub(hub, |h| h.capacity = before);
+                } else {
                     // It cannot be reached: it leases nothing to us either way.
                     let _ = self.state.update_hub(hub, |h| h.capacity = 0);
                     if before > 0 {

@@ -21,7 +21,7 @@ mod events;
 pub mod state;
 mod view;
 
-pub use config::{DEFAULT_STATE, HubsArgs, MinerConfig, RunArgs};
+pub use config::{DEFAULT_MAX_DEBT, DEFAULT_STATE, HubsArgs, MinerConfig, RunArgs};
 pub use daemon::{falsify, judge, run, snm_f64};
 pub use error::{MinerError, Result};
 pub use events::MinerEvent;

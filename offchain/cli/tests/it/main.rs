@@ -16,6 +16,7 @@ mod hub;
 mod map;
 mod market;
 mod merkle;
+mod miner;
 mod proof;
 mod receipt;
 mod watch;
