@@ -61,9 +61,16 @@ struct Miner {
     asked: Mutex<HashMap<Address, (PeerId, String, u64)>>,
     /// Hubs whose peer reconnected: join them again.
     rejoin: Mutex<HashSet<Address>>,
+    /// Warnings already told (each once).
+    warned: Mutex<HashSet<String>>,
+    /// Hubs that refused a join, not asked again before the instant.
+    refused: Mutex<HashMap<Address, Instant>>,
     round_running: AtomicBool,
     wake: Notify,
 }
+
+/// How long a hub that refused a join is left alone.
+const REFUSED_BACKOFF: Duration = Duration::from_secs(60);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -119,6 +126,8 @@ pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Res
         published: Mutex::new(HashMap::new()),
         rejoin: Mutex::new(HashSet::new()),
         asked: Mutex::new(HashMap::new()),
+        warned: Mutex::new(HashSet::new()),
+        refused: Mutex::new(HashMap::new()),
         round_running: AtomicBool::new(false),
         wake: Notify::new(),
         config,
@@ -163,9 +172,19 @@ impl Miner {
         }
     }
 
+    /// A failure retried next round: logged every time, a `warning` event the first time its text is seen.
     fn warn(&self, message: String) {
         warn!("{message}");
-        self.emit(MinerEvent::Warning { message });
+        let new = {
+            let mut warned = lock(&self.warned);
+            if warned.len() >= 1024 {
+                warned.clear();
+            }
+            warned.insert(message.clone())
+        };
+        if new {
+            self.emit(MinerEvent::Warning { message });
+        }
     }
 
     fn on_event(self: &Arc<Self>, e: Event) {
@@ -544,6 +563,12 @@ impl Miner {
             if !announced.contains_key(&hub) {
                 continue;
             }
+            let backing_off = lock(&self.refused)
+                .get(&hub)
+                .is_some_and(|until| Instant::now() < *until);
+            if want > 0 && backing_off {
+                continue;
+            }
             if want != ledger.capacity || (want > 0 && rejoin.contains(&hub)) {
                 let why = match marks.get(&hub) {
                     _ if ledger.dropped => "its unpaid debt passed the limit".to_owned(),
@@ -635,6 +660,7 @@ impl Miner {
             }
             Ok(MarketResponse::Refused { reason }) => {
                 let _ = self.state.update_hub(hub, |h| h.capacity = 0);
+                lock(&self.refused).insert(hub, Instant::now() + REFUSED_BACKOFF);
                 self.warn(format!("hub {hub} refused the join: {reason}"));
             }
             Ok(other) => {
