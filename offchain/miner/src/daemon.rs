@@ -343,6 +343,11 @@ impl Miner {
         if ledger.capacity == 0 {
             return Err(format!("this miner has not joined hub {hub} (or left it)"));
         }
+        if let Some(mark) = ledger.mark.filter(|m| *m < self.config.accept) {
+            return Err(format!(
+                "this miner marks hub {hub} {mark}: it works for it no more"
+            ));
+        }
         let spec = self.task(lease.task_id).await.map_err(|e| e.to_string())?;
         if spec.solver != hub {
             return Err(format!("task {} is not a deal of hub {hub}", lease.task_id));
@@ -560,7 +565,7 @@ impl Miner {
         for &hub in &hubs {
             let ledger = self.state.hub(hub)?;
             let want = target.get(&hub).copied().unwrap_or(0);
-            if !announced.contains_key(&hub) {
+            if !announced.contains_key(&hub) && ledger.capacity == 0 {
                 continue;
             }
             let backing_off = lock(&self.refused)
@@ -577,6 +582,9 @@ impl Miner {
                         a.mark,
                         a.reasons.first().cloned().unwrap_or_default()
                     ),
+                    _ if !announced.contains_key(&hub) => {
+                        "its announcement is gone (expired, or no longer believed)".to_owned()
+                    }
                     _ => "the briefcase gives it no capacity".to_owned(),
                 };
                 self.join(hub, want, &why).await;
@@ -611,6 +619,10 @@ impl Miner {
             .find(|(_, h)| **h == hub)
             .map(|(p, _)| *p);
         let Some(peer) = peer else {
+            if capacity == 0 {
+                // Never reached: nothing to tell it, and nothing of its to take.
+                let _ = self.state.update_hub(hub, |h| h.capacity = 0);
+            }
             return;
         };
         let before = self.state.hub(hub).map(|l| l.capacity).unwrap_or(0);

@@ -156,6 +156,30 @@ impl TestChain {
         }
     }
 
+    /// The DAO suspects `hub` (the timelock's call, made as the timelock on anvil).
+    pub async fn suspect(&self, hub: Address) {
+        use alloy::providers::Provider;
+        let dao = self.deployment.contracts.timelock_controller;
+        let p = self.provider();
+        let _: () = p
+            .raw_request("anvil_impersonateAccount".into(), (dao,))
+            .await
+            .expect("impersonate");
+        let _: () = p
+            .raw_request("anvil_setBalance".into(), (dao, snm(100)))
+            .await
+            .expect("balance");
+        sonm_bindings::HubWallet::new(hub, p.clone())
+            .suspect()
+            .from(dao)
+            .send()
+            .await
+            .expect("suspect")
+            .get_receipt()
+            .await
+            .expect("receipt");
+    }
+
     /// `operator` signs hub `hub` a work receipt for `miner`.
     pub async fn receipt(
         &self,

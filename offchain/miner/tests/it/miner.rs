@@ -277,3 +277,93 @@ async fn a_hub_that_stops_paying_is_dropped_and_the_report_lowers_its_mark_at_an
     miner.stop().await;
     other.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dishonest_knob_names_its_wrong_units_and_a_suspected_hub_is_left() {
+    let chain = TestChain::new().await;
+    let hub = chain.hub(OWNER, OPERATOR, "hub-b").await;
+    let deal = chain.deal(hub, OPERATOR, BUYER).await;
+    let fake = FakeHub::start(&chain, hub, OPERATOR, snm(1)).await;
+    let miner = RunningMiner::start(
+        &chain,
+        MINER,
+        vec![fake.addr().await],
+        RunArgs {
+            capacity: Some(4),
+            dishonest_one_in: Some(1),
+            ..RunArgs::default()
+        },
+    )
+    .await;
+    let me = miner.address;
+    wait_for(
+        30,
+        "the miner joined the hub",
+        || miner.dump(),
+        || async { fake.joined(me).is_some_and(|(_, c)| c == 4) },
+    )
+    .await;
+    let (peer, _) = fake.joined(me).expect("joined");
+
+    // One wrong unit in one: every output differs from the executor's, and the event names them all.
+    let c = chain.client(0).await;
+    let task = sonm_agents::MapTasks::new(&c)
+        .expect("tasks")
+        .task(deal.task.to())
+        .await
+        .expect("task");
+    let executor = Executor::from_deployment(c.provider_ref(), c.deployment(), task.computation)
+        .await
+        .expect("executor");
+    let done = fake
+        .node
+        .lease(
+            peer,
+            WorkLease::new(deal.task, &deal.tree, 4..8).expect("lease"),
+        )
+        .await
+        .expect("answered");
+    for (k, out) in done.outputs.iter().enumerate() {
+        let want = executor
+            .leaf(
+                &deal.inputs[4 + k],
+                u64::from(task.gas_per_leaf),
+                task.max_leaf_bytes,
+            )
+            .expect("leaf");
+        assert_ne!(out, &want, "row {}", 4 + k);
+    }
+    wait_for(10, "the falsified units named", || miner.dump(), || async {
+        miner.any(|e| matches!(e, MinerEvent::LeaseDone { falsified, .. } if falsified == &vec![4, 5, 6, 7]))
+    })
+    .await;
+
+    // The DAO suspects the hub: the miner marks it not confirmed, says why, leaves it and refuses its leases.
+    chain.suspect(hub).await;
+    wait_for(
+        30,
+        "the suspected hub marked down and left",
+        || miner.dump(),
+        || async {
+            miner.any(|e| {
+                matches!(e, MinerEvent::HubMarked { hub: h, mark: Mark::NotConfirmed, reasons, .. }
+                if *h == hub && reasons[0] == "its wallet is Suspected, not Registered")
+            }) && fake.joined(me).is_some_and(|(_, c)| c == 0)
+        },
+    )
+    .await;
+    assert!(miner.any(|e| matches!(e, MinerEvent::Left { hub: h, reason } if *h == hub && reason.starts_with("marked not confirmed"))));
+    let refused = fake
+        .node
+        .lease(
+            peer,
+            WorkLease::new(deal.task, &deal.tree, 8..12).expect("lease"),
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&refused, NetError::Refused { reason, .. } if reason.contains("has not joined hub")),
+        "{refused}"
+    );
+    miner.stop().await;
+}
