@@ -48,6 +48,8 @@ const LOG_RANGE: u64 = 10_000;
 const REFETCH_AFTER: Duration = Duration::from_secs(5);
 /// Passes between two checks of balances and PayDay.
 const SLOW_EVERY: u64 = 10;
+/// How long a miner whose lease failed waits before it gets another (at most the lease timeout).
+const PAUSE: Duration = Duration::from_secs(3);
 /// How long a work receipt is good: 6 days of chain time (the wallet takes at most 7).
 const RECEIPT_LIFETIME: u64 = 6 * 86_400;
 
@@ -420,7 +422,9 @@ enum Outcome {
     },
     /// The lease receipt is not signed by the joined miner.
     BadSigner(Option<Address>),
-    /// Refused, timed out, disconnected, or the sample could not be computed.
+    /// The miner refused the lease (it stops taking work from this hub until it joins again).
+    Refused(String),
+    /// Timed out, disconnected, or the sample could not be computed.
     Failed(String),
 }
 
@@ -724,6 +728,9 @@ impl Hub {
     fn dispatch(&mut self) {
         let now = Instant::now();
         for lease in self.sched.expire(now) {
+            // A straggler: its units go to others, and it waits before it gets more.
+            self.sched
+                .pause(&lease.peer, now + self.cfg.lease_timeout.min(PAUSE));
             self.lease_failed(&lease, "timed out");
         }
         for lease in self.sched.assign(now) {
@@ -752,12 +759,14 @@ impl Hub {
             let sampler = self.sampler;
             let timeout = self.cfg.lease_timeout;
             tokio::spawn(async move {
-                let outcome =
-                    match tokio::time::timeout(timeout, node.lease(lease.peer, work)).await {
-                        Err(_) => Outcome::Failed("timed out".into()),
-                        Ok(Err(e)) => Outcome::Failed(e.to_string()),
-                        Ok(Ok(result)) => check(&lease, result, &data, sampler).await,
-                    };
+                let outcome = match tokio::time::timeout(timeout, node.lease(lease.peer, work))
+                    .await
+                {
+                    Err(_) => Outcome::Failed("timed out".into()),
+                    Ok(Err(sonm_net::NetError::Refused { reason, .. })) => Outcome::Refused(reason),
+                    Ok(Err(e)) => Outcome::Failed(e.to_string()),
+                    Ok(Ok(result)) => check(&lease, result, &data, sampler).await,
+                };
                 let _ = tx.send(Internal::LeaseDone {
                     id: lease.id,
                     outcome,
@@ -791,7 +800,17 @@ impl Hub {
         match outcome {
             Outcome::Failed(reason) => {
                 self.sched.fail(id);
+                self.sched.pause(
+                    &lease.peer,
+                    Instant::now() + self.cfg.lease_timeout.min(PAUSE),
+                );
                 self.lease_failed(&lease, &reason);
+            }
+            Outcome::Refused(reason) => {
+                // It takes no more work from this hub until it joins again.
+                self.sched.fail(id);
+                self.sched.disconnected(&lease.peer);
+                self.lease_failed(&lease, &format!("refused: {reason}"));
             }
             Outcome::BadSigner(signer) => {
                 self.sched.fail(id);

@@ -35,6 +35,7 @@ struct Slot {
     miner: Address,
     capacity: u32,
     in_flight: u64,
+    paused_until: Option<Instant>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -126,9 +127,11 @@ impl Scheduler {
             miner,
             capacity,
             in_flight: 0,
+            paused_until: None,
         });
         slot.miner = miner;
         slot.capacity = capacity;
+        slot.paused_until = None;
         true
     }
 
@@ -136,6 +139,13 @@ impl Scheduler {
     pub fn disconnected(&mut self, peer: &PeerId) {
         if let Some(s) = self.miners.get_mut(peer) {
             s.capacity = 0;
+        }
+    }
+
+    /// No new lease for `peer` before `until` (its last lease failed: a straggler, or a connection in trouble).
+    pub fn pause(&mut self, peer: &PeerId, until: Instant) {
+        if let Some(s) = self.miners.get_mut(peer) {
+            s.paused_until = Some(until);
         }
     }
 
@@ -162,14 +172,14 @@ impl Scheduler {
         loop {
             let mut any = false;
             for peer in &peers {
-                let Some((miner, capacity, in_flight)) = self
+                let Some((miner, capacity, in_flight, paused)) = self
                     .miners
                     .get(peer)
-                    .map(|s| (s.miner, s.capacity, s.in_flight))
+                    .map(|s| (s.miner, s.capacity, s.in_flight, s.paused_until))
                 else {
                     continue;
                 };
-                if self.banned.contains(&miner) {
+                if self.banned.contains(&miner) || paused.is_some_and(|t| now < t) {
                     continue;
                 }
                 let room = u64::from(capacity).saturating_sub(in_flight);
@@ -390,6 +400,21 @@ mod tests {
         let again = s.assign(t0 + Duration::from_secs(31));
         assert_eq!(again[0].units, 0..4);
         assert_eq!(again[0].peer, fast);
+        // A paused miner gets nothing until the pause ends.
+        s.add_deal(8, 8, []);
+        let late = peer();
+        s.join(late, Address::repeat_byte(3), 8);
+        s.pause(&late, t0 + Duration::from_secs(60));
+        assert!(
+            s.assign(t0 + Duration::from_secs(59))
+                .iter()
+                .all(|l| l.peer != late)
+        );
+        assert!(
+            s.assign(t0 + Duration::from_secs(60))
+                .iter()
+                .any(|l| l.peer == late)
+        );
         // The straggler's answer, arriving now, is not taken.
         assert!(s.complete(first[0].id).is_none());
         let (done, _, redone) = s.progress(7).expect("deal");

@@ -266,6 +266,16 @@ pub struct Miner {
 /// The buyer: a node serving the deal's inputs, the offer read from the hub's announcement, the deal taken, the
 /// hub told. Returns the deal, the buyer's node and its client.
 pub async fn buy(chain: &TestChain, hub: (PeerId, Multiaddr), rows: u32) -> (u64, Node, Client) {
+    buy_with(chain, hub, rows, true).await
+}
+
+/// [`buy`]; with `serve` false the buyer withholds its inputs: nothing served, the hub not told.
+pub async fn buy_with(
+    chain: &TestChain,
+    hub: (PeerId, Multiaddr),
+    rows: u32,
+    serve: bool,
+) -> (u64, Node, Client) {
     let client = chain.client(BUYER).await;
     let (node, mut events) = Node::start(
         NodeConfig {
@@ -293,7 +303,10 @@ pub async fn buy(chain: &TestChain, hub: (PeerId, Multiaddr), rows: u32) -> (u64
     let tasks = MapTasks::new(&client).expect("tasks");
     let inputs = sonm_agents::task::mandelbrot_inputs(16, rows, (-0.75, 0.0), 3.0 / 16.0, 16);
     let tree: IndexedTree = tasks.input_tree(&inputs).await.expect("input tree");
-    let root = node.data().insert(tree).expect("serve");
+    let root = tree.root();
+    if serve {
+        node.data().insert(tree).expect("serve");
+    }
     let status = node.status().await.expect("status");
     let uri = format!(
         "sonm://{}/p2p/{}/{root}",
@@ -305,6 +318,9 @@ pub async fn buy(chain: &TestChain, hub: (PeerId, Multiaddr), rows: u32) -> (u64
         .take(&offer, root, u64::from(rows), uri)
         .await
         .expect("take");
+    if !serve {
+        return (taken.deal, node, client);
+    }
     let answer = node
         .market(
             hub.0,
@@ -317,4 +333,39 @@ pub async fn buy(chain: &TestChain, hub: (PeerId, Multiaddr), rows: u32) -> (u64
         .expect("inputs request");
     assert_eq!(answer, sonm_net::MarketResponse::Accepted);
     (taken.deal, node, client)
+}
+
+/// A miner that joins with `capacity` and never answers a lease (a straggler).
+pub async fn silent_miner(
+    chain: &TestChain,
+    i: usize,
+    hub: (PeerId, Multiaddr),
+    capacity: u32,
+) -> Node {
+    let (node, mut events) = Node::start(
+        NodeConfig {
+            peers: vec![hub.1.clone()],
+            ..NodeConfig::local()
+        },
+        chain.net(),
+    )
+    .await
+    .expect("silent node");
+    tokio::spawn(async move { while events.next().await.is_some() {} });
+    for _ in 0..100 {
+        let answer = node
+            .market(
+                hub.0,
+                sonm_net::MarketRequest::Join {
+                    miner: chain.address(i),
+                    capacity,
+                },
+            )
+            .await;
+        if matches!(answer, Ok(sonm_net::MarketResponse::Joined { .. })) {
+            return node;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the silent miner could not join");
 }

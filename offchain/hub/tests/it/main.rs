@@ -6,3 +6,4 @@
 mod common;
 mod deal;
 mod journal;
+mod settle;
