@@ -26,6 +26,22 @@ async fn honest(client: &Client, deal: u64, rows: u32) -> sonm_merkle::IndexedTr
         .expect("recompute")
 }
 
+/// `GET /metrics` over a bare TCP connection.
+async fn scrape(addr: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(
+            format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .expect("request");
+    let mut body = String::new();
+    stream.read_to_string(&mut body).await.expect("response");
+    body
+}
+
 async fn honest_root(client: &Client, deal: u64, rows: u32) -> alloy::primitives::B256 {
     honest(client, deal, rows).await.root()
 }
@@ -148,11 +164,16 @@ async fn dishonest_rows_commit_a_falsified_root_and_low_funds_are_warned_of() {
     config.dishonest_rows = 2;
     // 150 SNM deposited, bonds of 10: fewer than 1000 bonds free.
     config.min_free_bonds = 1000;
+    config.metrics = Some("127.0.0.1:0".parse().expect("addr"));
     let mut events = HubEvents::attach(&mut config);
     let daemon = tokio::spawn(sonm_hub::run(config, std::future::pending()));
-    let at = hub_addr(&events.wait("listening", 30).await);
+    let listening = events.wait("listening", 30).await;
+    let at = hub_addr(&listening);
     let warning = events.wait("warning", 30).await;
     assert_eq!(warning["kind"], "low free balance");
+    let metrics = scrape(listening["metrics"].as_str().expect("metrics address")).await;
+    assert!(metrics.contains("sonm_hub_low_free_balance 1"), "{metrics}");
+    assert!(metrics.contains("sonm_hub_low_eth 0"), "{metrics}");
     let _m = miner(&chain, MINERS[0], at.clone(), 8, 0).await;
     let (deal, buyer, buyer_client) = buy(&chain, at.clone(), 8).await;
     let committed = events.wait("committed", 60).await;
@@ -179,5 +200,64 @@ async fn dishonest_rows_commit_a_falsified_root_and_low_funds_are_warned_of() {
         .filter(|(got, leaf)| **got != leaf.data)
         .count();
     assert_eq!(wrong, 2);
+    daemon.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offers_are_signed_again_before_they_expire_and_payday_is_held_when_due() {
+    let chain = TestChain::new().await;
+    let hub = chain.hub().await;
+    let mut config = chain.config(hub, sonm_testkit::tempdir("hub-payday"));
+    let mut events = HubEvents::attach(&mut config);
+    let daemon = tokio::spawn(sonm_hub::run(config, std::future::pending()));
+    let first = events.wait("offer signed", 30).await;
+    let at = hub_addr(&events.wait("listening", 30).await);
+    // Past the payout period (30 days): PayDay, then the hub registers again; the day-long offer was re-signed.
+    chain.travel(30 * 86_400 + 1).await;
+    let payday = events.wait("payday", 30).await;
+    assert!(payday["tx"].is_string());
+    events.wait("registered", 30).await;
+    let hubs = sonm_agents::Hubs::new(&chain.client(DEPLOYER).await).expect("hubs");
+    assert_eq!(
+        hubs.state(hub).await.expect("state"),
+        sonm_agents::HubState::Registered
+    );
+    let signed: Vec<&serde_json::Value> = events
+        .seen
+        .iter()
+        .filter(|v| v["event"] == "offer signed")
+        .collect();
+    assert!(signed.len() >= 2, "{signed:?}");
+    let fresh = (*signed.last().expect("fresh")).clone();
+    assert_ne!(fresh["hash"], first["hash"]);
+    assert!(fresh["expiry"].as_u64() > Some(chain.now().await));
+    // The announcement carries the fresh offer.
+    let (node, mut node_events) = sonm_net::Node::start(
+        sonm_net::NodeConfig {
+            peers: vec![at.1.clone()],
+            ..sonm_net::NodeConfig::local()
+        },
+        chain.net(),
+    )
+    .await
+    .expect("node");
+    tokio::spawn(async move { while node_events.next().await.is_some() {} });
+    let mut announced = Vec::new();
+    for _ in 0..50 {
+        if let Ok(a) = node.hub_info(at.0).await {
+            announced =
+                sonm_agents::market::offers_from_bytes(&a.announcement.offers).expect("offers");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let hashes: Vec<String> = announced
+        .iter()
+        .map(|o| o.hash().expect("hash").to_string())
+        .collect();
+    assert_eq!(
+        hashes,
+        vec![fresh["hash"].as_str().expect("hash").to_owned()]
+    );
     daemon.abort();
 }
