@@ -85,6 +85,12 @@ fn wall_now() -> Duration {
 /// Runs the miner until `shutdown` resolves (or the node stops).
 pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Result<()> {
     let state = State::open(&config.state)?;
+    // A hub forgets a miner that went away: after a restart every join is to be made again.
+    for ledger in state.hubs()? {
+        if ledger.capacity > 0 {
+            state.update_hub(ledger.hub, |h| h.capacity = 0)?;
+        }
+    }
     let client = Client::connect(
         &config.rpc_url,
         Some(config.signer.clone()),
@@ -244,6 +250,7 @@ impl Miner {
             Ok(signed) => {
                 let a = signed.announcement;
                 lock(&self.peers).insert(peer, a.hub);
+                lock(&self.rejoin).insert(a.hub);
                 lock(&self.asked).insert(a.hub, (peer, a.name.clone(), a.expiry));
                 self.wake.notify_one();
             }

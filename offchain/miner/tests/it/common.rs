@@ -298,7 +298,17 @@ impl RunningMiner {
         peers: Vec<Multiaddr>,
         args: RunArgs,
     ) -> Self {
-        let state = tempdir("miner");
+        Self::start_in(chain, key, peers, args, tempdir("miner")).await
+    }
+
+    /// [`Self::start`] with the state in `state` (a restart).
+    pub async fn start_in(
+        chain: &TestChain,
+        key: usize,
+        peers: Vec<Multiaddr>,
+        args: RunArgs,
+        state: PathBuf,
+    ) -> Self {
         let args = RunArgs {
             state: Some(state.clone()),
             listen: Some("/ip4/127.0.0.1/tcp/0".into()),

@@ -169,7 +169,47 @@ async fn a_miner_computes_a_hubs_leases_as_the_executor_does_and_redeems_and_cla
         (16, amount, amount, U256::ZERO)
     );
     assert_eq!(v.mark, Mark::Checked);
+    let state = miner.state.clone();
+    let joins_before = fake.joins.lock().unwrap().len();
     miner.stop().await;
+
+    // Restarted on its state: the same peer id joins again, its books kept, the receipt still not presented twice.
+    let again = RunningMiner::start_in(
+        &chain,
+        MINER,
+        vec![fake.addr().await],
+        RunArgs {
+            capacity: Some(16),
+            ..RunArgs::default()
+        },
+        state,
+    )
+    .await;
+    wait_for(
+        30,
+        "the restarted miner joined again",
+        || again.dump(),
+        || async {
+            fake.joins.lock().unwrap().len() > joins_before
+                && fake.joined(me).is_some_and(|(p, c)| p == peer && c == 16)
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert!(
+        !again.any(|e| matches!(e, MinerEvent::ReceiptRedeemed { .. })),
+        "{}",
+        again.dump()
+    );
+    let (views, _) = sonm_miner::hubs(&c, &again.state, snm(50))
+        .await
+        .expect("hubs");
+    let v = views
+        .iter()
+        .find(|v| v.hub == hub)
+        .expect("the hub in the view");
+    assert_eq!((v.ledger.units_done, v.ledger.redeemed), (16, amount));
+    again.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
