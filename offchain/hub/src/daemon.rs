@@ -1283,7 +1283,13 @@ impl Hub {
                     }
                 }
             }
-            Stage::Settled => self.sign_receipts(d, now).await?,
+            Stage::Settled => {
+                self.sign_receipts(d, now).await?;
+                // Settled for good: nobody can query or prove anything about the result any more.
+                if let Some(tree) = self.results.remove(&id) {
+                    self.node.data().remove(&tree.root());
+                }
+            }
             Stage::Paid | Stage::Declined | Stage::Failed => {}
         }
         Ok(())

@@ -266,15 +266,26 @@ pub struct Miner {
 /// The buyer: a node serving the deal's inputs, the offer read from the hub's announcement, the deal taken, the
 /// hub told. Returns the deal, the buyer's node and its client.
 pub async fn buy(chain: &TestChain, hub: (PeerId, Multiaddr), rows: u32) -> (u64, Node, Client) {
-    buy_with(chain, hub, rows, true).await
+    buy_with(chain, hub, rows, Inputs::Told).await
 }
 
-/// [`buy`]; with `serve` false the buyer withholds its inputs: nothing served, the hub not told.
+/// What the buyer does with its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inputs {
+    /// Serves them and sends the hub `Inputs`.
+    Told,
+    /// Serves them behind the input URI and never calls the hub.
+    Served,
+    /// Withholds them.
+    Withheld,
+}
+
+/// [`buy`], the inputs served and handed over as `inputs_` says.
 pub async fn buy_with(
     chain: &TestChain,
     hub: (PeerId, Multiaddr),
     rows: u32,
-    serve: bool,
+    inputs_: Inputs,
 ) -> (u64, Node, Client) {
     let client = chain.client(BUYER).await;
     let (node, mut events) = Node::start(
@@ -304,7 +315,7 @@ pub async fn buy_with(
     let inputs = sonm_agents::task::mandelbrot_inputs(16, rows, (-0.75, 0.0), 3.0 / 16.0, 16);
     let tree: IndexedTree = tasks.input_tree(&inputs).await.expect("input tree");
     let root = tree.root();
-    if serve {
+    if inputs_ != Inputs::Withheld {
         node.data().insert(tree).expect("serve");
     }
     let status = node.status().await.expect("status");
@@ -318,7 +329,7 @@ pub async fn buy_with(
         .take(&offer, root, u64::from(rows), uri)
         .await
         .expect("take");
-    if !serve {
+    if inputs_ != Inputs::Told {
         return (taken.deal, node, client);
     }
     let answer = node

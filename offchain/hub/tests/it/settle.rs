@@ -9,7 +9,8 @@ use sonm_agents::{Client, MapTasks, Market, SolveMode, TaskStatus, Token};
 use sonm_bindings::enums::IMapGame::QueryStatus;
 
 use crate::common::{
-    DEPLOYER, HubEvents, MINERS, TestChain, buy, buy_with, hub_addr, miner, silent_miner, snm,
+    DEPLOYER, HubEvents, Inputs, MINERS, TestChain, buy, buy_with, hub_addr, miner, silent_miner,
+    snm,
 };
 
 /// A challenger with SNM: anvil's account 6.
@@ -54,7 +55,7 @@ async fn a_deal_whose_inputs_never_come_is_declined_before_its_decline_deadline(
     let mut events = HubEvents::attach(&mut config);
     let daemon = tokio::spawn(sonm_hub::run(config, std::future::pending()));
     let at = hub_addr(&events.wait("listening", 30).await);
-    let (deal, _buyer, buyer_client) = buy_with(&chain, at, 8, false).await;
+    let (deal, _buyer, buyer_client) = buy_with(&chain, at, 8, Inputs::Withheld).await;
     let seen = events.wait("deal seen", 30).await;
     let decline_by = seen["decline_by"].as_u64().expect("decline_by");
     // Nothing happens while declineBy is far.
@@ -258,6 +259,27 @@ async fn offers_are_signed_again_before_they_expire_and_payday_is_held_when_due(
     assert_eq!(
         hashes,
         vec![fresh["hash"].as_str().expect("hash").to_owned()]
+    );
+    daemon.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_buyer_that_never_calls_has_its_inputs_fetched_from_the_input_uri() {
+    let chain = TestChain::new().await;
+    let hub = chain.hub().await;
+    let mut config = chain.config(hub, sonm_testkit::tempdir("hub-uri"));
+    let mut events = HubEvents::attach(&mut config);
+    let daemon = tokio::spawn(sonm_hub::run(config, std::future::pending()));
+    let at = hub_addr(&events.wait("listening", 30).await);
+    let _m = miner(&chain, MINERS[0], at.clone(), 8, 0).await;
+    let (deal, buyer, buyer_client) = buy_with(&chain, at, 8, Inputs::Served).await;
+    let fetched = events.wait("inputs fetched", 30).await;
+    assert_eq!(fetched["deal"], deal);
+    assert_eq!(fetched["from"], buyer.peer_id().to_string());
+    let committed = events.wait("committed", 60).await;
+    assert_eq!(
+        committed["root"],
+        serde_json::json!(honest_root(&buyer_client, deal, 8).await)
     );
     daemon.abort();
 }
