@@ -419,6 +419,7 @@ async fn buy(
                 "rows {wrong:?} differ from the buyer's own computation: not accepting deal {deal}"
             ),
         );
+        serve_until_settled(client, job.tasks, deal, reporter).await?;
         return Err(BuyerError::Mismatch { deal, rows: wrong });
     }
     reporter.event(
@@ -673,6 +674,49 @@ pub fn parse_sonm_uri(uri: &str) -> std::result::Result<(Multiaddr, PeerId, B256
         _ => Err(format!(
             "{uri}: the multiaddr does not end in /p2p/<peer id>"
         )),
+    }
+}
+
+/// After a mismatch: the buyer keeps serving its inputs while the deal is open to challenges (until it is no longer
+/// Committed, or its window ends in chain time), so that anyone (a watcher) can prove the cheat on chain.
+async fn serve_until_settled(
+    client: &Client,
+    tasks: &MapTasks,
+    deal: u64,
+    reporter: Reporter,
+) -> Result<()> {
+    let info = tasks.task(deal).await?;
+    reporter.event(
+        "serving",
+        json!({ "deal": deal, "until": info.deadline }),
+        format!(
+            "serving the inputs until deal {deal} ends or its window closes at {} (chain time), so that anyone can \
+             prove the cheat on chain (sonm watch does)",
+            info.deadline
+        ),
+    );
+    loop {
+        let info = tasks.task(deal).await?;
+        if info.status != TaskStatus::Committed {
+            reporter.event(
+                "ended",
+                json!({ "deal": deal, "status": info.status.to_string() }),
+                format!(
+                    "deal {deal} ended {}{}",
+                    info.status,
+                    if info.status == TaskStatus::Refunded {
+                        ": a cheat was proven, the escrow is back with the buyer"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            return Ok(());
+        }
+        if client.now().await? >= info.deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

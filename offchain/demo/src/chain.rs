@@ -24,8 +24,8 @@ pub(crate) fn repo_root() -> Result<PathBuf, DemoError> {
     Ok(devnet::find_repo(&cwd)?)
 }
 
-/// anvil's accounts: one per role of the demo (anvil's default is 10, one short of the hub's operator key).
-pub(crate) const ACCOUNTS: usize = 11;
+/// anvil's accounts: the deployer and the two hubs' owners use anvil's; every other party has a fresh key.
+pub(crate) const ACCOUNTS: usize = 3;
 
 /// A fresh anvil of [`ACCOUNTS`] accounts.
 fn spawn(repo: &Path) -> Result<AnvilInstance, DevnetError> {

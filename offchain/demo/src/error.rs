@@ -13,20 +13,11 @@ pub enum DemoError {
     #[error(transparent)]
     Chain(#[from] sonm_testkit::DevnetError),
     /// anvil gave fewer accounts than the demo's roles.
-    #[error("anvil has no account {0}: the demo needs 11")]
+    #[error("anvil has no account {0}: the demo needs 3")]
     Accounts(usize),
     /// A role client's call failed.
     #[error(transparent)]
     Agent(#[from] sonm_agents::AgentError),
-    /// The watcher failed.
-    #[error("the watcher failed: {0}")]
-    Watch(#[from] sonm_watcher::WatchError),
-    /// The executor could not be set up or failed on a leaf.
-    #[error(transparent)]
-    Executor(#[from] sonm_executor::ExecutorError),
-    /// A Merkle tree could not be built.
-    #[error(transparent)]
-    Merkle(#[from] sonm_merkle::MerkleError),
     /// A direct RPC request failed.
     #[error("RPC error during {what}: {reason}")]
     Rpc {
@@ -45,7 +36,7 @@ pub enum DemoError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The PNG encoder failed.
+    /// A picture could not be written.
     #[error("cannot encode {path}: {reason}")]
     Png {
         /// The image file.

@@ -116,8 +116,9 @@ pub(crate) fn table(s: &DemoSummary) -> String {
     }
     let _ = writeln!(
         t,
-        "\nImage: {}    wall time: {:.1} s",
+        "\nPictures: {} and {}    wall time: {:.1} s",
         s.image.display(),
+        s.row_map.display(),
         s.elapsed.as_secs_f64()
     );
     t
@@ -161,6 +162,7 @@ mod tests {
             steps: vec![step("answer", 10), step("reveal", 1), step("answer", 15)],
             checks: vec!["it worked".into()],
             image: "x.png".into(),
+            row_map: "y.png".into(),
             elapsed: std::time::Duration::from_secs(1),
         };
         let t = table(&s);

@@ -157,7 +157,8 @@ impl Watcher {
         Ok(verdict)
     }
 
-    /// The task's inputs, read once from its input URI and checked against its input root.
+    /// The task's inputs, read once from its input URI (a file, an http(s) URL, or a `sonm://` URI whose tree is
+    /// fetched from its peer) and checked against its input root.
     async fn map_inputs(
         &mut self,
         id: u64,
@@ -166,11 +167,19 @@ impl Watcher {
         if let Some(i) = self.inputs.get(&id) {
             return Ok(i.clone());
         }
-        let text = data::fetch(&task.input_uri, &self.http).await?;
         let (root, n) = (task.input_root, task.leaf_count);
-        let inputs = tokio::task::spawn_blocking(move || data::parse_inputs(&text, root, n))
-            .await
-            .map_err(|e| e.to_string())??;
+        let inputs = if task.input_uri.starts_with("sonm://") {
+            // A market buyer serves its inputs from its node: fetched as results are, every leaf checked.
+            let fetched = self.fetch_results(&task.input_uri, root, n).await?;
+            tokio::task::spawn_blocking(move || data::results(fetched, root, n))
+                .await
+                .map_err(|e| e.to_string())??
+        } else {
+            let text = data::fetch(&task.input_uri, &self.http).await?;
+            tokio::task::spawn_blocking(move || data::parse_inputs(&text, root, n))
+                .await
+                .map_err(|e| e.to_string())??
+        };
         let inputs = Arc::new(inputs);
         self.inputs.insert(id, inputs.clone());
         Ok(inputs)

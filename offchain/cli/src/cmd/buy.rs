@@ -11,7 +11,13 @@ pub(crate) async fn run(g: &Global, args: BuyArgs) -> Result<ui::Output> {
     // The buyer takes an offer and accepts: it needs a key.
     let client = super::connect(g).await?;
     client.sender().map_err(|_| AgentError::NoSigner)?;
-    let bought = sonm_buyer::run(&client, args, Reporter::new(g.json)).await?;
+    let reporter = Reporter::new(g.json);
+    let bought = sonm_buyer::run(&client, args, reporter).await?;
+    if g.json {
+        // The events were JSON lines: the summary is one more.
+        reporter.event("done", json!(bought), "");
+        return Ok(ui::Output::silent());
+    }
     let by: Vec<String> = bought
         .by_miner
         .iter()
