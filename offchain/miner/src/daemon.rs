@@ -538,11 +538,13 @@ impl Miner {
             })
             .collect();
         // A hub never joined: join with a fair share to learn its pay.
+        let mut joined_now = HashSet::new();
         for &hub in &accepted {
             let ledger = self.state.hub(hub)?;
             if ledger.pay_per_unit.is_zero() && !ledger.dropped {
                 let share = (self.config.capacity / accepted.len().max(1) as u32).max(1);
                 self.join(hub, share, "first contact").await;
+                joined_now.insert(hub);
             }
         }
         let max_exposure = snm_f64(self.config.max_exposure);
@@ -581,7 +583,8 @@ impl Miner {
             if want > 0 && backing_off {
                 continue;
             }
-            if want != ledger.capacity || (want > 0 && rejoin.contains(&hub)) {
+            let again = rejoin.contains(&hub) && !joined_now.contains(&hub);
+            if want != ledger.capacity || (want > 0 && again) {
                 let why = match marks.get(&hub) {
                     _ if ledger.dropped => "its unpaid debt passed the limit".to_owned(),
                     Some(a) if a.mark < self.config.accept => format!(
