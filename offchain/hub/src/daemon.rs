@@ -960,6 +960,12 @@ impl Hub {
         self.sched.remove_deal(deal);
         self.data.remove(&deal);
         info!(deal, %root, "every unit in: committing at the next pass");
+        let by = self.progress(&d)?.by_miner;
+        self.reporter.emit(
+            "computed",
+            json!({"deal": deal, "root": root, "units": d.leaf_count, "redone": d.redone,
+                   "by_miner": by.iter().map(|(m, n)| json!({"miner": m, "units": n})).collect::<Vec<_>>()}),
+        );
         Ok(())
     }
 

@@ -312,9 +312,12 @@ impl Store {
         v.map(|v| self.decode(v.value())).transpose()
     }
 
-    /// Records accepted units of a deal, in one transaction.
+    /// Records accepted units of a deal, in one transaction. Not synced to disk on its own (the next synced commit
+    /// carries it): units lost in a crash are only leased again, and a lease a second is not held up by fsync.
     pub fn accept_units(&self, deal: u64, units: &[(u64, UnitRecord)]) -> Result<()> {
-        let w = self.write()?;
+        let mut w = self.write()?;
+        w.set_durability(redb::Durability::None)
+            .map_err(self.err())?;
         {
             let mut t = w.open_table(UNITS).map_err(self.err())?;
             for (index, unit) in units {
