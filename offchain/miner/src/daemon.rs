@@ -57,6 +57,9 @@ struct Miner {
     executors: Mutex<HashMap<Address, Executor>>,
     /// Per hub: the figures last reported and when.
     published: Mutex<HashMap<Address, (U256, U256, Instant)>>,
+    /// Units done per hub (and what they earned) since the last flush to the state: a lease is counted here, the
+    /// state is written once a round (a disk flush per lease would cost more than a lease of small units).
+    pending: Mutex<HashMap<Address, (u64, U256)>>,
     /// Hubs learnt by asking their peer (`/sonm/info/1`): peer, name, expiry of the announcement.
     asked: Mutex<HashMap<Address, (PeerId, String, u64)>>,
     /// Hubs whose peer reconnected: join them again.
@@ -132,6 +135,7 @@ pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Res
         published: Mutex::new(HashMap::new()),
         rejoin: Mutex::new(HashSet::new()),
         asked: Mutex::new(HashMap::new()),
+        pending: Mutex::new(HashMap::new()),
         warned: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashMap::new()),
         round_running: AtomicBool::new(false),
@@ -163,6 +167,7 @@ pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Res
         }
     }
     node.shutdown().await;
+    miner.flush();
     miner.emit(MinerEvent::Stopped);
     Ok(())
 }
@@ -258,6 +263,36 @@ impl Miner {
         }
     }
 
+    /// `hub`'s ledger with the units done since the last flush.
+    fn ledger(&self, hub: Address) -> Result<HubLedger> {
+        let mut l = self.state.hub(hub)?;
+        if let Some((units, earned)) = lock(&self.pending).get(&hub) {
+            l.units_done += units;
+            l.earned = l.earned.saturating_add(*earned);
+        }
+        Ok(l)
+    }
+
+    /// Writes the units done since the last flush to the state.
+    fn flush(&self) {
+        let pending = std::mem::take(&mut *lock(&self.pending));
+        for (hub, (units, earned)) in pending {
+            let written = self.state.update_hub(hub, |h| {
+                h.units_done += units;
+                h.earned = h.earned.saturating_add(earned);
+            });
+            if let Err(e) = written {
+                // Keep them for the next flush.
+                let mut p = lock(&self.pending);
+                let e2 = p.entry(hub).or_default();
+                e2.0 += units;
+                e2.1 = e2.1.saturating_add(earned);
+                drop(p);
+                self.warn(e.to_string());
+            }
+        }
+    }
+
     fn spawn_round(self: &Arc<Self>) {
         if self.round_running.swap(true, Ordering::SeqCst) {
             return;
@@ -292,14 +327,15 @@ impl Miner {
                     return;
                 }
                 let n = lease.count();
-                let ledger = self.state.update_hub(hub, |h| {
-                    h.units_done += n;
-                    h.earned = h
-                        .earned
-                        .saturating_add(h.pay_per_unit.saturating_mul(U256::from(n)));
-                });
-                if let Err(e) = ledger {
-                    self.warn(e.to_string());
+                match self.ledger(hub) {
+                    Ok(l) => {
+                        let mut pending = lock(&self.pending);
+                        let p = pending.entry(hub).or_default();
+                        p.0 += n;
+                        p.1 =
+                            p.1.saturating_add(l.pay_per_unit.saturating_mul(U256::from(n)));
+                    }
+                    Err(e) => self.warn(e.to_string()),
                 }
                 self.emit(MinerEvent::LeaseDone {
                     hub,
@@ -335,7 +371,7 @@ impl Miner {
         inputs: Vec<Bytes>,
     ) -> std::result::Result<(Address, Vec<Bytes>, Vec<u64>), String> {
         let hub = hub.ok_or("the peer is not a hub this miner knows (no announcement seen)")?;
-        let ledger = self.state.hub(hub).map_err(|e| e.to_string())?;
+        let ledger = self.ledger(hub).map_err(|e| e.to_string())?;
         if ledger.debt() > self.config.max_debt {
             self.drop_hub(hub, &ledger).await;
             return Err(format!(
@@ -453,6 +489,7 @@ impl Miner {
     // ---- the round: marks, joins, receipts, reports ----
 
     async fn round(self: &Arc<Self>) -> Result<()> {
+        self.flush();
         let known = self.node.hubs().await?;
         {
             let mut peers = lock(&self.peers);
@@ -489,7 +526,7 @@ impl Miner {
                 }
             };
             let reports = self.state.reports(hub)?;
-            let mut ledger = self.state.hub(hub)?;
+            let mut ledger = self.ledger(hub)?;
             let a = judge(&facts, &reports, &ledger, self.config.max_debt);
             let over = ledger.debt() > self.config.max_debt;
             if over && !ledger.dropped {
@@ -540,7 +577,7 @@ impl Miner {
         // A hub never joined: join with a fair share to learn its pay.
         let mut joined_now = HashSet::new();
         for &hub in &accepted {
-            let ledger = self.state.hub(hub)?;
+            let ledger = self.ledger(hub)?;
             if ledger.pay_per_unit.is_zero() && !ledger.dropped {
                 let share = (self.config.capacity / accepted.len().max(1) as u32).max(1);
                 self.join(hub, share, "first contact").await;
@@ -551,7 +588,7 @@ impl Miner {
         let max_debt = snm_f64(self.config.max_debt);
         let mut prospects = Vec::new();
         for &hub in &accepted {
-            let ledger = self.state.hub(hub)?;
+            let ledger = self.ledger(hub)?;
             if ledger.pay_per_unit.is_zero() || ledger.dropped {
                 continue;
             }
@@ -572,7 +609,7 @@ impl Miner {
             .collect();
         let rejoin: HashSet<Address> = std::mem::take(&mut *lock(&self.rejoin));
         for &hub in &hubs {
-            let ledger = self.state.hub(hub)?;
+            let ledger = self.ledger(hub)?;
             let want = target.get(&hub).copied().unwrap_or(0);
             if !announced.contains_key(&hub) && ledger.capacity == 0 {
                 continue;
@@ -603,7 +640,7 @@ impl Miner {
 
         // Receipts, claims, reports.
         for &hub in &hubs {
-            let ledger = self.state.hub(hub)?;
+            let ledger = self.ledger(hub)?;
             if ledger.units_done == 0 {
                 continue;
             }
@@ -847,7 +884,7 @@ impl Miner {
         if paid.count == 0 {
             return Ok(());
         }
-        let owed = self.state.hub(hub)?.debt();
+        let owed = self.ledger(hub)?.debt();
         if let Some((p, o, at)) = lock(&self.published).get(&hub)
             && *p == paid.total
             && *o == owed
