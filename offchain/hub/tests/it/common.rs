@@ -151,6 +151,18 @@ impl HubEvents {
         }
     }
 
+    /// Waits until more than `n` events `name` were seen.
+    pub async fn wait_new(&mut self, name: &str, n: usize, secs: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while self.count(name) <= n {
+            let v = tokio::time::timeout_at(deadline, self.rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no new {name:?} within {secs} s"))
+                .expect("the daemon stopped");
+            self.seen.push(v);
+        }
+    }
+
     pub fn count(&self, name: &str) -> usize {
         self.seen.iter().filter(|v| v["event"] == name).count()
     }
@@ -179,6 +191,18 @@ pub async fn miner(
     hub: (PeerId, Multiaddr),
     capacity: u32,
     cheat_from: usize,
+) -> Miner {
+    miner_with(chain, i, hub, capacity, cheat_from, Duration::ZERO).await
+}
+
+/// [`miner`], answering each lease `delay` late.
+pub async fn miner_with(
+    chain: &TestChain,
+    i: usize,
+    hub: (PeerId, Multiaddr),
+    capacity: u32,
+    cheat_from: usize,
+    delay: Duration,
 ) -> Miner {
     let key: PrivateKeySigner = chain.signer(i);
     let (node, mut events) = Node::start(
@@ -220,6 +244,7 @@ pub async fn miner(
                     .leaves(&inputs, u64::from(info.gas_per_leaf), info.max_leaf_bytes)
                     .expect("compute");
                 leases += 1;
+                tokio::time::sleep(delay).await;
                 if cheat_from > 0 && leases >= cheat_from {
                     let last = outputs.len() - 1;
                     let mut bytes = outputs[last].to_vec();

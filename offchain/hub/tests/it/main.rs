@@ -6,4 +6,5 @@
 mod common;
 mod deal;
 mod journal;
+mod restart;
 mod settle;
