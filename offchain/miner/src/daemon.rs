@@ -166,6 +166,11 @@ pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Res
             () = miner.wake.notified() => miner.spawn_round(),
         }
     }
+    // Let a round under way finish what it sends (a redeem, a claim), for a while.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while miner.round_running.load(Ordering::SeqCst) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     node.shutdown().await;
     miner.flush();
     miner.emit(MinerEvent::Stopped);
@@ -612,6 +617,10 @@ impl Miner {
             let ledger = self.ledger(hub)?;
             let want = target.get(&hub).copied().unwrap_or(0);
             if !announced.contains_key(&hub) && ledger.capacity == 0 {
+                continue;
+            }
+            if !marks.contains_key(&hub) {
+                // Its facts could not be read this round: change nothing on a passing error.
                 continue;
             }
             let backing_off = lock(&self.refused)
