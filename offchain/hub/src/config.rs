@@ -244,6 +244,8 @@ pub struct ServeConfig {
     pub no_receipts: bool,
     /// Print JSON events on stdout.
     pub json: bool,
+    /// Without `json`: print each event as a line for people on stdout (the CLI; not a library user).
+    pub text: bool,
     /// Also send every JSON event here (in-process observers: tests, the demo).
     pub events: Option<tokio::sync::mpsc::UnboundedSender<serde_json::Value>>,
 }
@@ -412,6 +414,7 @@ impl ServeArgs {
             dishonest_rows: self.dishonest_rows.unwrap_or(0),
             no_receipts: self.no_receipts,
             json,
+            text: !json,
             events: None,
         })
     }
@@ -426,12 +429,14 @@ impl ServeConfig {
         hub: Address,
         state_dir: PathBuf,
     ) -> Result<Self> {
-        ServeArgs {
+        let mut c = ServeArgs {
             hub: Some(hub),
             state: Some(state_dir),
             ..ServeArgs::default()
         }
-        .into_config(rpc_url, deployments_dir, signer, false)
+        .into_config(rpc_url, deployments_dir, signer, false)?;
+        c.text = false;
+        Ok(c)
     }
 }
 

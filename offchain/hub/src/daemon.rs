@@ -90,7 +90,7 @@ pub async fn run(config: ServeConfig, shutdown: impl Future<Output = ()>) -> Res
         None => None,
     };
 
-    let reporter = Reporter::new(config.json, config.events.clone());
+    let reporter = Reporter::new(config.json, config.text, config.events.clone());
     let market = Market::new(&client)?;
     let mut offers = sign_offers(&client, &market, &tasks, &config, &reporter).await?;
     let pay_per_unit = config.miner_pay.unwrap_or_else(|| {
@@ -574,6 +574,11 @@ impl Hub {
                             d.leaf_count
                         ),
                     },
+                    Some(d) if matches!(d.stage, Stage::Declined | Stage::Failed) => {
+                        MarketResponse::Refused {
+                            reason: format!("deal {id} is {}: nothing to fetch", d.stage.words()),
+                        }
+                    }
                     Some(d) => {
                         if d.stage == Stage::FetchingInputs && self.fetching.insert(id) {
                             self.spawn_fetch(d.id, peer, None, d.input_root, d.leaf_count);

@@ -11,12 +11,14 @@ use tracing::info;
 #[derive(Clone, Debug)]
 pub(crate) struct Reporter {
     json: bool,
+    text: bool,
     tx: Option<UnboundedSender<Value>>,
 }
 
 impl Reporter {
-    pub(crate) fn new(json: bool, tx: Option<UnboundedSender<Value>>) -> Self {
-        Self { json, tx }
+    /// `json`: a JSON line per event on stdout; else `text`: a line for people; `tx`: every event, in-process.
+    pub(crate) fn new(json: bool, text: bool, tx: Option<UnboundedSender<Value>>) -> Self {
+        Self { json, text, tx }
     }
 
     /// Emits `event` with `fields` (a JSON object).
@@ -26,11 +28,18 @@ impl Reporter {
             o.extend(f);
         }
         info!(target: "sonm_hub::event", "{v}");
+        let mut out = std::io::stdout().lock();
         if self.json {
-            let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{v}");
-            let _ = out.flush();
+        } else if self.text {
+            // For people: the event and its fields, one line.
+            let mut fields = v.clone();
+            if let Some(o) = fields.as_object_mut() {
+                o.remove("event");
+            }
+            let _ = writeln!(out, "{event}: {fields}");
         }
+        let _ = out.flush();
         if let Some(tx) = &self.tx {
             let _ = tx.send(v);
         }
