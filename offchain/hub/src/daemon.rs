@@ -665,6 +665,10 @@ impl Hub {
                 match inputs {
                     Err(e) => warn!(deal, %from, error = %e, "inputs not fetched"),
                     Ok(_) if d.stage != Stage::FetchingInputs => {}
+                    // Too late: the hub declined the deal (the transaction may still be on its way).
+                    Ok(_) if self.sender.entry(&format!("decline:{deal}"))?.is_some() => {
+                        info!(deal, "inputs arrived after the deal was declined: ignored");
+                    }
                     Ok(inputs) => {
                         let tree = IndexedTree::from_data(
                             inputs.iter().cloned(),
