@@ -264,15 +264,16 @@ async fn offers_are_signed_again_before_they_expire_and_payday_is_held_when_due(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_buyer_that_never_calls_has_its_inputs_fetched_from_the_input_uri() {
+async fn inputs_are_fetched_from_the_input_uri_and_no_receipts_withholds_the_miners_pay() {
     let chain = TestChain::new().await;
     let hub = chain.hub().await;
     let mut config = chain.config(hub, sonm_testkit::tempdir("hub-uri"));
+    config.no_receipts = true;
     let mut events = HubEvents::attach(&mut config);
     let daemon = tokio::spawn(sonm_hub::run(config, std::future::pending()));
     let at = hub_addr(&events.wait("listening", 30).await);
-    let _m = miner(&chain, MINERS[0], at.clone(), 8, 0).await;
-    let (deal, buyer, buyer_client) = buy_with(&chain, at, 8, Inputs::Served).await;
+    let m = miner(&chain, MINERS[0], at.clone(), 8, 0).await;
+    let (deal, buyer, buyer_client) = buy_with(&chain, at.clone(), 8, Inputs::Served).await;
     let fetched = events.wait("inputs fetched", 30).await;
     assert_eq!(fetched["deal"], deal);
     assert_eq!(fetched["from"], buyer.peer_id().to_string());
@@ -280,6 +281,28 @@ async fn a_buyer_that_never_calls_has_its_inputs_fetched_from_the_input_uri() {
     assert_eq!(
         committed["root"],
         serde_json::json!(honest_root(&buyer_client, deal, 8).await)
+    );
+    // --no-receipts: the deal settles, the miner gets nothing.
+    MapTasks::new(&buyer_client)
+        .expect("tasks")
+        .accept(deal)
+        .await
+        .expect("accept");
+    events.wait("receipts withheld", 30).await;
+    assert_eq!(events.count("receipts signed"), 0);
+    let answer = m
+        .node
+        .market(
+            at.0,
+            sonm_net::MarketRequest::Receipts {
+                miner: chain.address(MINERS[0]),
+            },
+        )
+        .await
+        .expect("receipts");
+    assert_eq!(
+        answer,
+        sonm_net::MarketResponse::Receipts { receipts: vec![] }
     );
     daemon.abort();
 }
