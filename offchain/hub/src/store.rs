@@ -508,6 +508,45 @@ mod tests {
     }
 
     #[test]
+    fn a_journal_entry_is_written_once_and_survives_a_reopen_with_its_bytes() {
+        let path = temp("journal");
+        let me = Address::repeat_byte(9);
+        let entry = JournalEntry {
+            what: "commit".into(),
+            raw: Bytes::from_static(&[0x02, 0xf8, 0x01]),
+            hash: B256::repeat_byte(7),
+            nonce: 4,
+            status: TxStatus::Pending,
+        };
+        {
+            let s = Store::open(&path, 1, me).expect("open");
+            assert!(s.put_journal("commit:3", &entry, true).expect("new"));
+            let mut other = entry.clone();
+            other.raw = Bytes::from_static(&[0xff]);
+            other.hash = B256::repeat_byte(8);
+            // A second signature of the same action is refused: the first stays.
+            assert!(!s.put_journal("commit:3", &other, true).expect("refused"));
+            assert_eq!(s.journal("commit:3").expect("read"), Some(entry.clone()));
+        }
+        // Reopened (a restart): the pending entry is there with the very bytes signed; its status moves on.
+        let s = Store::open(&path, 1, me).expect("reopen");
+        let pending: Vec<(String, JournalEntry)> = s
+            .journal_entries()
+            .expect("entries")
+            .into_iter()
+            .filter(|(_, e)| e.status == TxStatus::Pending)
+            .collect();
+        assert_eq!(pending, vec![("commit:3".to_owned(), entry.clone())]);
+        let mut mined = entry;
+        mined.status = TxStatus::Mined {
+            block: 9,
+            success: true,
+        };
+        assert!(s.put_journal("commit:3", &mined, false).expect("update"));
+        assert_eq!(s.journal("commit:3").expect("read"), Some(mined));
+    }
+
+    #[test]
     fn a_caught_miner_loses_every_unit_of_the_deal_and_is_banned() {
         let path = temp("discard");
         let me = Address::repeat_byte(9);
