@@ -1594,8 +1594,17 @@ async fn check(
         return Outcome::BadSigner(result.miner);
     }
     let count = lease.units.end - lease.units.start;
-    let drawn = sampler.draw(lease.deal, lease.id, lease.units.start, count);
+    let mut drawn = sampler.draw(lease.deal, lease.id, lease.units.start, count);
     let sampled = drawn.len();
+    // An output longer than the task allows is wrong whatever the sample (the game reads it as a failed leaf):
+    // checked on every unit, first.
+    if let Some(k) = result
+        .outputs
+        .iter()
+        .position(|o| o.len() > data.max_bytes as usize)
+    {
+        drawn.insert(0, lease.units.start + k as u64);
+    }
     let inputs: Vec<(u64, Bytes, Bytes)> = drawn
         .into_iter()
         .filter_map(|u| {

@@ -192,7 +192,17 @@ pub async fn miner(
     capacity: u32,
     cheat_from: usize,
 ) -> Miner {
-    miner_with(chain, i, hub, capacity, cheat_from, Duration::ZERO).await
+    miner_impl(chain, i, hub, capacity, cheat_from, Duration::ZERO, false).await
+}
+
+/// A miner whose first answer has one output longer than the task's `maxLeafBytes`.
+pub async fn long_output_miner(
+    chain: &TestChain,
+    i: usize,
+    hub: (PeerId, Multiaddr),
+    capacity: u32,
+) -> Miner {
+    miner_impl(chain, i, hub, capacity, 0, Duration::ZERO, true).await
 }
 
 /// [`miner`], answering each lease `delay` late.
@@ -203,6 +213,18 @@ pub async fn miner_with(
     capacity: u32,
     cheat_from: usize,
     delay: Duration,
+) -> Miner {
+    miner_impl(chain, i, hub, capacity, cheat_from, delay, false).await
+}
+
+async fn miner_impl(
+    chain: &TestChain,
+    i: usize,
+    hub: (PeerId, Multiaddr),
+    capacity: u32,
+    cheat_from: usize,
+    delay: Duration,
+    long: bool,
 ) -> Miner {
     let key: PrivateKeySigner = chain.signer(i);
     let (node, mut events) = Node::start(
@@ -245,6 +267,9 @@ pub async fn miner_with(
                     .expect("compute");
                 leases += 1;
                 tokio::time::sleep(delay).await;
+                if long && leases == 1 {
+                    outputs[0] = Bytes::from(vec![1u8; info.max_leaf_bytes as usize + 1]);
+                }
                 if cheat_from > 0 && leases >= cheat_from {
                     let last = outputs.len() - 1;
                     let mut bytes = outputs[last].to_vec();

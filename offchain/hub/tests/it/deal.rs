@@ -7,7 +7,9 @@ use alloy::primitives::U256;
 use sonm_agents::{MapTasks, Receipts, SignedReceipt, TaskStatus};
 use sonm_net::{MarketRequest, MarketResponse};
 
-use crate::common::{BUYER, HubEvents, MINERS, OPERATOR, TestChain, buy, hub_addr, miner};
+use crate::common::{
+    BUYER, HubEvents, MINERS, OPERATOR, TestChain, buy, hub_addr, long_output_miner, miner,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_hub_completes_a_deal_and_pays_its_miners_with_receipts() {
@@ -197,5 +199,25 @@ async fn a_miner_caught_by_the_sample_loses_its_units_which_another_redoes() {
         good.reports.load(std::sync::atomic::Ordering::Relaxed) > 0,
         "the hub report was not believed"
     );
+    daemon.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_longer_than_the_task_allows_is_caught_whatever_the_sample() {
+    let chain = TestChain::new().await;
+    let hub = chain.hub().await;
+    let mut config = chain.config(hub, sonm_testkit::tempdir("hub-long"));
+    // A sample that practically never draws.
+    config.sample_rate = 1e-9;
+    let mut events = HubEvents::attach(&mut config);
+    let daemon = tokio::spawn(sonm_hub::run(config, std::future::pending()));
+    let at = hub_addr(&events.wait("listening", 30).await);
+    let _bad = long_output_miner(&chain, MINERS[1], at.clone(), 4).await;
+    let (deal, _buyer, _client) = buy(&chain, at.clone(), 8).await;
+    let caught = events.wait("caught", 30).await;
+    assert_eq!(caught["deal"], deal);
+    assert_eq!(caught["miner"], serde_json::json!(chain.address(MINERS[1])));
+    let _good = miner(&chain, MINERS[0], at, 8, 0).await;
+    events.wait("committed", 60).await;
     daemon.abort();
 }
