@@ -430,3 +430,46 @@ pub async fn silent_miner(
     }
     panic!("the silent miner could not join");
 }
+
+/// A miner that joins and goes away (its node shut down) as soon as it gets its first lease.
+pub async fn quitting_miner(
+    chain: &TestChain,
+    i: usize,
+    hub: (PeerId, Multiaddr),
+    capacity: u32,
+) -> Node {
+    let (node, mut events) = Node::start(
+        NodeConfig {
+            peers: vec![hub.1.clone()],
+            ..NodeConfig::local()
+        },
+        chain.net(),
+    )
+    .await
+    .expect("quitter node");
+    let quitting = node.clone();
+    tokio::spawn(async move {
+        while let Some(e) = events.next().await {
+            if let Event::WorkRequest { .. } = e {
+                quitting.shutdown().await;
+                return;
+            }
+        }
+    });
+    for _ in 0..100 {
+        let answer = node
+            .market(
+                hub.0,
+                sonm_net::MarketRequest::Join {
+                    miner: chain.address(i),
+                    capacity,
+                },
+            )
+            .await;
+        if matches!(answer, Ok(sonm_net::MarketResponse::Joined { .. })) {
+            return node;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the quitting miner could not join");
+}

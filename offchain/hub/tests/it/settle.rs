@@ -9,8 +9,8 @@ use sonm_agents::{Client, MapTasks, Market, SolveMode, TaskStatus, Token};
 use sonm_bindings::enums::IMapGame::QueryStatus;
 
 use crate::common::{
-    DEPLOYER, HubEvents, Inputs, MINERS, TestChain, buy, buy_with, hub_addr, miner, silent_miner,
-    snm,
+    DEPLOYER, HubEvents, Inputs, MINERS, TestChain, buy, buy_with, hub_addr, miner, quitting_miner,
+    silent_miner, snm,
 };
 
 /// A challenger with SNM: anvil's account 6.
@@ -303,6 +303,34 @@ async fn inputs_are_fetched_from_the_input_uri_and_no_receipts_withholds_the_min
     assert_eq!(
         answer,
         sonm_net::MarketResponse::Receipts { receipts: vec![] }
+    );
+    daemon.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_miner_that_goes_away_mid_lease_loses_the_lease_not_the_task() {
+    let chain = TestChain::new().await;
+    let hub = chain.hub().await;
+    let mut config = chain.config(hub, sonm_testkit::tempdir("hub-quitter"));
+    let mut events = HubEvents::attach(&mut config);
+    let daemon = tokio::spawn(sonm_hub::run(config, std::future::pending()));
+    let at = hub_addr(&events.wait("listening", 30).await);
+    let _gone = quitting_miner(&chain, STRAGGLER, at.clone(), 4).await;
+    let (deal, _buyer, buyer_client) = buy(&chain, at.clone(), 12).await;
+    let lease = events.wait("lease", 30).await;
+    assert_eq!(lease["miner"], serde_json::json!(chain.address(STRAGGLER)));
+    // The connection closes: the lease fails at once, well before its 20 s timeout.
+    let started = std::time::Instant::now();
+    let failed = events.wait("lease failed", 15).await;
+    assert_ne!(failed["reason"], "timed out", "{failed}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let _m = miner(&chain, MINERS[0], at, 8, 0).await;
+    let computed = events.wait("computed", 60).await;
+    assert_eq!(computed["redone"], 4);
+    let committed = events.wait("committed", 30).await;
+    assert_eq!(
+        committed["root"],
+        serde_json::json!(honest_root(&buyer_client, deal, 12).await)
     );
     daemon.abort();
 }
