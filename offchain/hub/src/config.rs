@@ -511,6 +511,7 @@ mod tests {
         .expect("write");
         let err = config(&["--config", file.to_str().expect("utf-8")]).expect_err("unknown key");
         assert!(err.to_string().contains("bogus"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -544,6 +544,8 @@ mod tests {
         };
         assert!(s.put_journal("commit:3", &mined, false).expect("update"));
         assert_eq!(s.journal("commit:3").expect("read"), Some(mined));
+        drop(s);
+        let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
     }
 
     #[test]
@@ -582,5 +584,6 @@ mod tests {
         // Another account's state is refused.
         let err = Store::open(&path, 1, Address::repeat_byte(8)).expect_err("other account");
         assert!(err.to_string().contains("use another --state"), "{err}");
+        let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
     }
 }
