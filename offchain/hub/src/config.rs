@@ -515,6 +515,34 @@ mod tests {
     }
 
     #[test]
+    fn an_offers_file_gives_one_offer_per_table() {
+        let dir = std::env::temp_dir().join(format!("sonm-hub-offers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("offers.toml");
+        std::fs::write(
+            &file,
+            "[[offer]]\ncomputation = \"MandelbrotRow\"\nprice = \"1.5\"\nmax_leaves = 512\n\n\
+             [[offer]]\ncomputation = \"0x2222222222222222222222222222222222222222\"\nprice = \"3\"\nturnaround = 7200\n",
+        )
+        .expect("write");
+        let hub = "0x1111111111111111111111111111111111111111";
+        let c = config(&["--hub", hub, "--offers", file.to_str().expect("utf-8")]).expect("ok");
+        assert_eq!(c.offers.len(), 2);
+        assert_eq!(c.offers[0].max_leaves, Some(512));
+        assert_eq!(c.offers[1].price.as_deref(), Some("3"));
+        assert_eq!(c.offers[1].turnaround, Some(7200));
+        std::fs::write(&file, "[[offer]]\nprice = \"cheap\"\n").expect("write");
+        let err = config(&["--hub", hub, "--offers", file.to_str().expect("utf-8")])
+            .expect_err("bad price");
+        assert!(err.to_string().contains("price \"cheap\""), "{err}");
+        std::fs::write(&file, "[[offer]]\nprize = \"1\"\n").expect("write");
+        let err = config(&["--hub", hub, "--offers", file.to_str().expect("utf-8")])
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("prize"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn bad_values_are_refused_in_one_line() {
         let hub = "0x1111111111111111111111111111111111111111";
         for (args, needle) in [
