@@ -16,8 +16,8 @@ use sonm_agents::units::format_snm;
 use sonm_agents::{Client, Hubs, MapTasks, Miner as MinerRole, Receipts, SignedReceipt};
 use sonm_executor::Executor;
 use sonm_net::{
-    Chain, Event, Gossip, Identity, MarketRequest, MarketResponse, MinerReport, Node, NodeConfig,
-    PeerId, WhitelistChain, WorkLease, WorkResponse,
+    Chain, Event, Gossip, Identity, MarketRequest, MarketResponse, MinerReport, Multiaddr, Node,
+    NodeConfig, PeerId, WhitelistChain, WorkLease, WorkResponse,
 };
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
@@ -60,6 +60,8 @@ struct Miner {
     /// Units done per hub (and what they earned) since the last flush to the state: a lease is counted here, the
     /// state is written once a round (a disk flush per lease would cost more than a lease of small units).
     pending: Mutex<HashMap<Address, (u64, U256)>>,
+    /// Where each hub's peer said it listens (its announcement).
+    addrs: Mutex<HashMap<PeerId, Vec<Multiaddr>>>,
     /// Hubs learnt by asking their peer (`/sonm/info/1`): peer, name, expiry of the announcement.
     asked: Mutex<HashMap<Address, (PeerId, String, u64)>>,
     /// Hubs whose peer reconnected: join them again.
@@ -136,6 +138,7 @@ pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Res
         rejoin: Mutex::new(HashSet::new()),
         asked: Mutex::new(HashMap::new()),
         pending: Mutex::new(HashMap::new()),
+        addrs: Mutex::new(HashMap::new()),
         warned: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashMap::new()),
         round_running: AtomicBool::new(false),
@@ -207,6 +210,7 @@ impl Miner {
         match e {
             Event::Announcement { announcement, .. } => {
                 if let Some(peer) = announcement.peer() {
+                    lock(&self.addrs).insert(peer, announcement.multiaddrs());
                     let new =
                         lock(&self.peers).insert(peer, announcement.hub) != Some(announcement.hub);
                     if new {
@@ -260,11 +264,51 @@ impl Miner {
             Ok(signed) => {
                 let a = signed.announcement;
                 lock(&self.peers).insert(peer, a.hub);
+                lock(&self.addrs).insert(peer, a.multiaddrs());
                 lock(&self.rejoin).insert(a.hub);
                 lock(&self.asked).insert(a.hub, (peer, a.name.clone(), a.expiry));
                 self.wake.notify_one();
             }
             Err(e) => debug!(%peer, "not a hub: {e}"),
+        }
+    }
+
+    /// Dials again the hubs this miner works for (or may) that are not connected, and the `--peer`s: a restarted hub
+    /// comes back at its announced addresses, and the miner joins it again once connected.
+    async fn redial(&self) {
+        let Ok(status) = self.node.status().await else {
+            return;
+        };
+        let mut targets: Vec<Multiaddr> = Vec::new();
+        let hubs: Vec<(PeerId, Address)> =
+            lock(&self.peers).iter().map(|(p, h)| (*p, *h)).collect();
+        for (peer, hub) in hubs {
+            if status.peers.contains(&peer) || peer == self.node.peer_id() {
+                continue;
+            }
+            let wanted = self
+                .ledger(hub)
+                .is_ok_and(|l| !l.dropped && l.mark.is_none_or(|m| m >= self.config.accept));
+            if !wanted {
+                continue;
+            }
+            for addr in lock(&self.addrs).get(&peer).cloned().unwrap_or_default() {
+                targets.push(addr.with_p2p(peer).unwrap_or_else(|a| a));
+            }
+        }
+        for addr in &self.config.peers {
+            let peer = addr.iter().find_map(|p| match p {
+                sonm_net::multiaddr::Protocol::P2p(id) => Some(id),
+                _ => None,
+            });
+            if peer.is_some_and(|p| !status.peers.contains(&p)) {
+                targets.push(addr.clone());
+            }
+        }
+        for addr in targets {
+            if let Err(e) = self.node.dial(addr.clone()).await {
+                debug!(%addr, "redial: {e}");
+            }
         }
     }
 
@@ -498,10 +542,13 @@ impl Miner {
         let known = self.node.hubs().await?;
         {
             let mut peers = lock(&self.peers);
+            let mut addrs = lock(&self.addrs);
             for k in &known {
                 peers.insert(k.peer, k.announcement.hub);
+                addrs.insert(k.peer, k.announcement.multiaddrs());
             }
         }
+        self.redial().await;
         let mut announced: HashMap<Address, (PeerId, String)> = HashMap::new();
         let wall = wall_now().as_secs();
         for (hub, (peer, name, expiry)) in lock(&self.asked).iter() {
