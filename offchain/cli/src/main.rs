@@ -64,7 +64,7 @@ enum Cmd {
     /// Build, inspect and verify OpenZeppelin StandardMerkleTrees.
     #[command(subcommand)]
     Merkle(cmd::merkle::MerkleCmd),
-    /// The whitepaper on an embedded local chain: a hub pays its miners, buyers post work, cheats are caught.
+    /// The market on an embedded local chain, as separate processes: two hubs, four miners, a buyer, the watcher.
     Demo(sonm_demo::DemoArgs),
     /// Deploy sonm through the deploy definition (script/Deploy.s.sol) and print the addresses.
     Deploy(cmd::deploy::DeployArgs),

@@ -290,7 +290,8 @@ fn narrate(l: &Line) -> Option<String> {
         ("hub", "receipts signed") => format!("signed work receipts for deal {}", s("deal")),
         ("hub", "deal failed") => format!("deal {} failed: {}", s("deal"), s("reason")),
         ("hub", "declined") => format!("declined deal {}", s("deal")),
-        ("hub", "payday") => "PayDay".to_owned(),
+        ("hub", "payday") => "PayDay: what it locked is unlocked, 0.5% of it to the DAO".to_owned(),
+        ("hub", "registered") => "registered again: it sells on".to_owned(),
         ("miner", "joined") => format!(
             "joined {} ({} units in flight, paid {} SNM a unit)",
             s("hub"),
@@ -822,6 +823,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     // The hub signs each miner a work receipt for its rows; the miners redeem them and claim.
     section("hub-a pays its miners: work receipts, redeemed and claimed by the miners");
     let paid = wait_paid(&story, &hubs_view, hub_a, deal1, &counts, pay_a).await?;
+    procs.drain();
     story.check(
         counts
             .iter()
@@ -870,6 +872,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         "A hub cheats: hub-b commits a falsified row; the buyer's own check and the watcher catch it",
     );
     let buyer_before_2 = token.balance(buyer.address()).await?;
+    let cheat_from = story.head().await? + 1;
     let a = buy_args(
         &[
             s(&"--height"),
@@ -902,6 +905,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         ),
     )?;
     let slash = wait_slashed(&story, &tasks, deal2).await?;
+    procs.drain();
     story.check(
         slash.challenger == watcher.address() && slash.solver == hub_b,
         format!(
@@ -959,6 +963,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
 
     // ---------------------------------------------------------------- a window passes
     section("A buyer who does not accept: the challenge window passes (chain time moved forward)");
+    let window_from = story.head().await? + 1;
     let a = buy_args(
         &[
             s(&"--height"),
@@ -1007,6 +1012,74 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         ),
     )?;
 
+    // ---------------------------------------------------------------- PayDay
+    section("The payout period passes (chain time): hub-a's daemon holds PayDay");
+    let receipts3 = procs
+        .wait_for(
+            &format!("hub-a signed no work receipts for deal {deal3}"),
+            SETTLE_LIMIT,
+            |l| l.is("hub-a", "receipts signed") && u64_of(&l.value["deal"]) == Some(deal3),
+        )
+        .await?;
+    let mut counts3: BTreeMap<Address, u64> = BTreeMap::new();
+    for r in receipts3.value["receipts"].as_array().into_iter().flatten() {
+        if let (Some(m), Some(n)) = (addr_of(&r["miner"]), u64_of(&r["units"])) {
+            counts3.insert(m, n);
+        }
+    }
+    // The receipts are redeemed before the month passes (they expire within a week).
+    let paid3 = wait_paid(&story, &hubs_view, hub_a, deal3, &counts3, pay_a).await?;
+    procs.drain();
+    story.check(
+        counts3.values().sum::<u64>() == u64::from(SMALL_ROWS) && !counts3.contains_key(&cheater),
+        format!(
+            "the miners of deal {deal3} redeemed their work receipts and claimed ({})",
+            counts3
+                .iter()
+                .map(|(m, n)| format!("{}: {n} rows", miner_name(&miners, *m)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )?;
+    let wallet_a = HubWallet::new(hub_a, provider.clone());
+    let locked: U256 = wallet_a.locked().call().await.map_err(|e| DemoError::Rpc {
+        what: "locked".into(),
+        reason: sonm_bindings::describe_error(&e),
+    })?;
+    let pay_day_at: u64 = wallet_a
+        .payDayAt()
+        .call()
+        .await
+        .map_err(|e| DemoError::Rpc {
+            what: "payDayAt".into(),
+            reason: sonm_bindings::describe_error(&e),
+        })?
+        .saturating_to();
+    let dao_before_payday = token.balance(dao).await?;
+    let payday_from = story.head().await? + 1;
+    let now = deployer.now().await?;
+    let wait = pay_day_at.saturating_sub(now) + 1;
+    travel(&provider, wait).await?;
+    println!(
+        "  time travel: {} days of chain time, past hub-a's payout period",
+        wait.div_ceil(86_400)
+    );
+    procs
+        .wait_for("hub-a held no PayDay", SETTLE_LIMIT, |l| {
+            l.is("hub-a", "payday")
+        })
+        .await?;
+    // hub-b held its PayDay too if it had one due; it locked nothing, so its fee is nothing.
+    let fee = token.balance(dao).await? - dao_before_payday;
+    story.check(
+        fee == locked * U256::from(5u64) / U256::from(1_000u64) && !fee.is_zero(),
+        format!(
+            "PayDay sent the DAO 0.5% of the {} SNM hub-a had locked (30% of every payment): {} SNM",
+            format_snm(locked),
+            format_snm(fee)
+        ),
+    )?;
+
     // ---------------------------------------------------------------- the ledger
     procs.drain();
     let story_to = story.head().await?;
@@ -1014,8 +1087,20 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     for r in &roles {
         who.insert(r.address, r.name.clone());
     }
-    let deal_blocks = |n: u64| if n < story_from { "setup" } else { "market" };
-    story.scan(story_from, story_to, &who, deal_blocks).await?;
+    let phases = [
+        (story_from, "buy"),
+        (cheat_from, "cheat"),
+        (window_from, "window"),
+        (payday_from, "payday"),
+    ];
+    let phase_of = |n: u64| {
+        phases
+            .iter()
+            .rev()
+            .find(|(from, _)| n >= *from)
+            .map_or("setup", |(_, p)| *p)
+    };
+    story.scan(story_from, story_to, &who, phase_of).await?;
     let mut parties = Vec::new();
     for r in &roles {
         let after = token.balance(r.address).await?;
@@ -1029,6 +1114,52 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
             note,
         });
     }
+
+    // Every balance, as the story says it must be.
+    let delta = |a: Address| -> Option<(U256, U256)> {
+        parties
+            .iter()
+            .find(|p| p.address == a)
+            .map(|p| (p.before, p.after))
+    };
+    let gained = |a: Address| delta(a).and_then(|(b, a)| a.checked_sub(b));
+    let lost = |a: Address| delta(a).and_then(|(b, a)| b.checked_sub(a));
+    let price1 = tasks.task(deal1).await?.reward;
+    let price3 = tasks.task(deal3).await?.reward;
+    story.check(
+        lost(buyer.address()) == Some(price1 + price3),
+        format!(
+            "the buyer paid {} SNM for the picture and {} SNM for the deal it let settle; deal {deal2} cost it nothing",
+            format_snm(price1),
+            format_snm(price3)
+        ),
+    )?;
+    let claimed: U256 =
+        paid.values().copied().sum::<U256>() + paid3.values().copied().sum::<U256>();
+    story.check(
+        gained(hub_a) == Some(price1 + price3 - claimed - fee),
+        format!(
+            "hub-a's wallet gained both prices less what its miners claimed ({} SNM) and the PayDay fee",
+            format_snm(claimed)
+        ),
+    )?;
+    story.check(
+        miner_addrs.iter().all(|m| {
+            let due = paid.get(m).copied().unwrap_or_default()
+                + paid3.get(m).copied().unwrap_or_default();
+            gained(*m) == Some(due)
+        }),
+        format!("each miner holds exactly what it was paid; miner-{MINERS} nothing"),
+    )?;
+    story.check(
+        lost(hub_b) == Some(slash.toChallenger + slash.toDao)
+            && gained(watcher.address()) == Some(slash.toChallenger)
+            && gained(dao) == Some(slash.toDao + fee),
+        format!(
+            "hub-b lost its {} SNM bond: the watcher's share and the DAO's (which also got the PayDay fee)",
+            format_snm(slash.toChallenger + slash.toDao)
+        ),
+    )?;
     let summary = DemoSummary {
         rpc_url: url.clone(),
         parties,

@@ -1,5 +1,5 @@
-//! `sonm demo`: the whitepaper played on an embedded anvil (crate `sonm-demo`). It needs no node, key or
-//! deployment of the user's: it starts its own chain and deploys through the deploy definition.
+//! `sonm demo`: the market played on an embedded anvil by separate `sonm` processes (crate `sonm-demo`). It needs
+//! no node, key or deployment of the user's: it starts its own chain and deploys through the deploy definition.
 
 use eyre::Result;
 use serde_json::json;
@@ -14,6 +14,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<ui::Output> {
         "",
         json!({
             "image": summary.image,
+            "rowMap": summary.row_map,
             "checks": summary.checks,
             "transactions": summary.steps.len(),
             "gas": summary.steps.iter().map(|s| s.gas).sum::<u64>(),
