@@ -222,6 +222,7 @@ impl Miner {
                 let stored = StoredReport {
                     hub: report.hub,
                     seq: report.seq,
+                    expiry: report.expiry,
                     summary: sonm_agents::mark::ReportSummary {
                         miner: report.miner,
                         paid: report.paid,
@@ -577,7 +578,7 @@ impl Miner {
                     continue;
                 }
             };
-            let reports = self.state.reports(hub)?;
+            let reports = self.state.reports(hub, wall)?;
             let mut ledger = self.ledger(hub)?;
             let a = judge(&facts, &reports, &ledger, self.config.max_debt);
             let over = ledger.debt() > self.config.max_debt;

@@ -84,6 +84,9 @@ pub struct StoredReport {
     pub hub: Address,
     /// The report's sequence number (a newer one replaces it).
     pub seq: u64,
+    /// When it expires (unix time, as gossip counts it): a miner that stops reporting stops counting.
+    #[serde(default)]
+    pub expiry: u64,
     /// Its figures.
     pub summary: ReportSummary,
 }
@@ -367,12 +370,12 @@ impl State {
         Ok(kept)
     }
 
-    /// The kept reports about `hub`.
-    pub fn reports(&self, hub: Address) -> Result<Vec<ReportSummary>> {
+    /// The kept reports about `hub` that have not expired by `now` (unix time).
+    pub fn reports(&self, hub: Address, now: u64) -> Result<Vec<ReportSummary>> {
         Ok(self
             .read_all::<StoredReport>(REPORTS)?
             .into_iter()
-            .filter(|r| r.hub == hub)
+            .filter(|r| r.hub == hub && (r.expiry == 0 || r.expiry > now))
             .map(|r| r.summary)
             .collect())
     }
@@ -424,6 +427,7 @@ mod tests {
             let report = |seq, owed: u64| StoredReport {
                 hub,
                 seq,
+                expiry: 2_000,
                 summary: ReportSummary {
                     miner: Address::repeat_byte(3),
                     paid: U256::from(1u64),
@@ -451,10 +455,11 @@ mod tests {
                 .is_some_and(|r| r.redeemed)
         );
         assert!(s.receipt(B256::repeat_byte(8)).expect("read").is_none());
-        let reports = s.reports(hub).expect("reports");
+        let reports = s.reports(hub, 1_999).expect("reports");
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].owed, U256::from(6u64));
-        assert!(s.reports(Address::ZERO).expect("none").is_empty());
+        assert!(s.reports(hub, 2_000).expect("expired").is_empty());
+        assert!(s.reports(Address::ZERO, 0).expect("none").is_empty());
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -71,11 +71,15 @@ pub async fn hubs(
             addresses.push(l.hub);
         }
     }
+    // Reports expire by the wall clock, as gossip does.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let mut out = Vec::new();
     for hub in addresses {
         let facts = HubFacts::read(client, hub).await?;
         let reports = match &state {
-            Some(s) => s.reports(hub)?,
+            Some(s) => s.reports(hub, now)?,
             None => Vec::new(),
         };
         let ledger = ledgers
