@@ -36,30 +36,32 @@ async fn run(g: &Global, args: RunArgs) -> Result<ui::Output> {
     // The miner signs lease receipts and reports and sends redeems and claims: it needs a key.
     let signer = super::signer(g)?.ok_or(AgentError::NoSigner)?;
     let config = args.into_config(g.rpc_url.clone(), g.deployments.clone(), signer, g.json)?;
-    sonm_miner::run(config, stop()).await?;
+    sonm_miner::run(config, stop()?).await?;
     Ok(ui::Output::silent())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop() {
+/// Ctrl-C or SIGTERM. The handlers are installed now, before the daemon says it listens: a signal that comes
+/// right after that line must stop it cleanly, not kill it.
+fn stop() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| eyre::eyre!("cannot handle SIGTERM: {e}"))?;
+        let mut int = signal(SignalKind::interrupt())
+            .map_err(|e| eyre::eyre!("cannot handle Ctrl-C: {e}"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
