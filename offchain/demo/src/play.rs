@@ -855,8 +855,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     let miner_addrs: Vec<Address> = miners.iter().map(|m| m.address()).collect();
     map.write_png(&map_path, args.width, &miner_addrs)?;
     println!(
-        "  the buyer wrote {}; the demo wrote {} (who rendered each row: {}; left band: white = redone, red = the \
-         unit that caught the cheat)",
+        "  the buyer wrote {}; the demo wrote {} (who rendered each row: {}; white on the left: redone; red across: \
+         the unit that caught the cheat)",
         picture.display(),
         map_path.display(),
         miner_addrs

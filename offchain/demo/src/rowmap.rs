@@ -1,6 +1,6 @@
 //! Who rendered which row: rebuilt from the hub's events (`lease`, `lease failed`, `caught`), in the order it printed
 //! them, and drawn as a picture the size of the rendering (a colour per miner; the rows redone after a miner was
-//! caught or a lease failed, and the unit that caught it, marked on the left).
+//! caught or a lease failed marked on the left, the unit that caught it red across).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -118,7 +118,7 @@ impl RowMap {
     }
 
     /// Draws the map, `width` pixels wide (one pixel row per row): each miner in its colour (`colours`, in the
-    /// order of `miners`), the left eighth white on a redone row and red on a caught unit.
+    /// order of `miners`), the left eighth white on a redone row, a caught unit red across.
     pub(crate) fn write_png(
         &self,
         path: &Path,
@@ -132,7 +132,7 @@ impl RowMap {
                 .and_then(|o| miners.iter().position(|m| *m == o))
                 .map_or([40, 40, 40], |k| PALETTE[k % PALETTE.len()]);
             for x in 0..width as usize {
-                let c = if x < band && self.caught[i] {
+                let c = if self.caught[i] {
                     [230, 20, 20]
                 } else if x < band && self.redone[i] {
                     [250, 250, 250]
