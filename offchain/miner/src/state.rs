@@ -24,6 +24,25 @@ const HUBS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("hubs");
 const RECEIPTS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("receipts");
 const REPORTS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("reports");
 
+/// Amounts as decimal strings (as every sonm JSON prints them); `0x` hex read too.
+mod dec {
+    use alloy::primitives::U256;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.strip_prefix("0x") {
+            Some(hex) => U256::from_str_radix(hex, 16),
+            None => U256::from_str_radix(&text, 10),
+        }
+        .map_err(serde::de::Error::custom)
+    }
+}
+
 /// What the miner knows of one hub it met.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HubLedger {
@@ -34,14 +53,18 @@ pub struct HubLedger {
     /// Its node's peer id (announced).
     pub peer: String,
     /// What it pays per unit (wei), as its last `Joined` said.
+    #[serde(with = "dec")]
     pub pay_per_unit: U256,
     /// Units computed for it and answered.
     pub units_done: u64,
     /// What those units are worth at the pay agreed when each was done (wei).
+    #[serde(with = "dec")]
     pub earned: U256,
     /// What its work receipts paid (redeemed, wei).
+    #[serde(with = "dec")]
     pub redeemed: U256,
     /// What the miner claimed from its wallet (wei).
+    #[serde(with = "dec")]
     pub claimed: U256,
     /// The capacity last offered it in a `Join` (0: left or never joined).
     pub capacity: u32,
@@ -66,10 +89,13 @@ pub struct ReceiptRecord {
     /// The hub wallet.
     pub hub: Address,
     /// The deal it pays for.
+    #[serde(with = "dec")]
     pub deal: U256,
     /// The amount (wei).
+    #[serde(with = "dec")]
     pub amount: U256,
     /// Its nonce.
+    #[serde(with = "dec")]
     pub nonce: U256,
     /// Whether the wallet paid it; `false`: dishonoured (recorded in the hub's history, redeemable later).
     pub redeemed: bool,
@@ -461,6 +487,24 @@ mod tests {
         assert!(s.reports(hub, 2_000).expect("expired").is_empty());
         assert!(s.reports(Address::ZERO, 0).expect("none").is_empty());
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn amounts_are_decimal_strings_and_hex_is_read_too() {
+        let l = HubLedger {
+            earned: U256::from(80u64),
+            ..HubLedger::default()
+        };
+        let v = serde_json::to_value(&l).expect("json");
+        assert_eq!(v["earned"], "80");
+        assert_eq!(v["redeemed"], "0");
+        let mut v = v;
+        v["claimed"] = serde_json::json!("0x10");
+        let back: HubLedger = serde_json::from_value(v).expect("read");
+        assert_eq!(
+            (back.earned, back.claimed),
+            (U256::from(80u64), U256::from(16u64))
+        );
     }
 
     #[test]
