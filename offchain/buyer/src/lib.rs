@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod config;
 pub mod discover;
 mod error;
 pub mod image;
@@ -34,8 +35,7 @@ use alloy::primitives::{Address, B256, Bytes, U256};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
-use sonm_agents::task::mandelbrot_inputs;
-use sonm_agents::units::{format_snm, parse_snm};
+use sonm_agents::units::format_snm;
 use sonm_agents::{Client, MapTasks, Market, TaskStatus};
 use sonm_bindings::Contract;
 use sonm_executor::Executor;
@@ -45,6 +45,7 @@ use sonm_net::{
 };
 use tracing::{debug, warn};
 
+pub use config::{Buy, BuyArgs};
 pub use error::{BuyerError, Result};
 pub use report::Reporter;
 use select::{Candidate, Wanted};
@@ -54,156 +55,6 @@ pub use sonm_net::Multiaddr;
 const INPUTS_PATIENCE: Duration = Duration::from_secs(30);
 /// How often the buyer asks the hub how far it is, and the chain whether it committed.
 const POLL: Duration = Duration::from_millis(500);
-
-/// `sonm buy`'s flags.
-///
-/// Inputs and results are public to anyone who asks for them: the buyer serves its inputs and the hub its results
-/// to any peer that names their root (confidentiality is not a goal yet).
-#[derive(Clone, Debug, clap::Args)]
-pub struct BuyArgs {
-    /// Take an offer of this hub only (its wallet address); by default the cheapest acceptable offer heard.
-    #[arg(long, env = "SONM_BUY_HUB", value_name = "HUB", value_parser = parse_address)]
-    pub hub: Option<Address>,
-    /// The most SNM a row (leaf) may cost.
-    #[arg(long, env = "SONM_BUY_MAX_PRICE", value_name = "SNM", value_parser = parse_amount)]
-    pub max_price: Option<U256>,
-    /// The longest turnaround (seconds the hub may take to commit) to accept.
-    #[arg(long, env = "SONM_BUY_MAX_TURNAROUND", value_name = "SECONDS")]
-    pub max_turnaround: Option<u32>,
-    /// Seconds to listen for hubs' offers on the network (less if every hub of the Whitelist answered sooner).
-    #[arg(
-        long,
-        env = "SONM_BUY_DISCOVER",
-        value_name = "SECONDS",
-        default_value_t = 10.0
-    )]
-    pub discover: f64,
-    /// The fraction of the rows the buyer recomputes itself before accepting (at least one row).
-    #[arg(
-        long,
-        env = "SONM_BUY_SAMPLE",
-        value_name = "FRACTION",
-        default_value_t = 0.05
-    )]
-    pub sample: f64,
-    /// Do not accept: wait out the challenge window (the hub, or this buyer, finalizes the deal when it ends).
-    #[arg(long)]
-    pub no_accept: bool,
-    /// The picture to write (PNG).
-    #[arg(
-        long,
-        env = "SONM_BUY_OUT",
-        value_name = "PATH",
-        default_value = "mandelbrot.png"
-    )]
-    pub out: PathBuf,
-    /// Width of the Mandelbrot picture in pixels.
-    #[arg(long, value_name = "PIXELS", default_value_t = 512)]
-    pub width: u32,
-    /// Height of the picture: one row (one leaf, one unit of work) per pixel row.
-    #[arg(long, value_name = "PIXELS", default_value_t = 512)]
-    pub height: u32,
-    /// The centre of the view, `X,Y` on the complex plane.
-    #[arg(long, value_name = "X,Y", default_value = "-0.75,0", value_parser = parse_center, allow_hyphen_values = true)]
-    pub center: (f64, f64),
-    /// Magnification: the view is 3/zoom wide.
-    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
-    pub zoom: f64,
-    /// The distance between two pixels on the complex plane (instead of --zoom).
-    #[arg(long, value_name = "STEP", conflicts_with = "zoom")]
-    pub step: Option<f64>,
-    /// Iterations before a point counts as inside the set (1-255).
-    #[arg(long, value_name = "N", default_value_t = 64)]
-    pub max_iter: u8,
-    /// Where the buyer's P2P node listens (it serves the inputs from there).
-    #[arg(
-        long,
-        env = "SONM_BUY_LISTEN",
-        value_name = "MULTIADDR",
-        default_value = "/ip4/0.0.0.0/tcp/0"
-    )]
-    pub listen: Vec<Multiaddr>,
-    /// The address to name in the input URI, if the listen address is not reachable from the hub (NAT).
-    #[arg(long, env = "SONM_BUY_PUBLIC_ADDR", value_name = "MULTIADDR")]
-    pub public_addr: Option<Multiaddr>,
-    /// A peer to dial at start (repeatable); the Whitelist's hub endpoints are dialed anyway.
-    #[arg(long, value_name = "MULTIADDR")]
-    pub peer: Vec<Multiaddr>,
-    /// The buyer's directory: its libp2p key (`node.key`, readable by the owner only).
-    #[arg(
-        long,
-        env = "SONM_BUY_STATE",
-        value_name = "DIR",
-        default_value = "sonm-buyer-state"
-    )]
-    pub state: PathBuf,
-    /// Seed of the sample's draw (tests; by default a random one).
-    #[arg(long, hide = true)]
-    pub sample_seed: Option<u64>,
-}
-
-fn parse_address(s: &str) -> std::result::Result<Address, String> {
-    s.trim()
-        .parse()
-        .map_err(|_| "not an address: expected 0x followed by 40 hex digits".to_owned())
-}
-
-fn parse_amount(s: &str) -> std::result::Result<U256, String> {
-    parse_snm(s).map_err(|e| e.to_string())
-}
-
-fn parse_center(s: &str) -> std::result::Result<(f64, f64), String> {
-    let (x, y) = s
-        .split_once(',')
-        .ok_or_else(|| format!("{s:?}: expected X,Y (e.g. -0.75,0)"))?;
-    let num = |v: &str| {
-        v.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .ok_or_else(|| format!("{v:?} is not a number"))
-    };
-    Ok((num(x)?, num(y)?))
-}
-
-impl BuyArgs {
-    /// The picture's inputs: one `MandelbrotRow` leaf per pixel row.
-    pub fn inputs(&self) -> Result<Vec<Bytes>> {
-        if self.width == 0 || self.height == 0 {
-            return Err(BuyerError::Args(format!(
-                "a {}x{} picture has no pixels",
-                self.width, self.height
-            )));
-        }
-        if self.max_iter == 0 {
-            return Err(BuyerError::Args("--max-iter must be at least 1".into()));
-        }
-        let step = match self.step {
-            Some(s) => s,
-            None => {
-                if !(self.zoom.is_finite() && self.zoom > 0.0) {
-                    return Err(BuyerError::Args(format!(
-                        "--zoom {}: give a positive factor",
-                        self.zoom
-                    )));
-                }
-                3.0 / (self.zoom * f64::from(self.width))
-            }
-        };
-        if !(step.is_finite() && step > 0.0 && step < 8.0) {
-            return Err(BuyerError::Args(format!(
-                "--step {step}: give a positive distance below 8"
-            )));
-        }
-        Ok(mandelbrot_inputs(
-            self.width,
-            self.height,
-            self.center,
-            step,
-            self.max_iter,
-        ))
-    }
-}
 
 /// What `sonm buy` did.
 #[derive(Clone, Debug, Serialize)]
@@ -234,9 +85,9 @@ pub struct Bought {
 
 /// Runs `sonm buy` with `client`'s key: see the crate's documentation.
 pub async fn run(client: &Client, args: BuyArgs, reporter: Reporter) -> Result<Bought> {
-    sample::check_fraction(args.sample)?;
+    let args = args.resolve()?;
     let me = client.sender()?;
-    let inputs = args.inputs()?;
+    let inputs = args.inputs();
     let tasks = MapTasks::new(client)?;
     let market = Market::new(client)?;
     let computation = client.address(Contract::MandelbrotRow)?;
@@ -295,7 +146,7 @@ struct Job<'a> {
 
 async fn buy(
     client: &Client,
-    args: &BuyArgs,
+    args: &Buy,
     reporter: Reporter,
     node: &Node,
     events: &mut sonm_net::Events,
@@ -781,31 +632,5 @@ mod tests {
         );
         assert!(parse_sonm_uri("file:///x.json").is_err());
         assert!(parse_sonm_uri(&format!("sonm:///ip4/127.0.0.1/tcp/1/{root}")).is_err());
-    }
-
-    #[test]
-    fn the_picture_flags_make_one_row_a_leaf() {
-        use clap::Parser as _;
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            buy: BuyArgs,
-        }
-        let a = Cli::parse_from([
-            "b",
-            "--width",
-            "8",
-            "--height",
-            "3",
-            "--center",
-            "-0.5,0.25",
-        ])
-        .buy;
-        assert_eq!(a.center, (-0.5, 0.25));
-        assert_eq!(a.inputs().expect("inputs").len(), 3);
-        let bad = Cli::parse_from(["b", "--height", "0"]).buy;
-        assert!(bad.inputs().is_err());
-        assert!(Cli::try_parse_from(["b", "--center", "1"]).is_err());
-        assert!(Cli::try_parse_from(["b", "--zoom", "2", "--step", "0.1"]).is_err());
     }
 }
