@@ -100,6 +100,13 @@ impl Chain {
             IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default()).expect("tree");
         let uri = self.dir.join(format!("inputs-{}.json", tree.root()));
         std::fs::write(&uri, tree.to_json()).expect("write inputs");
+        self.post_map_at(inputs, &uri.display().to_string()).await
+    }
+
+    /// The buyer posts a Monte-Carlo task over `inputs` with `uri` as its input URI (the inputs are wherever it says).
+    pub async fn post_map_at(&self, inputs: &[Bytes], uri: &str) -> u64 {
+        let tree =
+            IndexedTree::from_data(inputs.iter().cloned(), BuildOptions::default()).expect("tree");
         let reward = U256::from(5u64) * ether();
         let game = self.deployment.contracts.map_game;
         send(
@@ -117,7 +124,7 @@ impl Chain {
             challengerBond: U96::from(1u64) * U96::from(10u64).pow(U96::from(18u64)),
             commitDeadline: U40::from(self.now().await + 86_400),
         };
-        let receipt = send(self.map(BUYER).post(spec, uri.display().to_string())).await;
+        let receipt = send(self.map(BUYER).post(spec, uri.to_owned())).await;
         receipt
             .logs()
             .iter()
