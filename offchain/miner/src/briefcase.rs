@@ -20,6 +20,11 @@
 //!
 //! The objective is separable and concave in each `x_i`, so giving units one at a time to the hub whose next unit
 //! adds the most ([`allocate`]) finds the optimum (ties go to the hub holding fewer, then the first).
+//!
+//! Capacity offered to a hub with no work earns nothing, so the daemon counts `p_i` per unit of capacity: the hub's
+//! pay per unit times its utilization (1 while it leases to the miner or was joined less than 30 s ago, 0.1 once it
+//! has leased nothing for 30 s). And every accepted hub keeps a foothold of one unit ([`Prospect::min`]) before the
+//! split, so an idle hub is heard of as soon as it has work again.
 
 use alloy::primitives::Address;
 use serde::Serialize;
@@ -35,6 +40,9 @@ pub struct Prospect {
     pub pay_probability: f64,
     /// The most units in flight it may get ([`cap`]).
     pub cap: u32,
+    /// The units it gets before the split, if its first unit is worth anything and the capacity allows: a
+    /// foothold, so that a hub idle now is heard of when it has work again.
+    pub min: u32,
 }
 
 /// The split of the capacity.
@@ -79,6 +87,13 @@ pub fn cap(pay_per_unit: f64, max_exposure: f64, max_debt: f64, debt: f64) -> u3
 pub fn allocate(capacity: u32, prospects: &[Prospect], risk_aversion: f64) -> Allocation {
     let mut units = vec![0u32; prospects.len()];
     let mut left = capacity;
+    for (i, p) in prospects.iter().enumerate() {
+        let floor = p.min.min(p.cap).min(left);
+        if floor > 0 && value(p, 1, risk_aversion) > 1e-12 {
+            units[i] = floor;
+            left -= floor;
+        }
+    }
     while left > 0 {
         let mut best: Option<(usize, f64)> = None;
         for (i, p) in prospects.iter().enumerate() {
@@ -131,6 +146,7 @@ mod tests {
             pay_per_unit: pay,
             pay_probability: q,
             cap,
+            min: 0,
         }
     }
 
@@ -187,6 +203,37 @@ mod tests {
         assert!((a.objective - brute_force(20, &hubs, 2.0)).abs() < 1e-9);
         // The same hubs without the risk term: all on the safer one.
         assert_eq!(allocate(20, &hubs, 0.0).units, vec![20, 0]);
+    }
+
+    #[test]
+    fn a_foothold_keeps_an_idle_hub_in_hearing_and_the_rest_is_split_as_before() {
+        // Hub 1 has work (its pay counts in full); hub 2 pays more per unit but leased nothing lately, so its pay per
+        // unit of capacity is a tenth: without a foothold it gets nothing, with one it keeps one unit.
+        let busy = hub(1, 0.67, 0.85, 100);
+        let idle = Prospect {
+            min: 1,
+            ..hub(2, 0.1, 0.85, 100)
+        };
+        assert_eq!(
+            allocate(8, &[busy.clone(), hub(2, 0.1, 0.85, 100)], 0.1).units,
+            vec![8, 0]
+        );
+        assert_eq!(
+            allocate(8, &[busy.clone(), idle.clone()], 0.1).units,
+            vec![7, 1]
+        );
+        // No foothold for a hub whose first unit is worth nothing, nor past the capacity or the cap.
+        let never = Prospect {
+            min: 1,
+            ..hub(3, 1.0, 0.0, 100)
+        };
+        assert_eq!(allocate(8, &[busy.clone(), never], 0.1).units, vec![8, 0]);
+        assert_eq!(
+            allocate(1, &[idle.clone(), busy.clone()], 0.1).units,
+            vec![1, 0]
+        );
+        let capped = Prospect { cap: 0, ..idle };
+        assert_eq!(allocate(8, &[busy, capped], 0.1).units, vec![8, 0]);
     }
 
     #[test]

@@ -60,6 +60,10 @@ struct Miner {
     /// Units done per hub (and what they earned) since the last flush to the state: a lease is counted here, the
     /// state is written once a round (a disk flush per lease would cost more than a lease of small units).
     pending: Mutex<HashMap<Address, (u64, U256)>>,
+    /// When each hub last leased to this miner.
+    last_lease: Mutex<HashMap<Address, Instant>>,
+    /// When this miner joined each hub (capacity from 0 to more).
+    joined_at: Mutex<HashMap<Address, Instant>>,
     /// Where each hub's peer said it listens (its announcement).
     addrs: Mutex<HashMap<PeerId, Vec<Multiaddr>>>,
     /// Hubs learnt by asking their peer (`/sonm/info/1`): peer, name, expiry of the announcement.
@@ -73,6 +77,11 @@ struct Miner {
     round_running: AtomicBool,
     wake: Notify,
 }
+
+/// A hub that leased nothing for this long counts as idle in the briefcase.
+const WORK_MEMORY: Duration = Duration::from_secs(30);
+/// The utilization an idle hub is counted with.
+const IDLE_UTILIZATION: f64 = 0.1;
 
 /// How long a hub that refused a join is left alone.
 const REFUSED_BACKOFF: Duration = Duration::from_secs(60);
@@ -139,6 +148,8 @@ pub async fn run(config: MinerConfig, shutdown: impl Future<Output = ()>) -> Res
         asked: Mutex::new(HashMap::new()),
         pending: Mutex::new(HashMap::new()),
         addrs: Mutex::new(HashMap::new()),
+        last_lease: Mutex::new(HashMap::new()),
+        joined_at: Mutex::new(HashMap::new()),
         warned: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashMap::new()),
         round_running: AtomicBool::new(false),
@@ -377,6 +388,7 @@ impl Miner {
                     return;
                 }
                 let n = lease.count();
+                lock(&self.last_lease).insert(hub, Instant::now());
                 match self.ledger(hub) {
                     Ok(l) => {
                         let mut pending = lock(&self.pending);
@@ -646,11 +658,15 @@ impl Miner {
                 continue;
             }
             let pay = snm_f64(ledger.pay_per_unit);
+            let busy = [&self.last_lease, &self.joined_at]
+                .iter()
+                .any(|m| lock(m).get(&hub).is_some_and(|t| t.elapsed() < WORK_MEMORY));
             prospects.push(Prospect {
                 hub,
-                pay_per_unit: pay,
+                pay_per_unit: pay * if busy { 1.0 } else { IDLE_UTILIZATION },
                 pay_probability: marks.get(&hub).map_or(0.0, |a| a.pay_probability),
                 cap: briefcase::cap(pay, max_exposure, max_debt, snm_f64(ledger.debt())),
+                min: 1,
             });
         }
         let split =
@@ -756,6 +772,9 @@ impl Miner {
                     h.pay_per_unit = pay_per_unit;
                 }) {
                     self.warn(e.to_string());
+                }
+                if capacity > 0 && before == 0 {
+                    lock(&self.joined_at).insert(hub, Instant::now());
                 }
                 if capacity > 0 && capacity != before {
                     self.emit(MinerEvent::Joined {
