@@ -22,8 +22,8 @@
 //! adds the most ([`allocate`]) finds the optimum (ties go to the hub holding fewer, then the first).
 //!
 //! Capacity offered to a hub with no work earns nothing, so the daemon counts `p_i` per unit of capacity: the hub's
-//! pay per unit times its utilization (1 while it leases to the miner or was joined less than 30 s ago, 0.1 once it
-//! has leased nothing for 30 s). And every accepted hub keeps a foothold of one unit ([`Prospect::min`]) before the
+//! pay per unit times its utilization (1 while it leases to the miner or was joined less than 15 s ago, 0.1 once it
+//! has leased nothing for 15 s). And every accepted hub keeps a foothold of one unit ([`Prospect::min`]) before the
 //! split, so an idle hub is heard of as soon as it has work again.
 
 use alloy::primitives::Address;

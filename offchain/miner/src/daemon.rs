@@ -79,7 +79,7 @@ struct Miner {
 }
 
 /// A hub that leased nothing for this long counts as idle in the briefcase.
-const WORK_MEMORY: Duration = Duration::from_secs(30);
+const WORK_MEMORY: Duration = Duration::from_secs(15);
 /// The utilization an idle hub is counted with.
 const IDLE_UTILIZATION: f64 = 0.1;
 
