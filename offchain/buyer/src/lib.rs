@@ -277,7 +277,7 @@ async fn buy(
         "sampled",
         json!({ "deal": deal, "rows": sampled }),
         format!(
-            "recomputed {} rows of {} ({:.1}%): all equal",
+            "recomputed {} of the {} rows ({:.1}%): all equal",
             sampled.len(),
             job.rows,
             sampled.len() as f64 * 100.0 / job.rows.max(1) as f64

@@ -344,7 +344,7 @@ fn narrate(l: &Line) -> Option<String> {
             s("rows")
         ),
         ("buy", "sampled") => format!(
-            "recomputed {} rows itself: all equal",
+            "recomputed {} of the rows itself: all equal",
             v["rows"].as_array().map_or(0, |a| a.len())
         ),
         ("buy", "serving") => format!(

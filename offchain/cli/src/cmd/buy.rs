@@ -24,7 +24,7 @@ pub(crate) async fn run(g: &Global, args: BuyArgs) -> Result<ui::Output> {
         .map(|(m, n)| format!("  miner {m}: {n} rows"))
         .collect();
     let text = format!(
-        "deal {} from hub {}: {} rows for {} SNM, {} (sampled {} rows, all equal){}\n{}\nwrote {}",
+        "deal {} from hub {}: {} rows for {} SNM, {} (recomputed {} of them, all equal){}\n{}\nwrote {}",
         bought.deal,
         bought.hub,
         bought.rows,
