@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
+mod buy;
 mod chain;
 mod common;
 mod computation;
