@@ -794,7 +794,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
     let caught = procs
         .wait_for(
             "hub-a did not catch the dishonest miner",
-            Duration::ZERO,
+            Duration::from_secs(10),
             |l| l.is("hub-a", "caught") && u64_of(&l.value["deal"]) == Some(deal1),
         )
         .await?;
@@ -1064,11 +1064,17 @@ pub(crate) async fn run(args: DemoArgs) -> Result<DemoSummary, DemoError> {
         "  time travel: {} days of chain time, past hub-a's payout period",
         wait.div_ceil(86_400)
     );
-    procs
+    let payday = procs
         .wait_for("hub-a held no PayDay", SETTLE_LIMIT, |l| {
             l.is("hub-a", "payday")
         })
         .await?;
+    // The daemon says so once it sent the transaction: the fee is counted once it is mined.
+    let tx: B256 = payday.value["tx"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| DemoError::Outcome("hub-a's payday event names no transaction".into()))?;
+    wait_mined(&story, tx).await?;
     // hub-b held its PayDay too if it had one due; it locked nothing, so its fee is nothing.
     let fee = token.balance(dao).await? - dao_before_payday;
     story.check(
@@ -1275,6 +1281,29 @@ async fn wait_paid(
             )));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Waits until transaction `tx` is mined (and succeeded).
+async fn wait_mined(story: &Story, tx: B256) -> Result<(), DemoError> {
+    let deadline = Instant::now() + SETTLE_LIMIT;
+    loop {
+        let receipt = story
+            .provider
+            .get_transaction_receipt(tx)
+            .await
+            .map_err(rpc_err("eth_getTransactionReceipt"))?;
+        match receipt {
+            Some(r) if r.status() => return Ok(()),
+            Some(_) => return Err(DemoError::Outcome(format!("transaction {tx} reverted"))),
+            None if Instant::now() > deadline => {
+                return Err(DemoError::Outcome(format!(
+                    "transaction {tx} was not mined within {} s",
+                    SETTLE_LIMIT.as_secs()
+                )));
+            }
+            None => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
     }
 }
 
