@@ -91,7 +91,13 @@ impl Job {
 
     /// The rows' inputs, exactly as `sonm buy` makes them from the same flags.
     fn inputs(&self) -> Vec<Bytes> {
-        sonm_agents::task::mandelbrot_inputs(self.width, self.rows, CENTER, self.step, self.max_iter)
+        sonm_agents::task::mandelbrot_inputs(
+            self.width,
+            self.rows,
+            CENTER,
+            self.step,
+            self.max_iter,
+        )
     }
 
     fn describe(&self) -> String {
@@ -592,7 +598,10 @@ fn scaling(runtime: &tokio::runtime::Runtime, job: Job) {
 
 fn main() {
     // `cargo bench` passes `--bench`; a word chooses one part.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
