@@ -327,29 +327,9 @@ async fn input_addr(node: &Node, public: Option<&Multiaddr>) -> Result<Multiaddr
         return Ok(a.clone());
     }
     let status = node.status().await?;
-    let usable = |a: &&Multiaddr| {
-        !a.iter().any(|p| match p {
-            Protocol::Ip4(ip) => ip.is_unspecified(),
-            Protocol::Ip6(ip) => ip.is_unspecified(),
-            _ => false,
-        })
-    };
-    let loopback = |a: &Multiaddr| {
-        a.iter().any(|p| match p {
-            Protocol::Ip4(ip) => ip.is_loopback(),
-            Protocol::Ip6(ip) => ip.is_loopback(),
-            _ => false,
-        })
-    };
-    let addrs: Vec<&Multiaddr> = status.listen_addrs.iter().filter(usable).collect();
-    addrs
-        .iter()
-        .find(|a| !loopback(a))
-        .or_else(|| addrs.first())
-        .map(|a| (*a).clone())
-        .ok_or_else(|| {
-            BuyerError::Args("the node listens nowhere a hub can reach: give --listen".into())
-        })
+    sonm_net::dialable_addr(&status.listen_addrs).ok_or_else(|| {
+        BuyerError::Args("the node listens nowhere a hub can reach: give --listen".into())
+    })
 }
 
 /// Tells the hub where the inputs of `deal` are (`Inputs`). The hub may not have seen the deal on chain yet, so a

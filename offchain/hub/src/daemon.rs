@@ -131,7 +131,7 @@ pub async fn run(config: ServeConfig, shutdown: impl Future<Output = ()>) -> Res
     let addr = config
         .announce
         .clone()
-        .or_else(|| pick_addr(&status.listen_addrs))
+        .or_else(|| sonm_net::dialable_addr(&status.listen_addrs))
         .ok_or_else(|| HubError::Config("the node listens nowhere".into()))?;
     let uri_base = format!("sonm://{}/p2p/{}", strip_p2p(&addr), node.peer_id());
     reporter.emit(
@@ -197,30 +197,6 @@ pub async fn run(config: ServeConfig, shutdown: impl Future<Output = ()>) -> Res
         m.shutdown().await;
     }
     result
-}
-
-/// The first address others can dial: a routable one before loopback, never an unspecified one.
-fn pick_addr(addrs: &[Multiaddr]) -> Option<Multiaddr> {
-    let unspecified = |a: &Multiaddr| {
-        a.iter().any(|p| match p {
-            Protocol::Ip4(ip) => ip.is_unspecified(),
-            Protocol::Ip6(ip) => ip.is_unspecified(),
-            _ => false,
-        })
-    };
-    let loopback = |a: &Multiaddr| {
-        a.iter().any(|p| match p {
-            Protocol::Ip4(ip) => ip.is_loopback(),
-            Protocol::Ip6(ip) => ip.is_loopback(),
-            _ => false,
-        })
-    };
-    let usable: Vec<&Multiaddr> = addrs.iter().filter(|a| !unspecified(a)).collect();
-    usable
-        .iter()
-        .find(|a| !loopback(a))
-        .or_else(|| usable.first())
-        .map(|a| (*a).clone())
 }
 
 /// `addr` without a trailing `/p2p/<peer>`.
@@ -1654,21 +1630,5 @@ mod tests {
         assert_eq!(strip_p2p(&addr).to_string(), "/ip4/127.0.0.1/tcp/4001");
         assert!(parse_sonm_uri("file:///x.json").is_none());
         assert!(parse_sonm_uri(&format!("sonm:///ip4/127.0.0.1/tcp/4001/{root}")).is_none());
-    }
-
-    #[test]
-    fn a_routable_address_is_picked_before_loopback_and_never_an_unspecified_one() {
-        let a = |s: &str| s.parse::<Multiaddr>().expect("addr");
-        let picked = pick_addr(&[
-            a("/ip4/0.0.0.0/tcp/1"),
-            a("/ip4/127.0.0.1/tcp/1"),
-            a("/ip4/10.0.0.5/tcp/1"),
-        ]);
-        assert_eq!(picked, Some(a("/ip4/10.0.0.5/tcp/1")));
-        assert_eq!(
-            pick_addr(&[a("/ip4/127.0.0.1/tcp/1")]),
-            Some(a("/ip4/127.0.0.1/tcp/1"))
-        );
-        assert_eq!(pick_addr(&[a("/ip4/0.0.0.0/tcp/1")]), None);
     }
 }

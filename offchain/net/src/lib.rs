@@ -55,7 +55,9 @@ pub use message::{
     SignedHubReport, SignedMinerReport, domain,
 };
 pub use metrics::{Metrics, MetricsServer};
-pub use node::{Event, Events, HubConfig, Identity, KnownHub, Node, NodeConfig, Status};
+pub use node::{
+    Event, Events, HubConfig, Identity, KnownHub, Node, NodeConfig, Status, dialable_addr,
+};
 pub use protocol::{
     DATA_PROTOCOL, DealProgress, INFO_PROTOCOL, MARKET_PROTOCOL, MarketRequest, MarketResponse,
     ProtocolLimits, WORK_PROTOCOL, WorkLease, WorkResponse,

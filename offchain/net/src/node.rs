@@ -25,6 +25,42 @@ use crate::validate::{GossipLimits, RejectReason, Topic};
 use crate::work::{WorkResult, check_answer};
 use crate::{NetError, Result};
 
+/// The first of `addrs` another machine can dial, to name in a URI or an announcement: a routable address before a
+/// loopback one, never an unspecified one (`0.0.0.0`, `::`).
+pub fn dialable_addr(addrs: &[Multiaddr]) -> Option<Multiaddr> {
+    use libp2p::multiaddr::Protocol;
+    let ip_is = |a: &Multiaddr,
+                 v4: fn(&std::net::Ipv4Addr) -> bool,
+                 v6: fn(&std::net::Ipv6Addr) -> bool| {
+        a.iter().any(|p| match p {
+            Protocol::Ip4(ip) => v4(&ip),
+            Protocol::Ip6(ip) => v6(&ip),
+            _ => false,
+        })
+    };
+    let usable: Vec<&Multiaddr> = addrs
+        .iter()
+        .filter(|a| {
+            !ip_is(
+                a,
+                std::net::Ipv4Addr::is_unspecified,
+                std::net::Ipv6Addr::is_unspecified,
+            )
+        })
+        .collect();
+    usable
+        .iter()
+        .find(|a| {
+            !ip_is(
+                a,
+                std::net::Ipv4Addr::is_loopback,
+                std::net::Ipv6Addr::is_loopback,
+            )
+        })
+        .or_else(|| usable.first())
+        .map(|a| (*a).clone())
+}
+
 /// Where the node's libp2p key comes from.
 #[derive(Clone, Debug)]
 pub enum Identity {
@@ -430,5 +466,27 @@ impl Node {
         if let Some(h) = handle {
             let _ = h.await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_routable_address_is_picked_before_loopback_and_never_an_unspecified_one() {
+        let a = |s: &str| s.parse::<Multiaddr>().expect("addr");
+        let picked = dialable_addr(&[
+            a("/ip4/0.0.0.0/tcp/1"),
+            a("/ip4/127.0.0.1/tcp/1"),
+            a("/ip4/10.0.0.5/tcp/1"),
+        ]);
+        assert_eq!(picked, Some(a("/ip4/10.0.0.5/tcp/1")));
+        assert_eq!(
+            dialable_addr(&[a("/ip6/::1/tcp/1"), a("/ip6/::/tcp/1")]),
+            Some(a("/ip6/::1/tcp/1"))
+        );
+        assert_eq!(dialable_addr(&[a("/ip4/0.0.0.0/tcp/1")]), None);
+        assert_eq!(dialable_addr(&[]), None);
     }
 }
