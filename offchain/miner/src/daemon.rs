@@ -856,6 +856,15 @@ impl Miner {
                 continue;
             }
             let hash = signed.hash()?;
+            // What the miner's books keep of this receipt: whether it was paid, and by which transaction.
+            let record = |redeemed, tx| ReceiptRecord {
+                hub,
+                deal: r.deal,
+                amount: r.amount,
+                nonce: r.nonce,
+                redeemed,
+                tx,
+            };
             let seen = self.state.receipt(hash)?;
             if seen.as_ref().is_some_and(|s| s.redeemed) {
                 continue;
@@ -863,33 +872,14 @@ impl Miner {
             let status = agent.status(&signed).await?;
             if status.used {
                 // Presented by someone else: the miner was credited.
-                self.state.record_receipt(
-                    hash,
-                    &ReceiptRecord {
-                        hub,
-                        deal: r.deal,
-                        amount: r.amount,
-                        nonce: r.nonce,
-                        redeemed: true,
-                        tx: B256::ZERO,
-                    },
-                )?;
+                self.state.record_receipt(hash, &record(true, B256::ZERO))?;
                 continue;
             }
             if let Some(problem) = status.problems.first() {
                 if seen.is_none() {
                     self.warn(format!("receipt {} of hub {hub}: {problem}", r.nonce));
-                    self.state.record_receipt(
-                        hash,
-                        &ReceiptRecord {
-                            hub,
-                            deal: r.deal,
-                            amount: r.amount,
-                            nonce: r.nonce,
-                            redeemed: false,
-                            tx: B256::ZERO,
-                        },
-                    )?;
+                    self.state
+                        .record_receipt(hash, &record(false, B256::ZERO))?;
                 }
                 continue;
             }
@@ -898,17 +888,8 @@ impl Miner {
                 continue;
             }
             let redemption = agent.redeem(&signed).await?;
-            self.state.record_receipt(
-                hash,
-                &ReceiptRecord {
-                    hub,
-                    deal: r.deal,
-                    amount: r.amount,
-                    nonce: r.nonce,
-                    redeemed: redemption.redeemed,
-                    tx: redemption.tx,
-                },
-            )?;
+            self.state
+                .record_receipt(hash, &record(redemption.redeemed, redemption.tx))?;
             if redemption.redeemed {
                 self.emit(MinerEvent::ReceiptRedeemed {
                     hub,
